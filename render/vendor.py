@@ -1,0 +1,92 @@
+"""Copy the d3 modules the map explorer needs from node_modules into the site.
+
+Third-party JS is never committed: `npm ci` installs the versions pinned in
+package-lock.json and each build copies their prebuilt UMD files, so the site
+works offline and from file:// without a CDN or a bundler.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Load order matters: each UMD file extends window.d3 and expects the modules
+# it depends on to be there already.
+MODULES = (
+    "d3-dispatch",
+    "d3-selection",
+    "d3-color",
+    "d3-interpolate",
+    "d3-ease",
+    "d3-timer",
+    "d3-transition",
+    "d3-drag",
+    "d3-zoom",
+    "d3-delaunay",  # its UMD build bundles delaunator and robust-predicates
+)
+
+
+class MissingFrontendError(RuntimeError):
+    """The npm packages for the map are not installed (or out of date)."""
+
+
+def _pinned_versions() -> dict[str, str]:
+    try:
+        return json.loads((REPO_ROOT / "package.json").read_text("utf-8")).get("dependencies", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    data = src.read_bytes()
+    if dst.exists() and dst.read_bytes() == data:
+        return  # unchanged: keep mtime, keep deploy diffs clean
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, dst)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_modules") -> list[str]:
+    """Copy the minified d3 dist files to site_dir/static/vendor/.
+
+    Returns their site-relative paths ("static/vendor/d3-zoom.min.js", ...) in
+    the order the <script> tags must load them. Raises MissingFrontendError
+    when node_modules lacks a module or holds a version other than the pinned one.
+    """
+    node_modules = Path(node_modules)
+    hint = "run `npm ci` (or `make setup`) in the repository root"
+    if not node_modules.is_dir():
+        raise MissingFrontendError(f"front-end packages not installed: {node_modules} does not exist; {hint}")
+    pinned = _pinned_versions()
+    sources = []
+    for name in MODULES:
+        src = node_modules / name / "dist" / f"{name}.min.js"
+        if not src.is_file():
+            raise MissingFrontendError(f"front-end package {name} missing ({src} not found); {hint}")
+        want = pinned.get(name)
+        if want:
+            try:
+                have = json.loads((node_modules / name / "package.json").read_text("utf-8"))["version"]
+            except (OSError, ValueError, KeyError):
+                have = None
+            if have != want:
+                raise MissingFrontendError(
+                    f"front-end package {name} is {have or 'unreadable'}, package.json pins {want}; {hint}")
+        sources.append(src)
+
+    out_dir = Path(site_dir) / "static" / "vendor"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for src in sources:
+        _copy_atomic(src, out_dir / src.name)
+        paths.append(f"static/vendor/{src.name}")
+    return paths

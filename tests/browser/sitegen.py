@@ -1,0 +1,130 @@
+"""A minimal stand-in site writer for the browser tests and the explorer bench.
+
+It follows docs/contract.md (points.json/points.js, thumbs/, atlas/, image/<id>.html)
+and renders index.html from a tiny stand-in base that includes templates/_map.html,
+so the explorer can be tested before (and independently of) render/site.py.
+Kept deliberately small: the real site writer is render/site.py.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from PIL import Image
+
+from render.atlas import write_atlases
+from render.vendor import copy_vendor_scripts
+
+REPO = Path(__file__).resolve().parents[2]
+
+STANDIN_INDEX = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ site_title }}</title>
+<style>html,body{margin:0;background:#141416;color:#ece8df;font-family:system-ui,sans-serif}
+header{padding:10px 16px;font-size:15px}</style></head>
+<body><header><strong>{{ site_title }}</strong></header>
+<main>{% include "_map.html" %}</main></body></html>
+"""
+
+
+@dataclass
+class FakeImage:
+    title: str
+    xy: tuple[float, float]
+    pixels: Image.Image
+    extra_xy: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(self.title.encode("utf-8")).hexdigest()[:12]
+
+
+def _neighbours(xys: list[tuple[float, float]], k: int):
+    """Map neighbours by distance on the layout: good enough as stand-in similarity.
+    Chunked so 20,000 points (the bench) stay within memory."""
+    import numpy as np
+
+    pts = np.asarray(xys, dtype=np.float64)
+    order_all, sims_all = [], []
+    for start in range(0, len(pts), 1000):
+        chunk = pts[start:start + 1000]
+        d = np.sqrt(((chunk[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+        d[np.arange(len(chunk)), np.arange(start, start + len(chunk))] = np.inf
+        part = np.argpartition(d, k, axis=1)[:, :k] if k < len(pts) - 1 else np.tile(np.arange(len(pts)), (len(chunk), 1))
+        dk = np.take_along_axis(d, part, axis=1)
+        o = np.lexsort((part, dk), axis=1)
+        part, dk = np.take_along_axis(part, o, axis=1)[:, :k], np.take_along_axis(dk, o, axis=1)[:, :k]
+        order_all.append(part)
+        sims_all.append(np.round(1.0 - dk / 2.0, 3))
+    return np.concatenate(order_all).tolist(), np.concatenate(sims_all).tolist()
+
+
+def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
+               default_facet: str = "content", k: int = 6, image_pages: bool = True) -> dict:
+    """Write a complete static site for `images` into dest; return points dict."""
+    dest = Path(dest)
+    (dest / "thumbs").mkdir(parents=True, exist_ok=True)
+    (dest / "data").mkdir(exist_ok=True)
+    (dest / "image").mkdir(exist_ok=True)
+    thumb_paths = []
+    for im in images:
+        p = dest / "thumbs" / f"{im.id}.jpg"
+        im.pixels.save(p, "JPEG", quality=90)
+        thumb_paths.append(p)
+    atlas = write_atlases(thumb_paths, dest)
+    vendor = copy_vendor_scripts(dest)
+
+    facet_names = [default_facet] + sorted({f for im in images for f in im.extra_xy})
+    facets = {}
+    for f in facet_names:
+        xys = [im.xy if f == default_facet else im.extra_xy[f] for im in images]
+        nb, sim = _neighbours(xys, min(k, len(images) - 1))
+        facets[f] = {"xy": [round(c, 4) for xy in xys for c in xy], "neighbours": nb, "similarity": sim}
+    points = {
+        "version": 1,
+        "count": len(images),
+        "ids": [im.id for im in images],
+        "titles": [im.title for im in images],
+        "aspect": [round(im.pixels.width / im.pixels.height, 3) for im in images],
+        "facets": facets,
+        "default_facet": default_facet,
+        "atlas": atlas,
+    }
+    text = json.dumps(points, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    (dest / "data" / "points.json").write_text(text, "utf-8")
+    # "</" cannot end a <script> early here because the data is in its own file,
+    # but keep the JS file pure ASCII-safe JSON anyway.
+    (dest / "data" / "points.js").write_text(f"window.LOOKALIKE_POINTS = {text};\n", "utf-8")
+
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
+                                    jinja2.FileSystemLoader(REPO / "templates")]),
+        autoescape=True,
+    )
+    ctx = {
+        "site_title": site_title,
+        "images": [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
+                    "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
+                   for im in images],
+        "points_js_url": "data/points.js",
+        "vendor_scripts": vendor,
+        "explorer_js_url": "static/explorer.js",
+        "explorer_css_url": "static/explorer.css",
+    }
+    (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
+    (dest / "static").mkdir(exist_ok=True)
+    for name in ("explorer.js", "explorer.css"):
+        (dest / "static" / name).write_bytes((REPO / "static" / name).read_bytes())
+    if image_pages:
+        for im in images:
+            (dest / "image" / f"{im.id}.html").write_text(
+                f'<!doctype html><meta charset="utf-8"><title>{html.escape(im.title)}</title>'
+                f'<h1 id="title">{html.escape(im.title)}</h1><a href="../index.html#{im.id}">Back to the map</a>',
+                "utf-8")
+    (dest / ".nojekyll").write_text("")
+    return points

@@ -1,0 +1,259 @@
+"""The map explorer in a real browser: what a visitor sees and where clicks lead."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from conftest import COLOURS, TARGET_TITLE
+from pagetools import map_state, open_map, project, shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _id(points, title):
+    return points["ids"][points["titles"].index(title)]
+
+
+def _pixels(page) -> Image.Image:
+    return Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+
+
+def _count_near(img, box, rgb, tol=40):
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    n = 0
+    for y in range(max(0, y0), min(img.height, y1)):
+        for x in range(max(0, x0), min(img.width, x1)):
+            p = img.getpixel((x, y))
+            if all(abs(p[c] - rgb[c]) <= tol for c in range(3)):
+                n += 1
+    return n
+
+
+def test_hover_shows_title_and_nothing_far_away(page, index_url, small_site):
+    open_map(page, index_url)
+    title = "Blue hour"
+    pos = project(page, _id(small_site["points"], title))
+    page.mouse.move(pos["x"] + 2, pos["y"] + 1)
+    card = page.locator("#lk-card")
+    card.wait_for(state="visible")
+    assert page.locator("#lk-card-title").text_content() == title
+    # The card never covers the pointer.
+    box = card.bounding_box()
+    assert not (box["x"] <= pos["x"] + 2 <= box["x"] + box["width"] and box["y"] <= pos["y"] + 1 <= box["y"] + box["height"])
+    # Its neighbours are listed with their similarity.
+    assert page.locator("#lk-card-nbrs li:not([hidden])").count() >= 3
+    kind = "file" if index_url.startswith("file:") else "http"
+    shot(page, f"hover-{kind}")
+    # Far from every point (the empty band between the map's left edge and the first column).
+    page.mouse.move(8, 400)
+    card.wait_for(state="hidden")
+    assert map_state(page)["hover"] is None
+
+
+def test_click_opens_image_page(page, index_url, small_site):
+    open_map(page, index_url)
+    title = "Green field"
+    image_id = _id(small_site["points"], title)
+    pos = project(page, image_id)
+    page.mouse.click(pos["x"], pos["y"])
+    page.wait_for_url(f"**/image/{image_id}.html")
+    assert page.locator("#title").text_content() == title
+    # The way back lands on the map with that image selected.
+    page.go_back()
+    page.wait_for_function("document.documentElement.classList.contains('lk-ready')")
+    assert map_state(page)["selected"] == image_id
+
+
+def test_works_under_a_subpath(page, small_site):
+    open_map(page, small_site["http"])
+    assert "/repo/" in page.url
+    # Every resource came from under /repo/ (no root-relative URL).
+    urls = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls and all("/repo/" in u for u in urls), urls
+    assert page.locator("#lk-grid").is_hidden()
+
+
+def test_hash_opens_with_image_selected(page, index_url, small_site):
+    title = "Orange still life"
+    image_id = _id(small_site["points"], title)
+    open_map(page, f"{index_url}#{image_id}")
+    assert map_state(page)["selected"] == image_id
+    page.locator("#lk-card").wait_for(state="visible")
+    assert page.locator("#lk-card-title").text_content() == title
+    # Centred on it.
+    pos = project(page, image_id)
+    canvas = page.locator("#lk-canvas").bounding_box()
+    assert abs(pos["x"] - (canvas["x"] + canvas["width"] / 2)) < 2
+    assert abs(pos["y"] - (canvas["y"] + canvas["height"] / 2)) < 2
+    shot(page, "hash-selected")
+
+
+def test_view_is_kept_in_hash(page, small_site):
+    open_map(page, small_site["http"])
+    page.mouse.move(640, 400)
+    page.mouse.wheel(0, -600)
+    page.wait_for_function("location.hash.includes('z=')")
+    k = map_state(page)["k"]
+    url = page.url
+    page.goto("about:blank")
+    open_map(page, url)
+    assert abs(map_state(page)["k"] - k) < 0.01
+
+
+def test_titles_are_text_never_html(page, small_site):
+    evil = COLOURS[10][0]
+    open_map(page, small_site["http"])
+    pos = project(page, _id(small_site["points"], evil))
+    page.mouse.move(pos["x"], pos["y"])
+    page.locator("#lk-card").wait_for(state="visible")
+    assert page.locator("#lk-card-title").text_content() == evil
+    assert page.locator("#lk-card img[src='x']").count() == 0
+    assert page.title() != "1"
+
+
+def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site):
+    ctx = browser.new_context(viewport={"width": 600, "height": 450})
+    page = ctx.new_page()
+    try:
+        open_map(page, dense_site["http"])
+        image_id = _id(dense_site["points"], TARGET_TITLE)
+        assert map_state(page)["mode"] == "dots"
+        pos = project(page, image_id)
+        before = _pixels(page)
+        shot(page, "zoom-before")
+        half = 20
+        box_l = (pos["x"] - half, pos["y"] - half, pos["x"], pos["y"] + half)
+        box_r = (pos["x"], pos["y"] - half, pos["x"] + half, pos["y"] + half)
+        assert _count_near(before, box_l, (255, 0, 255)) < 10
+        assert _count_near(before, box_r, (0, 255, 255)) < 10
+
+        page.mouse.move(pos["x"], pos["y"])
+        for _ in range(2):
+            page.mouse.wheel(0, -500)
+            page.wait_for_timeout(80)
+        page.wait_for_function("document.getElementById('lk-map').lookalike.state().mode === 'thumbs'")
+        page.mouse.move(5, 5)   # no hover outline on top of the target
+        wait_idle(page)
+        pos = project(page, image_id)
+        size = pos["size"]
+        assert size > 24
+        after = _pixels(page)
+        shot(page, "zoom-after")
+        q = size / 2 - 3
+        box_l = (pos["x"] - q, pos["y"] - q, pos["x"] - 2, pos["y"] + q)
+        box_r = (pos["x"] + 2, pos["y"] - q, pos["x"] + q, pos["y"] + q)
+        area = (q - 2) * 2 * q
+        assert _count_near(after, box_l, (255, 0, 255)) > 0.6 * area
+        assert _count_near(after, box_r, (0, 255, 255)) > 0.6 * area
+    finally:
+        ctx.close()
+
+
+def test_keyboard_walks_to_neighbours(page, small_site):
+    points = small_site["points"]
+    open_map(page, small_site["http"])
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "lk-canvas"
+    label = page.get_attribute("#lk-canvas", "aria-label")
+    assert "Arrow keys" in label
+    page.keyboard.press("ArrowRight")          # first arrow: the image nearest the centre
+    first = map_state(page)["selected"]
+    assert first is not None
+    i = points["ids"].index(first)
+    page.keyboard.press("ArrowRight")
+    second = map_state(page)["selected"]
+    j = points["ids"].index(second)
+    xy = points["facets"]["content"]["xy"]
+    assert xy[2 * j] > xy[2 * i], "ArrowRight moved to an image on the right"
+    assert abs(xy[2 * j + 1] - xy[2 * i + 1]) < 0.01, "...in the same row of the grid"
+    page.locator("#lk-card").wait_for(state="visible")
+    assert page.locator("#lk-card-title").text_content() == points["titles"][j]
+    assert page.locator("#lk-live").text_content().startswith(points["titles"][j])
+    page.keyboard.press("ArrowDown")
+    k = points["ids"].index(map_state(page)["selected"])
+    assert xy[2 * k + 1] > xy[2 * j + 1]
+    shot(page, "keyboard-selected")
+    page.keyboard.press("Escape")
+    assert map_state(page)["selected"] is None
+    page.locator("#lk-card").wait_for(state="hidden")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/image/*.html")
+
+
+def test_facet_switch_keeps_selection(page, small_site):
+    points = small_site["points"]
+    image_id = _id(points, "Red square")
+    open_map(page, f"{small_site['http']}#{image_id}")
+    buttons = page.locator("#lk-facets button")
+    assert buttons.count() == 2
+    other = _id(points, "Blue hour")
+    before = project(page, other)["x"] - project(page, image_id)["x"]
+    page.locator("#lk-facets button[data-facet='colour']").click()
+    page.wait_for_function("location.hash.includes('facet=colour')")
+    page.wait_for_timeout(1000)   # the 0.8 s transition
+    st = map_state(page)
+    assert st["facet"] == "colour" and st["selected"] == image_id
+    assert page.get_attribute("#lk-facets button[data-facet='colour']", "aria-pressed") == "true"
+    after = project(page, other)["x"] - project(page, image_id)["x"]
+    assert before > 50 and after < -50, "the layout changed: Blue hour is now left of Red square"
+    # The selection stayed in view.
+    pos, box = project(page, image_id), page.locator("#lk-canvas").bounding_box()
+    assert box["x"] < pos["x"] < box["x"] + box["width"] and box["y"] < pos["y"] < box["y"] + box["height"]
+    # Reload keeps the facet.
+    page.reload()
+    page.wait_for_function("document.documentElement.classList.contains('lk-ready')")
+    assert map_state(page)["facet"] == "colour"
+
+
+def test_reset_button_restores_whole_map(page, small_site):
+    open_map(page, small_site["http"])
+    page.locator("#lk-zoom-in").click()
+    page.wait_for_function("document.getElementById('lk-map').lookalike.state().k > 1.9")
+    page.get_by_role("button", name="Reset view").click()
+    page.wait_for_function("Math.abs(document.getElementById('lk-map').lookalike.state().k - 1) < 0.01")
+
+
+def test_grid_fallback_without_javascript(browser, small_site):
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.goto(small_site["file"])
+        grid = page.locator("#lk-grid")
+        assert grid.is_visible()
+        assert page.locator("#lk-map").is_hidden()
+        links = page.locator("#lk-grid a")
+        assert links.count() == len(COLOURS)
+        hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+        assert hrefs == {f"image/{i}.html" for i in small_site["points"]["ids"]}
+        shot(page, "fallback-nojs")
+    finally:
+        ctx.close()
+
+
+def test_grid_comes_back_when_data_is_missing(browser, small_site):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.route("**/data/points.js", lambda route: route.abort())
+        page.goto(small_site["http"])
+        page.wait_for_load_state("load")
+        assert page.locator("#lk-grid").is_visible()
+        assert page.locator("#lk-map").is_hidden()
+    finally:
+        ctx.close()
+
+
+def test_hidpi_canvas_is_sharp(browser, small_site):
+    ctx = browser.new_context(viewport={"width": 800, "height": 600}, device_scale_factor=2)
+    page = ctx.new_page()
+    try:
+        open_map(page, small_site["http"])
+        w, cw = page.evaluate("[document.getElementById('lk-canvas').width, document.getElementById('lk-canvas').clientWidth]")
+        assert w == 2 * cw
+        wait_idle(page)
+        shot(page, "hidpi-overview")
+    finally:
+        ctx.close()
