@@ -101,7 +101,7 @@ def load(path: Path | None) -> Settings:
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}. Check quotes and brackets on that line.") from None
+        raise ConfigError(f"{path} is not valid TOML: {exc}. Check the quotes, brackets and 'key = value' form there.") from None
     known_sections = {row[0] for row in SCHEMA}
     for section, table in data.items():
         if section not in known_sections or not isinstance(table, dict):

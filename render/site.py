@@ -169,7 +169,7 @@ def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
         "display_url": relative_url(page, media_path(im.id)),
         "display_width": dw,
         "display_height": dh,
-        "map_url": relative_url(page, "index.html#" + im.id),
+        "map_url": relative_url(page, "index.html", im.id),
         "home_url": relative_url(page, "index.html"),
         "style_url": relative_url(page, "static/style.css"),
         "neighbours": nbrs,

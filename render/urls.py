@@ -6,19 +6,18 @@ import posixpath
 from urllib.parse import quote
 
 
-def relative_url(from_page: str, target: str) -> str:
+def relative_url(from_page: str, target: str, fragment: str = "") -> str:
     """URL of site path `target` as seen from site page `from_page` (both posix, site-relative).
+
+    Characters such as '#' and '?' in `target` are part of the path and get quoted;
+    a fragment is passed separately.
 
     >>> relative_url("image/abc.html", "thumbs/abc.jpg")
     '../thumbs/abc.jpg'
     """
     start = posixpath.dirname(from_page) or "."
-    fragment = ""
-    if "#" in target:
-        target, fragment = target.split("#", 1)
-        fragment = "#" + quote(fragment, safe="=&")
-    rel = posixpath.relpath(target, start) if target else posixpath.basename(from_page)
-    return quote(rel, safe="/") + fragment
+    rel = posixpath.relpath(target, start)
+    return quote(rel, safe="/") + ("#" + quote(fragment, safe="=&") if fragment else "")
 
 
 def absolute_url(base_url: str, target: str) -> str:

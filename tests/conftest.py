@@ -1,0 +1,56 @@
+"""Shared test helpers: generated images, real-data lookup, in-process builds."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def shared_data(name: str) -> Path:
+    """A real test collection beside the project, or skip with the reason."""
+    base = Path(os.environ.get("LOOKALIKE_DATA", REPO.parent / "shared" / "data"))
+    path = base / name
+    if not path.is_dir():
+        pytest.skip(f"real test images {path} are not present (set LOOKALIKE_DATA to their folder)")
+    return path
+
+
+def solid(path: Path, colour, size=(64, 48), fmt=None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path, fmt)
+    return path
+
+
+def pattern(path: Path, kind: str, seed: int, size=(96, 96)) -> Path:
+    """Simple distinct pictures: stripes, checks, discs (varied by seed)."""
+    rng = np.random.default_rng(seed)
+    h, w = size[1], size[0]
+    y, x = np.mgrid[0:h, 0:w]
+    hue = rng.uniform(0.3, 1.0, 3)
+    if kind == "stripes":
+        period = rng.integers(6, 14)
+        m = ((x + rng.integers(0, 20)) // period) % 2
+    elif kind == "checks":
+        period = rng.integers(8, 16)
+        m = ((x // period) + (y // period)) % 2
+    else:
+        cx, cy, r = rng.uniform(30, 66), rng.uniform(30, 66), rng.uniform(15, 30)
+        m = ((x - cx) ** 2 + (y - cy) ** 2 < r * r).astype(int)
+    img = (m[..., None] * hue * 255).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img, "RGB").save(path, quality=92)
+    return path
+
+
+def run_build(*argv: str) -> int:
+    import build
+
+    return build.main([str(a) for a in argv])

@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from embed.manifest import ImageRecord, Manifest, RowMismatchError
+
+
+def sample() -> Manifest:
+    recs = [ImageRecord(id="a" * 12, sha256="a" * 64, path="x/ä b.jpg", title="ä b", width=4, height=3, bytes=10,
+                        also=["y/copy.jpg"]),
+            ImageRecord(id="b" * 12, sha256="b" * 64, path="z.png", title="z", width=1, height=1, bytes=5)]
+    return Manifest(collection="/c", model="m", images=recs, skipped=[{"path": "bad.jpg", "reason": "damaged"}],
+                    ignored=["notes.txt"])
+
+
+def test_round_trip(tmp_path):
+    m = sample()
+    m.write(tmp_path / "manifest.json")
+    back = Manifest.read(tmp_path / "manifest.json")
+    assert back == m
+    assert back.images[0].also == ["y/copy.jpg"]
+
+
+def test_json_is_deterministic():
+    assert sample().to_json() == sample().to_json()
+
+
+def test_row_check_is_loud():
+    m = sample()
+    m.check_rows(np.zeros((2, 3)), "features/content")
+    with pytest.raises(RowMismatchError, match="features/content has 3 rows but the manifest lists 2"):
+        m.check_rows(np.zeros((3, 3)), "features/content")
