@@ -47,12 +47,18 @@ class ImageCache:
         return self.dir / sha[:2] / f"{sha}.json"
 
     def meta(self, sha: str) -> dict | None:
-        """{width, height} when every derivative of this image is present."""
+        """{width, height} when every derivative is present, {error} for content that
+        cannot be decoded (the bytes decide that, so it is not retried), else None."""
         try:
             meta = json.loads(self._meta(sha).read_text())
         except (OSError, ValueError):
             return None
+        if "error" in meta:
+            return meta
         return meta if self.thumb(sha).exists() and self.display(sha).exists() else None
+
+    def put_error(self, sha: str, reason: str) -> None:
+        write_text(self._meta(sha), json.dumps({"error": reason}, sort_keys=True))
 
     def put(self, sha: str, width: int, height: int, thumb_jpeg: bytes, display_jpeg: bytes) -> None:
         write_bytes(self.thumb(sha), thumb_jpeg)

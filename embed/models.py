@@ -272,6 +272,7 @@ def _efficientnet_lite0(weights: str | None):
         cached = lookalike_cache_dir() / "weights" / LITE0_CONVERTED
         if cached.exists():
             model.load_weights(cached)
+            _finalize_normalization(model)
         else:
             from embed.legacy_torch import load_state_dict
 
@@ -280,9 +281,22 @@ def _efficientnet_lite0(weights: str | None):
             tmp = cached.with_name(f".{os.getpid()}.{cached.name}")
             model.save_weights(tmp)
             os.replace(tmp, cached)
-    elif weights not in (None, "none"):
+    features = keras.Model(model.inputs, model.get_layer("avg_pool").output, name="efficientnet_lite0_features")
+    if weights not in (None, "none", "imagenet"):
         if not Path(weights).is_file():
             raise ModelError(f"weights file {weights} for model efficientnet_lite0 does not exist")
-        model.load_weights(weights)
-    return keras.Model(model.inputs, model.get_layer("avg_pool").output, name="efficientnet_lite0_features")
+        try:  # a full model (with classifier), like our converted cache file...
+            model.load_weights(weights)
+        except ValueError:  # ...or a feature extractor's weights
+            features.load_weights(weights)
+        _finalize_normalization(model)
+    return features
+
+
+def _finalize_normalization(model) -> None:
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()
 

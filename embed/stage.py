@@ -50,9 +50,13 @@ def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = N
     vectors: dict[str, np.ndarray] = {}
     metas: dict[str, dict] = {}
     jobs: list[_Job] = []
+    skipped = list(scan.skipped)
     for cand in scan.candidates:
-        vec = features.get(cand.sha256)
         meta = images.meta(cand.sha256)
+        if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
+            skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
+            continue
+        vec = features.get(cand.sha256)
         if vec is not None:
             vectors[cand.sha256] = vec
         if meta is not None:
@@ -60,7 +64,6 @@ def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = N
         if vec is None or meta is None:
             jobs.append(_Job(cand, root / cand.path, vec is None, meta is None))
 
-    skipped = list(scan.skipped)
     embedded = 0
     if jobs:
         n_vec = sum(j.need_vector for j in jobs)
@@ -102,6 +105,7 @@ def _process(jobs, backbone, features, images, vectors, metas, skipped, settings
             return job, decode(job.full_path, model_size if job.need_vector else None,
                                settings.thumb_size, settings.display_size), None
         except ImageDecodeError as exc:
+            images.put_error(job.cand.sha256, str(exc))
             return job, None, str(exc)
         except Exception as exc:  # noqa: BLE001 - one odd file must not end the build
             return job, None, f"unexpected error while decoding: {type(exc).__name__}: {exc}"

@@ -1,0 +1,142 @@
+"""End to end on generated images with the real default weights (offline)."""
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import pattern, run_build, solid
+from tests.sitecheck import broken_links
+
+pytestmark = pytest.mark.slow
+KINDS = ["stripes", "checks", "disc"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    coll = root / "coll"
+    for kind in KINDS:
+        for i in range(6):
+            pattern(coll / kind / f"{kind}_{i}.jpg", kind, seed=i * 10 + KINDS.index(kind))
+    (coll / "notes.txt").write_text("not an image")
+    (coll / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (coll / "copy").mkdir()
+    (coll / "copy" / "same.jpg").write_bytes((coll / "disc" / "disc_0.jpg").read_bytes())
+    out, work = root / "site", root / "work"
+    rc = run_build("--collection", coll, "--out", out, "--work-dir", work, "--report", root / "r1.json", "--quiet")
+    return {"root": root, "coll": coll, "out": out, "work": work, "rc": rc,
+            "report": json.loads((root / "r1.json").read_text())}
+
+
+def test_build_succeeds_and_reports(built):
+    r = built["report"]
+    assert built["rc"] == 0
+    assert r["images"] == 18
+    assert r["skipped"] == [{"path": "broken.jpg", "reason": r["skipped"][0]["reason"]}]
+    assert "image" in r["skipped"][0]["reason"]
+    assert r["duplicates"] == [{"path": "copy/same.jpg", "same_as": ["disc/disc_0.jpg"]}]
+    assert r["ignored"] == ["notes.txt"]
+    assert set(r["seconds"]) >= {"embed", "layout", "render", "total"} and r["output_bytes"] > 0
+
+
+def test_every_image_has_a_page_with_its_neighbours(built):
+    out = built["out"]
+    pages = sorted((out / "image").glob("*.html"))
+    assert len(pages) == 18
+    for page in pages:
+        html = page.read_text()
+        assert len(re.findall(r'class="similarity"', html)) == 17  # k lowered to N - 1
+    assert (out / ".nojekyll").exists() and (out / "index.html").exists()
+    assert len(list((out / "thumbs").glob("*.jpg"))) == 18 and len(list((out / "media").glob("*.jpg"))) == 18
+
+
+def test_neighbours_are_the_same_kind(built):
+    rows = list(csv.DictReader((built["out"] / "data" / "neighbours.csv").open()))
+    assert len(rows) == 18 * 17
+    kind = lambda p: p.split("/")[-1].split("_")[0]  # noqa: E731
+    top3 = [r for r in rows if int(r["rank"]) <= 3]
+    precision = np.mean([kind(r["image"]) == kind(r["neighbour"]) for r in top3])
+    assert precision >= 0.8, precision
+    sims = [float(r["similarity"]) for r in rows if r["rank"] == "1"]
+    assert all(0 < s <= 1 for s in sims)
+
+
+def test_points_json_is_columnar_and_row_aligned(built):
+    pts = json.loads((built["out"] / "data" / "points.json").read_text())
+    n = pts["count"]
+    assert n == 18 and len(pts["ids"]) == n and len(pts["titles"]) == n
+    c = pts["facets"]["content"]
+    assert len(c["xy"]) == 2 * n and all(0 <= v <= 1 for v in c["xy"])
+    assert len(c["neighbours"]) == n and all(len(r) == 12 for r in c["neighbours"])
+    js = (built["out"] / "data" / "points.js").read_text()
+    assert js.startswith("window.LOOKALIKE_POINTS = ") and json.loads(js[26:-2]) == pts
+
+
+def test_all_links_resolve(built):
+    assert broken_links(built["out"]) == []
+
+
+def test_second_run_uses_caches_and_is_byte_identical(built):
+    out, root = built["out"], built["root"]
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    rc = run_build("--collection", built["coll"], "--out", out, "--work-dir", built["work"],
+                   "--report", root / "r2.json", "--quiet")
+    r2 = json.loads((root / "r2.json").read_text())
+    assert rc == 0 and r2["decoded"] == 0 and r2["embedded"] == 0 and r2["layout_cached"]
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_removed_image_loses_its_page_and_user_files_stay(built, tmp_path):
+    import shutil
+
+    coll = tmp_path / "coll"
+    shutil.copytree(built["coll"], coll)
+    out = tmp_path / "site"
+    shutil.copytree(built["out"], out)
+    (out / "CNAME").write_text("example.org")  # a file the user added to the site
+    victim = coll / "stripes" / "stripes_0.jpg"
+    victim.unlink()
+    assert run_build("--collection", coll, "--out", out, "--work-dir", built["work"], "--quiet") == 0
+    assert len(list((out / "image").glob("*.html"))) == 17
+    assert (out / "CNAME").read_text() == "example.org"
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 12])
+def test_small_collections_make_a_sensible_site(tmp_path, n, capsys):
+    coll = tmp_path / "c"
+    for i in range(n):
+        solid(coll / f"img{i:02d}.png", ((i * 60) % 256, (i * 120) % 256, 200 - i * 10), size=(40 + i, 30))
+    rc = run_build("--collection", coll, "--out", tmp_path / "s", "--work-dir", tmp_path / "w",
+                   "--report", tmp_path / "r.json")
+    assert rc == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["images"] == n and r["k"] == n - 1
+    pages = list((tmp_path / "s" / "image").glob("*.html"))
+    assert len(pages) == n
+    if n >= 5:
+        assert any("perplexity" in note and "lowered" in note for note in r["notes"])
+    assert broken_links(tmp_path / "s") == []
+    assert "Lookalike:" in capsys.readouterr().out
+
+
+def test_strict_fails_when_something_was_skipped(built, tmp_path):
+    assert run_build("--collection", built["coll"], "--out", tmp_path / "s", "--work-dir", built["work"],
+                     "--quiet", "--strict") == 1
+
+
+def test_clear_errors_without_traceback(tmp_path, capsys):
+    coll = tmp_path / "c"
+    solid(coll / "a.png", (1, 2, 3))
+    assert run_build("--collection", coll, "--out", coll / "site", "--work-dir", tmp_path / "w") == 2
+    err = capsys.readouterr().err
+    assert "inside the collection" in err and "Traceback" not in err
+    assert run_build("--collection", tmp_path / "nope") == 2
+    assert "does not exist" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_build("--collection", empty, "--out", tmp_path / "s2", "--work-dir", tmp_path / "w") == 2
+    assert "no usable images" in capsys.readouterr().err

@@ -1,0 +1,36 @@
+import pytest
+
+from render.output import MARKER, OutputError, check_output, finish
+
+
+def test_refuses_collection_and_nesting(tmp_path):
+    coll = tmp_path / "coll"
+    coll.mkdir()
+    for out, word in [(coll, "is the collection"), (coll / "site", "inside the collection"),
+                      (tmp_path, "contains the collection")]:
+        with pytest.raises(OutputError, match=word):
+            check_output(out, coll)
+
+
+def test_refuses_foreign_non_empty_folder_unless_forced(tmp_path):
+    coll, out = tmp_path / "c", tmp_path / "o"
+    coll.mkdir()
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(OutputError, match="not made by Lookalike"):
+        check_output(out, coll)
+    check_output(out, coll, force=True)
+    check_output(tmp_path / "new", coll)  # a new folder is fine
+
+
+def test_finish_removes_only_files_it_wrote_before(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "mine-old.html").write_text("old page")
+    (out / "users-file.txt").write_text("keep me")
+    (out / MARKER).write_text('{"files": ["mine-old.html", "index.html"]}')
+    (out / "index.html").write_text("new")
+    removed = finish(out, {"index.html"})
+    assert removed == ["mine-old.html"]
+    assert (out / "users-file.txt").read_text() == "keep me"
+    assert not (out / "mine-old.html").exists()
