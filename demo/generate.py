@@ -389,12 +389,13 @@ def _subj_tree(cv: Canvas, rng: np.random.Generator) -> list[Layer]:
         trunk_h = 0.2 * s
         trunk = _box(cv, cx, g - trunk_h / 2, 0.03 * s, trunk_h / 2 + 0.01)
         crown_y = g - trunk_h - 0.13 * s
-        blobs = [_circle(cv, cx, crown_y, 0.17 * s)]
-        for _ in range(int(rng.integers(2, 5))):
-            a = rng.uniform(0, 2 * np.pi)
-            rr = 0.1 * s
-            blobs.append(_circle(cv, cx + rr * np.cos(a), crown_y + rr * 0.8 * np.sin(a),
-                                 rng.uniform(0.08, 0.12) * s))
+        blobs = [_circle(cv, cx, crown_y, 0.13 * s)]
+        n_blobs = int(rng.integers(4, 7))
+        for j in range(n_blobs):
+            a = np.pi * (0.9 + 1.2 * j / (n_blobs - 1)) + rng.uniform(-0.2, 0.2)  # upper arc
+            rr = rng.uniform(0.11, 0.15) * s
+            blobs.append(_circle(cv, cx + rr * np.cos(a), crown_y + 0.02 * s + rr * 0.75 * np.sin(a),
+                                 rng.uniform(0.06, 0.09) * s))
         crown = np.min(np.stack(blobs), axis=0)
         layers.append(Layer(trunk, 2))
         layers.append(Layer(crown, 0 if i == 0 else 1))
@@ -484,7 +485,8 @@ def _style_hatched(sc: Scene) -> np.ndarray:
     for i, layer in enumerate(sc.layers):
         col = sc.colour(layer.ink)
         c = _cov(layer.sdf)
-        img = img + (paper - img) * c[..., None]  # the region occludes what is behind it
+        wash = paper + (col - paper) * 0.22  # a pale tint under the hatching (ink and wash)
+        img = img + (wash - img) * c[..., None]  # the region occludes what is behind it
         ink = col * 0.85
         strength = np.zeros_like(c)
         n_dirs = 2 if _lum(col) < 0.35 else 1
@@ -517,7 +519,8 @@ def _style_pointillist(sc: Scene) -> np.ndarray:
         jx = rng.uniform(0.3, 0.7, (ny, nx)).astype(np.float32)
         jy = rng.uniform(0.3, 0.7, (ny, nx)).astype(np.float32)
         rad = (rng.uniform(0.32, 0.48, (ny, nx)) * cell).astype(np.float32)
-        bright = rng.uniform(0.88, 1.1, (ny, nx, 3)).astype(np.float32)
+        bright = (rng.uniform(0.86, 1.1, (ny, nx, 1))
+                  * rng.uniform(0.96, 1.04, (ny, nx, 3))).astype(np.float32)
         cx = (ix + jx[iy, ix]) * cell - ox
         cy = (iy + jy[iy, ix]) * cell - oy
         sx = np.clip(cx.astype(np.int32), 0, cv.w - 1)
@@ -557,7 +560,7 @@ def _style_mosaic(sc: Scene) -> np.ndarray:
     """Tiles: block-averaged colour snapped to the palette, per-tile shading, grout."""
     cv, rng = sc.cv, sc.rng
     base = _flat_image(sc)
-    t = max(4, int(round(rng.uniform(9, 12) * cv.px)))
+    t = max(4, int(round(rng.uniform(10, 13) * cv.px)))
     H = -(-cv.h // t) * t
     W = -(-cv.w // t) * t
     p = np.pad(base, ((0, H - cv.h), (0, W - cv.w), (0, 0)), mode="edge")
@@ -565,18 +568,22 @@ def _style_mosaic(sc: Scene) -> np.ndarray:
     choices = np.stack([sc.ground] + list(sc.inks))
     dist = ((blocks[:, :, None, :] - choices[None, None]) ** 2).sum(-1)
     snapped = choices[np.argmin(dist, axis=-1)]
-    snapped = snapped * rng.uniform(0.9, 1.08, snapped.shape[:2] + (1,))
+    snapped = snapped * (rng.uniform(0.86, 1.1, snapped.shape[:2] + (1,))
+                         * rng.uniform(0.97, 1.03, snapped.shape))
     tiles = np.repeat(np.repeat(snapped, t, axis=0), t, axis=1)[: cv.h, : cv.w]
     ly = (cv.y % t) / t - 0.5
     lx = (cv.x % t) / t - 0.5
     shade = 1.0 - 0.08 * (ly + lx)  # light from top-left
     img = tiles * shade[..., None]
-    gw = max(1.0, 1.2 * cv.px)
+    gw = max(0.6, 0.7 * cv.px)
     gx = np.minimum(cv.x % t, t - cv.x % t)
     gy = np.minimum(cv.y % t, t - cv.y % t)
     grout_a = np.clip(gw - np.minimum(gx, gy) + 0.5, 0, 1)[..., None]
-    grout = np.array([0.93, 0.91, 0.87], np.float32) if _lum(sc.ground) < 0.4 else _hex(sc.pal.line) * 0.8 + 0.2
-    return img + (grout - img) * grout_a * 0.9
+    if _lum(sc.ground) > 0.4:  # grout a shade darker than the ground, like real lime mortar
+        grout = sc.ground * 0.7
+    else:
+        grout = np.array([0.72, 0.7, 0.66], np.float32)
+    return img + (grout - img) * grout_a * 0.85
 
 
 def _style_grain(sc: Scene) -> np.ndarray:
@@ -637,6 +644,36 @@ def _balanced(rng: np.random.Generator, k: int, count: int) -> np.ndarray:
     # which values get the extra copy should not always be the first ones
     vals = rng.permutation(k)[vals]
     return rng.permutation(vals)
+
+
+def _assign_labels(rng: np.random.Generator, n_subj: int, n_style: int, n_pal: int,
+                   count: int) -> list[tuple[int, int, int]]:
+    """(subject, style, palette) indices per image: balanced axes, and pairs spread evenly.
+
+    Each axis gets a balanced multiset (see `_balanced`); images then draw from those
+    multisets greedily so that every style meets every palette and subject about equally
+    often. That keeps the axes independent, so a benchmark on one is not confounded by
+    another.
+    """
+    styles = _balanced(rng, n_style, count)
+    pal_left = np.bincount(_balanced(rng, n_pal, count), minlength=n_pal)
+    subj_left = np.bincount(_balanced(rng, n_subj, count), minlength=n_subj)
+    sp = np.zeros((n_style, n_pal))
+    ss = np.zeros((n_style, n_subj))
+    ps = np.zeros((n_pal, n_subj))
+    out = []
+    for st in styles:
+        tie = rng.random(n_pal) * 0.1
+        p = int(np.argmin(np.where(pal_left > 0, sp[st] + tie, np.inf)))
+        tie = rng.random(n_subj) * 0.1
+        q = int(np.argmin(np.where(subj_left > 0, ss[st] + ps[p] + tie, np.inf)))
+        pal_left[p] -= 1
+        subj_left[q] -= 1
+        sp[st, p] += 1
+        ss[st, q] += 1
+        ps[p, q] += 1
+        out.append((q, int(st), p))
+    return out
 
 
 def render(subject: str, style: str, palette: str, w: int, h: int,
@@ -707,16 +744,15 @@ def generate(out_dir: Path, count: int = 120, seed: int = 0, size: int = 256) ->
 
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xDE70]))
     subjects, styles, palettes = list(SUBJECTS), list(STYLES), list(PALETTES)
-    subj_i = _balanced(rng, len(subjects), count)
-    style_i = _balanced(rng, len(styles), count)
-    pal_i = _balanced(rng, len(palettes), count)
+    labels = _assign_labels(rng, len(subjects), len(styles), len(palettes), count)
     aspect_i = _balanced(rng, 3, count)
     width = max(3, len(str(count - 1)))
 
     paths: list[Path] = []
     rows = []
     for i in range(count):
-        subject, style, palette = subjects[subj_i[i]], styles[style_i[i]], palettes[pal_i[i]]
+        subject, style, palette = (subjects[labels[i][0]], styles[labels[i][1]],
+                                   palettes[labels[i][2]])
         w, h = _aspect_size(int(aspect_i[i]), size)
         img_rng = np.random.default_rng(np.random.SeedSequence([seed, 1, i]))
         arr = render(subject, style, palette, w, h, img_rng)
