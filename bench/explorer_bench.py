@@ -23,6 +23,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
 
 from sitegen import FakeImage, write_site  # noqa: E402
 
+SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -84,6 +85,8 @@ def run(url: str, w: int, h: int) -> dict:
         res["dcl_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
         api = "document.getElementById('lk-map').lookalike"
         box = page.locator("#lk-canvas").bounding_box()
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "bench-overview.png"))
 
         # Hover: sweep the pointer over the whole map, on and between points.
         rng = np.random.default_rng(1)
@@ -142,6 +145,19 @@ def run(url: str, w: int, h: int) -> dict:
             page.wait_for_timeout(20)
         page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
         gesture("pan_densest_thumbs", pan)
+        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "bench-thumbs.png"))
+        # Close-up of a real image: open its deep link, as a shared URL would.
+        some_id = page.evaluate("window.LOOKALIKE_POINTS.ids[4321]")
+        page.goto(url + "#" + some_id)
+        page.wait_for_function(f"{api} && {api}.stats.draws > 0")
+        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        p = page.evaluate(f"{api}.project('{some_id}')")
+        page.mouse.move(p["x"] + 2, p["y"] + 2)
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(SHOTS / "bench-closeup.png"))
         browser.close()
     return res
 

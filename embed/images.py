@@ -15,7 +15,8 @@ from PIL import Image, ImageFile, ImageOps
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn
 JPEG_QUALITY = 85
-BACKGROUND = (255, 255, 255)  # transparent areas are shown on white, like a page
+BACKGROUND = (255, 255, 255)
+SMALL_SIDE = 128  # enough pixels for a colour histogram, cheap to keep per image  # transparent areas are shown on white, like a page
 
 
 class ImageDecodeError(Exception):
@@ -27,6 +28,7 @@ class Decoded:
     width: int  # original size, after EXIF rotation
     height: int
     model_input: np.ndarray | None  # (S, S, 3) uint8, or None when not asked for
+    small_rgb: np.ndarray  # whole image, longest side <= SMALL_SIDE, uint8 (colour facet)
     thumb_jpeg: bytes
     display_jpeg: bytes
 
@@ -56,7 +58,8 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int) -> 
     model_input = None
     if model_size:
         model_input = model_crop(display, model_size)
-    return Decoded(width, height, model_input, _jpeg(thumb), _jpeg(display))
+    small = np.asarray(_fit(thumb, SMALL_SIDE))
+    return Decoded(width, height, model_input, small, _jpeg(thumb), _jpeg(display))
 
 
 CROP_FRACTION = 0.875  # the ImageNet evaluation recipe: resize to 256, centre crop 224

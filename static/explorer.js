@@ -35,7 +35,7 @@
   var BG = "#141416";
   var ACCENT = "#e3b55b";           // selection, neighbour links
   var HOVER = "#f4f1ea";            // hovered outline
-  var THUMB_MIN = 14;               // below this drawn size (CSS px) images are dots
+  var THUMB_MIN = 16;               // below this drawn size (CSS px) images are dots
   var HIT_MOUSE = 6;                // px around a dot that still counts as "on it"
   var HIT_TOUCH = 22;
   var MAX_CONCURRENT_SHEETS = 4;
@@ -55,6 +55,8 @@
   });
   if (!facetNames.length) return fail("no facet with " + N + " positions");
   var defaultFacet = facetNames.indexOf(P.default_facet) >= 0 ? P.default_facet : facetNames[0];
+  // The default facet's button comes first; the others keep the data's order.
+  facetNames.sort(function (a, b) { return (b === defaultFacet) - (a === defaultFacet); });
   var pageTpl = mapEl.getAttribute("data-page-url") || "image/{id}.html";
   var thumbTpl = mapEl.getAttribute("data-thumb-url") || "thumbs/{id}.jpg";
   function pageUrl(i) { return pageTpl.replace("{id}", ids[i]); }
@@ -184,7 +186,10 @@
       sheetsLoading--;
       sh.state = ok ? 2 : 3;
       sh.img = ok ? (bitmap || img) : null;
-      requestFrame();
+      sh.levels = ok ? [sh.img] : null;
+      // Make the small copies now, between frames, not inside the frame that first needs them.
+      if (ok) setTimeout(function () { sheetLevel(sh, 2); requestFrame(); }, 0);
+      else requestFrame();
     }
     img.onload = function () {
       // An ImageBitmap is decoded once, up front, instead of on every draw.
@@ -194,6 +199,23 @@
     };
     img.onerror = function () { done(false); };
     img.src = sh.url;
+  }
+  /* Half-size copies of a sheet (cells of cell/2, cell/4 px), made once on demand:
+     small thumbnails drawn from a source near their size are both sharper and far
+     cheaper than shrinking 64 px cells thousands of times a frame. */
+  function sheetLevel(sh, level) {
+    while (sh.levels.length <= level) {
+      var prev = sh.levels[sh.levels.length - 1];
+      var c = doc.createElement("canvas");
+      c.width = Math.max(1, Math.ceil(prev.width / 2));
+      c.height = Math.max(1, Math.ceil(prev.height / 2));
+      var g = c.getContext("2d");
+      g.imageSmoothingEnabled = true;
+      g.imageSmoothingQuality = "high";
+      g.drawImage(prev, 0, 0, c.width, c.height);
+      sh.levels.push(c);
+    }
+    return sh.levels[level];
   }
   function pumpSheets() {
     while (sheetsLoading < MAX_CONCURRENT_SHEETS) {
@@ -222,24 +244,26 @@
 
   /* ---------- drawing ---------- */
   var visIdx = new Int32Array(N);
+  var drawLevel = 0;                // atlas level for this frame (0 = full cells)
   var visMark = new Uint8Array(N);
 
   function drawThumb(i, s, x, y, useHires) {
-    var wh = rectSize(i, s), dw = wh[0], dh = wh[1];
+    var ar = +aspect[i] || 1;       // inline rectSize(): no allocation in the hot loop
+    var dw = ar >= 1 ? s : s * ar, dh = ar >= 1 ? s / ar : s;
     var dx = x - dw / 2, dy = y - dh / 2;
     var img = useHires ? hiresImage(i) : null;
     if (img) { ctx.drawImage(img, dx, dy, dw, dh); return true; }
     var sh = atlas ? sheets[(i / perSheet) | 0] : null;
     if (sh && sh.state === 2) {
       var c = i % perSheet;
-      var a = +aspect[i] || 1;
-      var fw = a >= 1 ? cell : Math.max(1, Math.round(cell * a));
-      var fh = a >= 1 ? Math.max(1, Math.round(cell / a)) : cell;
+      var fw = ar >= 1 ? cell : Math.max(1, Math.round(cell * ar));
+      var fh = ar >= 1 ? Math.max(1, Math.round(cell / ar)) : cell;
       // 1 px inset hides rounding differences against the fitted cell and JPEG bleed.
       var inset = fw > 6 && fh > 6 ? 1 : 0;
-      ctx.drawImage(sh.img,
-        (c % perRow) * cell + ((cell - fw) >> 1) + inset, ((c / perRow) | 0) * cell + ((cell - fh) >> 1) + inset,
-        fw - 2 * inset, fh - 2 * inset, dx, dy, dw, dh);
+      var level = drawLevel, f = 1 / (1 << level);
+      ctx.drawImage(level ? sheetLevel(sh, level) : sh.img,
+        ((c % perRow) * cell + ((cell - fw) >> 1) + inset) * f, (((c / perRow) | 0) * cell + ((cell - fh) >> 1) + inset) * f,
+        (fw - 2 * inset) * f, (fh - 2 * inset) * f, dx, dy, dw, dh);
       return true;
     }
     ctx.fillStyle = colorStr[i];
@@ -271,7 +295,10 @@
       stats.mode = "thumbs";
       var useHires = nv <= HIRES_MAX_VISIBLE && s * state.dpr > cell * 1.15;
       ctx.imageSmoothingEnabled = true;
-      ctx.imageSmoothingQuality = s * state.dpr < cell * 0.75 ? "medium" : "low";
+      ctx.imageSmoothingQuality = "low";
+      // Smallest level whose cells are still at least the drawn size (device px).
+      drawLevel = 0;
+      while (drawLevel < 2 && cell / (2 << drawLevel) >= s * state.dpr) drawLevel++;
       for (var v = 0; v < nv; v++) {
         i = visIdx[v];
         if (!drawThumb(i, s, tx + tk * pos[2 * i], ty + tk * pos[2 * i + 1], useHires) && sheets.length) {
@@ -295,6 +322,7 @@
         for (v = 0; v < nv; v++) sheetWanted[(visIdx[v] / perSheet) | 0]++;
       }
     }
+    drawLevel = 0;                  // highlights are drawn large and sharp
     drawHighlights(s, thumbs);
     if (sheets.length) pumpSheets();
 

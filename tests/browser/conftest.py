@@ -129,6 +129,7 @@ def index_url(request, small_site):
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
+    ctx.set_default_timeout(10000)
     pg = ctx.new_page()
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
