@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--perplexity", type=float, help="t-SNE perplexity (lowered for small collections)")
     p.add_argument("--seed", type=int, help="random seed for Annoy and t-SNE")
     p.add_argument("--title", help="site title")
+    p.add_argument("--metadata", metavar="FILE", help="CSV sidecar keyed by path (default: metadata.csv "
+                                                      "in the collection, when present)")
     p.add_argument("--base-url", help="public URL of the site, for link previews (optional)")
     p.add_argument("--work-dir", metavar="DIR", help="caches and stage outputs (default .lookalike/ "
                                                      "next to the config, or in the current folder)")
@@ -58,7 +60,7 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
     cfg_path = Path(args.config) if args.config else (Path("site.toml") if Path("site.toml").exists() else None)
     settings = config.load(cfg_path)
     base = cfg_path.resolve().parent if cfg_path else Path.cwd()
-    for attr in ("collection", "output", "work_dir"):
+    for attr in ("collection", "output", "work_dir", "metadata"):
         value = getattr(settings, attr)
         if value and settings.origin.get(attr):  # from the file: relative to the file
             setattr(settings, attr, str(base / value))
@@ -66,7 +68,7 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
         settings, collection=args.collection, output=args.out, model=args.model, weights=args.weights,
         batch_size=args.batch_size, workers=args.workers, k=args.k, trees=args.trees,
         perplexity=args.perplexity, seed=args.seed, title=args.title, base_url=args.base_url,
-        work_dir=args.work_dir,
+        work_dir=args.work_dir, metadata=args.metadata,
     )
     if not settings.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
@@ -99,6 +101,7 @@ def run(args) -> dict:
     build_dir = build_dir_for(work, collection)
     emb = run_embed(collection, work / "cache", settings, hash_cache=build_dir / "hashes.json", quiet=quiet)
     manifest = emb.manifest
+    _attach_metadata(manifest, collection, settings)
     manifest.write(build_dir / "manifest.json")
     manifest.check_rows(emb.features, "features/content")
     save_npy(build_dir / "features" / "content.npy", emb.features)
@@ -127,6 +130,7 @@ def run(args) -> dict:
         "skipped": manifest.skipped,
         "duplicates": [{"path": im.path, "same_as": im.also} for im in manifest.images if im.also],
         "ignored": manifest.ignored,
+        "metadata": manifest.metadata,
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
         "decoded": emb.decoded,
         "embedded": emb.embedded,
@@ -140,6 +144,24 @@ def run(args) -> dict:
         "output_files": rendered.files,
         "work_dir": str(work),
     }
+
+
+def _attach_metadata(manifest, collection: Path, settings) -> None:
+    """Titles and catalogue fields from the sidecar CSV, if there is one."""
+    from embed import metadata
+
+    path = Path(settings.metadata) if settings.metadata else collection / metadata.SIDECAR_NAME
+    if not path.is_file():
+        if settings.metadata:
+            raise FileNotFoundError(f"the metadata file {path} does not exist")
+        return
+    sidecar = metadata.read_sidecar(path)
+    manifest.metadata = metadata.attach(sidecar, manifest.images)
+    try:
+        rel = path.resolve().relative_to(collection.resolve()).as_posix()
+        manifest.ignored = [p for p in manifest.ignored if p != rel]  # the sidecar is used, not ignored
+    except ValueError:
+        pass
 
 
 class EmptyCollectionError(Exception):
@@ -172,6 +194,16 @@ def summary_text(report: dict) -> str:
         lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in report["duplicates"][:20]]
     if report["ignored"]:
         lines.append(f"  not images (left out): {len(report['ignored'])} file(s), e.g. {report['ignored'][0]}")
+    md = report.get("metadata")
+    if md:
+        lines.append(f"  metadata {md['file']}: {md['described']} of {report['images']} images described")
+        if md["images_without_row"]:
+            lines.append(f"    {len(md['images_without_row'])} image(s) have no row, e.g. {md['images_without_row'][0]}")
+        if md["unmatched_rows"]:
+            lines.append(f"    {len(md['unmatched_rows'])} row(s) name no image: "
+                         + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
+        if md["duplicate_rows"]:
+            lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
     lines += [f"  note: {n}" for n in report["notes"]]
     out = report["output"]
     lines.append(f"  open {out}/index.html, or serve it: python -m http.server -d {out} 8000")
@@ -205,7 +237,7 @@ def main(argv=None) -> int:
 def _is_known(exc: Exception) -> bool:
     from core.config import ConfigError
 
-    names = {"ModelError", "OutputError", "RowMismatchError", "MissingFrontendError"}
+    names = {"ModelError", "OutputError", "RowMismatchError", "MissingFrontendError", "MetadataError"}
     return isinstance(exc, (ConfigError, FileNotFoundError, EmptyCollectionError)) or type(exc).__name__ in names
 
 

@@ -24,6 +24,7 @@ class Settings:
     collection: str = ""
     output: str = "_site"
     base_url: str = ""
+    metadata: str = ""
     # [model]
     model: str = "efficientnet_lite0"
     weights: str = "imagenet"
@@ -60,6 +61,7 @@ SCHEMA = [
     ("site", "collection", "collection", str, None, ""),
     ("site", "output", "output", str, None, ""),
     ("site", "base_url", "base_url", str, None, ""),
+    ("site", "metadata", "metadata", str, None, ""),
     ("model", "name", "model", str, None, ""),
     ("model", "weights", "weights", str, None, ""),
     ("model", "batch_size", "batch_size", int, _positive, "an integer >= 1"),

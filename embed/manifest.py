@@ -29,6 +29,7 @@ class ImageRecord:
     height: int
     bytes: int
     also: list[str] = field(default_factory=list)  # identical copies under other names
+    meta: dict = field(default_factory=dict)  # columns of the metadata sidecar row, if any
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Manifest:
     images: list[ImageRecord]
     skipped: list[dict] = field(default_factory=list)  # {path, reason}
     ignored: list[str] = field(default_factory=list)  # not image files
+    metadata: dict = field(default_factory=dict)  # sidecar report: rows, unmatched, images without row
     version: int = VERSION
 
     def __len__(self) -> int:

@@ -128,6 +128,25 @@ def _thumb_size(im, thumb: int) -> tuple[int, int]:
     return max(1, round(im.width * scale)), max(1, round(im.height * scale))
 
 
+LABELS = {"creator": "Creator", "date": "Date", "source": "Source", "licence": "Licence", "tags": "Tags"}
+
+
+def _facts(meta: dict) -> list[dict]:
+    """Catalogue fields for the page: known ones first, in a fixed order, then the rest as-is."""
+    from embed.metadata import safe_link
+
+    facts = []
+    for key in ("creator", "date", "source", "licence", "tags"):
+        if meta.get(key):
+            value = meta[key]
+            facts.append({"label": LABELS[key], "value": value,
+                          "link": safe_link(value) if key == "source" else ""})
+    for key, value in meta.items():
+        if key not in LABELS and key not in ("title", "description"):
+            facts.append({"label": key, "value": value, "link": ""})
+    return facts
+
+
 def _index_context(images, settings, vendor_scripts: list[str]) -> dict:
     page = "index.html"
     rows = []
@@ -163,6 +182,8 @@ def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
         })
     dw, dh = _thumb_size(im, settings.display_size)
     return {
+        "facts": _facts(im.meta),
+        "description": im.meta.get("description", ""),
         "page": page,
         "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",
         "image": im,
