@@ -1,0 +1,67 @@
+"""A build killed half-way through embedding resumes from the cache and ends with
+the same site as an uninterrupted build (real signal, real process)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from demo.generate import generate
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+
+
+def build_cmd(coll, out, work, report):
+    return [sys.executable, str(REPO / "build.py"), "--collection", str(coll), "--out", str(out),
+            "--work-dir", str(work), "--report", str(report), "--batch-size", "8"]
+
+
+def files(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_build_resumes_and_matches(tmp_path, sig):
+    coll = tmp_path / "coll"
+    generate(coll, count=120, seed=3, size=192)
+    work = tmp_path / "work"
+    proc = subprocess.Popen(build_cmd(coll, tmp_path / "site", work, tmp_path / "r0.json"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    feature_dir = work / "cache" / "features"
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        done = len(list(feature_dir.rglob("*.npy"))) if feature_dir.exists() else 0
+        if done >= 24:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    if sig == signal.SIGINT:
+        assert b"interrupted" in err and b"Traceback" not in err
+    # every cache entry that exists under its real name is whole (a kill can only leave *.tmp files)
+    import numpy as np
+    from PIL import Image
+
+    for p in work.rglob("*.npy"):
+        assert np.load(p).shape == (1280,)
+    for p in work.rglob("*.jpg"):
+        Image.open(p).load()
+
+    subprocess.run(build_cmd(coll, tmp_path / "site", work, tmp_path / "r1.json"), check=True, capture_output=True)
+    resumed = json.loads((tmp_path / "r1.json").read_text())
+    assert 0 < resumed["embedded"] < 120, resumed["embedded"]  # work before the kill was kept
+
+    subprocess.run(build_cmd(coll, tmp_path / "fresh", tmp_path / "work2", tmp_path / "r2.json"), check=True,
+                   capture_output=True)
+    resumed_files = files(tmp_path / "site")
+    fresh_files = files(tmp_path / "fresh")
+    assert resumed_files.keys() == fresh_files.keys()
+    differing = [k for k in resumed_files if resumed_files[k] != fresh_files[k]]
+    assert differing == []
