@@ -51,6 +51,18 @@ def pattern(path: Path, kind: str, seed: int, size=(96, 96)) -> Path:
 
 
 def run_build(*argv: str) -> int:
+    """build.main in-process; without --config it runs from an empty folder, so the
+    repo's own site.toml is not picked up."""
+    import tempfile
+
     import build
 
-    return build.main([str(a) for a in argv])
+    if "--config" in argv:
+        return build.main([str(a) for a in argv])
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as empty:
+        os.chdir(empty)
+        try:
+            return build.main([str(a) for a in argv])
+        finally:
+            os.chdir(here)

@@ -1,0 +1,127 @@
+"""The real pipeline's site in a real browser: built in the test from generated
+images (with a hostile metadata sidecar), served under a sub-path like GitHub Pages."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from pagetools import open_map, project, shot
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+EVIL = "</script><script>window.pwned=1</script>"
+ATTR = '" onmouseover="window.pwned=2" x="'
+
+
+@pytest.fixture(scope="module")
+def built(www, tmp_path_factory):
+    from demo.generate import generate
+    from tests.conftest import run_build
+
+    root, base = www
+    tmp = tmp_path_factory.mktemp("built")
+    coll = tmp / "coll"
+    paths = generate(coll, count=36, seed=5, size=160)
+    rel = sorted(p.relative_to(coll).as_posix() for p in paths)
+    with open(coll / "metadata.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "title", "creator"])
+        w.writerow([rel[0], EVIL, "<b>nobody</b>"])
+        w.writerow([rel[1], ATTR, "x"])
+        w.writerow([rel[2], "Quiet harbour", "A. Painter"])
+    site = root / "pages" / "repo"
+    assert run_build("--collection", coll, "--out", site, "--work-dir", tmp / "work", "--quiet") == 0
+    points = json.loads((site / "data" / "points.json").read_text())
+    return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html", "file": (site / "index.html").as_uri()}
+
+
+def _id(points, title):
+    return points["ids"][points["titles"].index(title)]
+
+
+@pytest.mark.parametrize("where", ["http", "file"])
+def test_hover_and_click_on_the_real_site(page, built, where):
+    open_map(page, built[where])
+    image_id = _id(built["points"], "Quiet harbour")
+    pos = project(page, image_id)
+    page.mouse.move(pos["x"], pos["y"])
+    page.locator("#lk-card").wait_for(state="visible")
+    assert page.locator("#lk-card-title").text_content() == "Quiet harbour"
+    shot(page, f"built-hover-{where}")
+    page.mouse.click(pos["x"], pos["y"])
+    page.wait_for_url(f"**/image/{image_id}.html")
+    assert page.locator("h1").text_content() == "Quiet harbour"
+    assert page.locator(".neighbours li").count() == 30
+    assert page.locator("img").first.evaluate("img => img.naturalWidth") > 0  # the display copy loaded
+    shot(page, f"built-image-page-{where}")
+    page.locator("a", has_text="Show on map").first.click()
+    page.wait_for_url(f"**/index.html#{image_id}*")
+
+
+def test_hostile_titles_stay_inert(page, built):
+    open_map(page, built["http"])
+    for title in (EVIL, ATTR):
+        image_id = _id(built["points"], title)
+        pos = project(page, image_id)
+        page.mouse.move(pos["x"], pos["y"])
+        page.locator("#lk-card").wait_for(state="visible")
+        assert page.locator("#lk-card-title").text_content() == title
+        page.mouse.move(pos["x"] + 1, pos["y"])  # mouse events over the canvas and the shown title
+    assert page.evaluate("window.pwned") is None
+    image_id = _id(built["points"], EVIL)
+    page.goto(built["http"].replace("index.html", f"image/{image_id}.html"))
+    assert page.locator("h1").text_content() == EVIL
+    page.locator("h1").hover()
+    page.goto(built["http"].replace("index.html", f"image/{_id(built['points'], ATTR)}.html"))
+    page.locator("h1").hover()
+    page.locator("img").first.hover()
+    assert page.evaluate("window.pwned") is None
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def test_every_link_resolves_over_http_under_a_subpath(built):
+    """Crawl from index.html like a visitor (and GitHub Pages under /repo/): no missing file."""
+    start = built["http"]
+    prefix = start.rsplit("/", 1)[0] + "/"
+    seen, queue, missing = set(), [start], []
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            with urllib.request.urlopen(url) as r:
+                body = r.read()
+                ctype = r.headers.get("Content-Type", "")
+        except OSError as exc:
+            missing.append(f"{url}: {exc}")
+            continue
+        if "html" in ctype:
+            p = _Links()
+            p.feed(body.decode("utf-8"))
+            for link in p.urls:
+                if urlsplit(link).scheme in ("http", "https") and not link.startswith(prefix):
+                    continue
+                target = urljoin(url, link).split("#")[0]
+                assert target.startswith(prefix), f"{url} links outside the site: {link}"
+                queue.append(target)
+    assert missing == []
+    assert sum(u.endswith(".html") for u in seen) == 36 + 1
