@@ -48,6 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--work-dir", metavar="DIR", help="caches and stage outputs (default .lookalike/ "
                                                      "next to the config, or in the current folder)")
     p.add_argument("--report", metavar="FILE", help="also write the build summary as JSON")
+    p.add_argument("--copy-originals", action="store_true", default=None,
+                   help="publish the original files too, linked from each page")
     p.add_argument("--force", action="store_true", help="write into a non-empty folder not made by Lookalike")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when any file was skipped")
     p.add_argument("--quiet", action="store_true", help="only print the summary and errors")
@@ -68,7 +70,7 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
         settings, collection=args.collection, output=args.out, model=args.model, weights=args.weights,
         batch_size=args.batch_size, workers=args.workers, k=args.k, trees=args.trees,
         perplexity=args.perplexity, seed=args.seed, title=args.title, base_url=args.base_url,
-        work_dir=args.work_dir, metadata=args.metadata,
+        work_dir=args.work_dir, metadata=args.metadata, copy_originals=args.copy_originals,
     )
     if not settings.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
@@ -120,7 +122,7 @@ def run(args) -> dict:
     from render.site import render_site
 
     image_cache = ImageCache(work / "cache", settings.thumb_size, settings.display_size)
-    rendered = render_site(out, manifest, layouts, image_cache, settings, quiet)
+    rendered = render_site(out, manifest, layouts, image_cache, settings, quiet, collection=collection)
     seconds["render"] = time.perf_counter() - t
     seconds["total"] = sum(seconds.values())
 

@@ -40,6 +40,7 @@ class Settings:
     # [images]
     thumb_size: int = 256
     display_size: int = 1024
+    copy_originals: bool = False
     # [build]
     work_dir: str = ""
     # where each value came from, for messages ("site.toml", "--k", "default")
@@ -73,10 +74,11 @@ SCHEMA = [
     ("map", "seed", "seed", int, None, ""),
     ("images", "thumb_size", "thumb_size", int, lambda v: 16 <= v <= 1024, "an integer from 16 to 1024"),
     ("images", "display_size", "display_size", int, lambda v: 64 <= v <= 8192, "an integer from 64 to 8192"),
+    ("images", "copy_originals", "copy_originals", bool, None, ""),
     ("build", "work_dir", "work_dir", str, None, ""),
 ]
 _BY_ATTR = {row[2]: row for row in SCHEMA}
-_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number"}
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
 def _check(value: Any, row, where: str) -> Any:
@@ -84,7 +86,7 @@ def _check(value: Any, row, where: str) -> Any:
     name = f"[{section}] {key}"
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if isinstance(value, bool) or not isinstance(value, typ):
+    if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
         raise ConfigError(
             f"{where}: {name} must be {_TYPE_WORDS[typ]}, found {type(value).__name__} {value!r}"
         )

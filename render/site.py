@@ -53,7 +53,12 @@ def media_path(image_id: str) -> str:
     return f"media/{image_id}.jpg"
 
 
-def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet: bool = False) -> RenderResult:
+def original_path(im) -> str:
+    return f"originals/{im.id}{Path(im.path).suffix.lower()}"
+
+
+def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet: bool = False,
+                collection: Path | None = None) -> RenderResult:
     """Write the whole site into `out` (already checked by render.output.check_output)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -71,6 +76,8 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     for im in images:
         put(thumb_path(im.id), image_cache.thumb(im.sha256).read_bytes())
         put(media_path(im.id), image_cache.display(im.sha256).read_bytes())
+        if settings.copy_originals and collection is not None:
+            put(original_path(im), (Path(collection) / im.path).read_bytes())
 
     # Third-party JS and thumbnail atlases for the map.
     vendor_scripts = _vendor(out, written, notes)
@@ -163,7 +170,8 @@ def _index_context(images, settings, vendor_scripts: list[str]) -> dict:
         "explorer_js_url": "static/explorer.js",
         "explorer_css_url": "static/explorer.css",
         "style_url": "static/style.css",
-        "og_image": absolute_url(settings.base_url, thumb_path(images[0].id)) if images else "",
+        "og_image": (absolute_url(settings.base_url, thumb_path(images[0].id)) or thumb_path(images[0].id))
+        if images else "",
         "canonical": absolute_url(settings.base_url, page),
         "image_count": len(images),
     }
@@ -196,7 +204,8 @@ def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
         "neighbours": nbrs,
         "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
         "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
-        "og_image": absolute_url(settings.base_url, thumb_path(im.id)),
+        "og_image": absolute_url(settings.base_url, thumb_path(im.id)) or relative_url(page, thumb_path(im.id)),
+        "original_url": relative_url(page, original_path(im)) if settings.copy_originals else "",
         "canonical": absolute_url(settings.base_url, page),
     }
 

@@ -36,7 +36,7 @@ def test_build_succeeds_and_reports(built):
     assert built["rc"] == 0
     assert r["images"] == 18
     assert r["skipped"] == [{"path": "broken.jpg", "reason": r["skipped"][0]["reason"]}]
-    assert "image" in r["skipped"][0]["reason"]
+    assert re.search("image|damaged|JPEG", r["skipped"][0]["reason"])
     assert r["duplicates"] == [{"path": "copy/same.jpg", "same_as": ["disc/disc_0.jpg"]}]
     assert r["ignored"] == ["notes.txt"]
     assert set(r["seconds"]) >= {"embed", "layout", "render", "total"} and r["output_bytes"] > 0
@@ -140,3 +140,15 @@ def test_clear_errors_without_traceback(tmp_path, capsys):
     empty.mkdir()
     assert run_build("--collection", empty, "--out", tmp_path / "s2", "--work-dir", tmp_path / "w") == 2
     assert "no usable images" in capsys.readouterr().err
+
+
+def test_originals_are_published_only_when_asked(built, tmp_path):
+    out = tmp_path / "s"
+    assert run_build("--collection", built["coll"], "--out", out, "--work-dir", built["work"], "--quiet",
+                     "--copy-originals") == 0
+    originals = sorted((out / "originals").iterdir())
+    assert len(originals) == 18
+    page = next((out / "image").glob("*.html")).read_text()
+    assert "Download original" in page and "../originals/" in page
+    assert broken_links(out) == []
+    assert not (built["out"] / "originals").exists()
