@@ -6,39 +6,65 @@ names are reported). Walks are sorted, so row order is reproducible.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.files import write_text
+from PIL import features
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
-SKIPPED_DIRS = {"__MACOSX", "node_modules", "_site", ".lookalike"}
+from core.files import write_text
+from embed import filetypes
+from embed.images import file_kind
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
+                    ".jp2", ".j2k"}
+if features.check("avif"):
+    IMAGE_EXTENSIONS.add(".avif")
+UNSUPPORTED_EXTENSIONS = {k: v for k, v in filetypes.UNSUPPORTED_EXTENSIONS.items() if k not in IMAGE_EXTENSIONS}
+if ".avif" not in IMAGE_EXTENSIONS:
+    UNSUPPORTED_EXTENSIONS[".avif"] = "AVIF image, which this installation cannot read (Pillow without AVIF)"
+SKIPPED_DIRS = {"__MACOSX", "node_modules", "_site", ".lookalike", "$RECYCLE.BIN", "System Volume Information"}
 
 
 @dataclass
 class Candidate:
-    path: str  # relative to the collection, posix separators
+    path: str  # relative to the collection, posix separators; printable (see display_path)
     sha256: str
     size: int
     also: list[str] = field(default_factory=list)  # other paths with identical bytes
+    source: str = ""  # the name on disk, when it differs from `path` (a file name that is not UTF-8)
+
+    def __post_init__(self):
+        self.source = self.source or self.path
 
     @property
     def id(self) -> str:
         return self.sha256[:12]
 
+    def full_path(self, root: Path) -> Path:
+        """The file to open: `root / path` except for names that are not valid UTF-8."""
+        return Path(root) / self.source
+
 
 @dataclass
 class Scan:
     candidates: list[Candidate]
-    skipped: list[dict]  # {path, reason}
-    ignored: list[str]  # files that are not images by extension (metadata.csv, README...)
+    skipped: list[dict]  # {path, reason}: image files that cannot be used
+    ignored: list[str]  # left out on purpose: not images by extension (metadata.csv, README...),
+    #                     hidden files, and hidden or system folders (listed once, as "name/")
 
 
 def scan(root: Path, hash_cache: Path | None = None) -> Scan:
-    """Walk root (sorted), hash image files, group identical content."""
+    """Walk root (sorted), hash image files, group identical content.
+
+    Never blocks and never raises for one odd entry: named pipes, sockets and devices,
+    broken or looping symbolic links, unreadable files and folders are reported in
+    `skipped` with a reason; hidden entries are listed in `ignored`.
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"collection folder {root} does not exist or is not a folder")
@@ -47,54 +73,99 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
     by_sha: dict[str, Candidate] = {}
     skipped: list[dict] = []
     ignored: list[str] = []
-    for rel, full in _walk(root, skipped):
-        if Path(rel).suffix.lower() not in IMAGE_EXTENSIONS:
-            ignored.append(rel)
+    for rel, full in _walk(root, skipped, ignored):
+        shown = display_path(rel)
+        suffix = Path(rel).suffix.lower()
+        if suffix in UNSUPPORTED_EXTENSIONS:
+            skipped.append({"path": shown, "reason": UNSUPPORTED_EXTENSIONS[suffix]})
+            continue
+        if suffix not in IMAGE_EXTENSIONS:
+            ignored.append(shown)
+            continue
+        problem = _unusable(full)
+        if problem:
+            skipped.append({"path": shown, "reason": problem})
             continue
         try:
             st = full.stat()
-            if st.st_size == 0:
-                skipped.append({"path": rel, "reason": "empty file (0 bytes)"})
-                continue
             stamp = [st.st_size, st.st_mtime_ns]
             entry = known.get(rel)
-            sha = entry[2] if entry and entry[:2] == stamp else _sha256(full)
+            sha = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp else _sha256(full)
             fresh[rel] = stamp + [sha]
+        except PermissionError:
+            skipped.append({"path": shown, "reason": "cannot read file: permission denied (check the file's permissions)"})
+            continue
         except OSError as exc:
-            skipped.append({"path": rel, "reason": f"cannot read file: {exc.strerror or exc}"})
+            skipped.append({"path": shown, "reason": f"cannot read file: {(exc.strerror or str(exc)).lower()}"})
             continue
         if sha in by_sha:
-            by_sha[sha].also.append(rel)
+            by_sha[sha].also.append(shown)
         else:
-            by_sha[sha] = Candidate(rel, sha, st.st_size)
+            by_sha[sha] = Candidate(shown, sha, st.st_size, source=rel)
     if hash_cache is not None:
         write_text(hash_cache, json.dumps(fresh, sort_keys=True, separators=(",", ":")))
     candidates = sorted(by_sha.values(), key=lambda c: c.path)
-    return Scan(candidates, skipped, ignored)
+    return Scan(candidates, sorted(skipped, key=lambda x: x["path"]), sorted(ignored))
 
 
-def _walk(root: Path, skipped: list[dict]):
-    """Yield (relative posix path, full path) for every visible file, sorted."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+def display_path(rel: str) -> str:
+    """A printable, unique form of a relative path: bytes that are not UTF-8 (a Latin-1 name
+    from an old archive) are written as \\xNN, so reports, pages and JSON never fail on it."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _unusable(full: Path) -> str:
+    """Why this directory entry cannot be an image file, or '' when it is a regular file with bytes."""
+    try:
+        st = full.stat()  # follows symbolic links
+    except FileNotFoundError:
+        if full.is_symlink():
+            return f"broken symbolic link: its target {display_path(os.readlink(full))} does not exist"
+        return "file disappeared during the build"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link points back to itself)"
+        if exc.errno == errno.EACCES:
+            return "cannot read file: permission denied (check the file's permissions)"
+        return f"cannot read file: {(exc.strerror or str(exc)).lower()}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"not a regular file ({file_kind(st.st_mode)}), so it is not read"
+    if st.st_size == 0:
+        return "empty file (0 bytes)"
+    return ""
+
+
+def _walk(root: Path, skipped: list[dict], ignored: list[str]):
+    """Yield (relative posix path, full path) for every visible entry that is not a folder, sorted."""
+
+    def unreadable_folder(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "?"
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc)).lower()
+        skipped.append({"path": display_path(rel) + "/", "reason": f"cannot open folder: {reason}"})
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder, followlinks=False):
         here = Path(dirpath)
         keep = []
         for d in sorted(dirnames):
             full = here / d
-            rel = full.relative_to(root).as_posix()
+            rel = display_path(full.relative_to(root).as_posix())
             if d.startswith(".") or d in SKIPPED_DIRS:
-                continue  # hidden folders, macOS resource forks, our own outputs
+                ignored.append(rel + "/")  # hidden folders, macOS resource forks, our own outputs
+                continue
             if full.is_symlink():
                 skipped.append({"path": rel + "/", "reason": "symbolic link to a folder (not followed)"})
                 continue
             keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue  # hidden files, ._AppleDouble, .DS_Store
             full = here / name
             rel = full.relative_to(root).as_posix()
-            if full.is_symlink() and not full.exists():
-                skipped.append({"path": rel, "reason": "broken symbolic link"})
+            if name.startswith(".") or name in ("Thumbs.db", "desktop.ini"):
+                ignored.append(display_path(rel))  # hidden files, ._AppleDouble, .DS_Store
                 continue
             yield rel, full
 
