@@ -105,8 +105,10 @@ def run(args) -> dict:
     manifest = emb.manifest
     _attach_metadata(manifest, collection, settings)
     manifest.write(build_dir / "manifest.json")
-    manifest.check_rows(emb.features, "features/content")
-    save_npy(build_dir / "features" / "content.npy", emb.features)
+    features = {"content": emb.features}
+    for facet, matrix in features.items():
+        manifest.check_rows(matrix, f"features/{facet}")
+        save_npy(build_dir / "features" / f"{facet}.npy", matrix)
     seconds["embed"] = time.perf_counter() - t
     if not manifest.images:
         raise EmptyCollectionError(collection, manifest)
@@ -114,7 +116,7 @@ def run(args) -> dict:
     t = time.perf_counter()
     from layout.stage import run_layout
 
-    layouts = {"content": run_layout("content", emb.features, build_dir, settings, quiet)}
+    layouts = {facet: run_layout(facet, matrix, build_dir, settings, quiet) for facet, matrix in features.items()}
     seconds["layout"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -122,7 +124,8 @@ def run(args) -> dict:
     from render.site import render_site
 
     image_cache = ImageCache(work / "cache", settings.thumb_size, settings.display_size)
-    rendered = render_site(out, manifest, layouts, image_cache, settings, quiet, collection=collection)
+    rendered = render_site(out, manifest, layouts, image_cache, settings, quiet, collection=collection,
+                           features=features)
     seconds["render"] = time.perf_counter() - t
     seconds["total"] = sum(seconds.values())
 

@@ -58,7 +58,7 @@ def original_path(im) -> str:
 
 
 def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet: bool = False,
-                collection: Path | None = None) -> RenderResult:
+                collection: Path | None = None, features: dict | None = None) -> RenderResult:
     """Write the whole site into `out` (already checked by render.output.check_output)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -95,14 +95,12 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     put(".nojekyll", "")
 
     common = {"site_title": settings.title, "site_description": settings.description}
-    facet = next(iter(layouts))
     index_ctx = _index_context(images, settings, vendor_scripts)
     put("index.html", env.get_template("index.html").render(**common, **index_ctx))
     image_tpl = env.get_template("image.html")
-    lay = layouts[facet]
     for i, im in enumerate(images):
         page = page_path(im.id)
-        ctx = _image_context(i, im, images, lay, settings, page)
+        ctx = _image_context(i, im, images, layouts, features or {}, settings, page)
         put(page, image_tpl.render(**common, **ctx))
         progress.advance()
     progress.close()
@@ -177,17 +175,34 @@ def _index_context(images, settings, vendor_scripts: list[str]) -> dict:
     }
 
 
-def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
-    nbrs = []
-    for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
-        other = images[int(j)]
-        w, h = _thumb_size(other, settings.thumb_size)
-        nbrs.append({
-            "id": other.id, "title": other.title, "path": other.path,
-            "page_url": relative_url(page, page_path(other.id)),
-            "thumb_url": relative_url(page, thumb_path(other.id)),
-            "similarity": float(sim), "width": w, "height": h,
-        })
+FACET_LABELS = {"content": "Subject", "style": "Style", "colour": "Colour", "blend": "Blend"}
+FACET_HINTS = {
+    "content": "what is depicted (CNN content features)",
+    "style": "texture and brushwork (Gram matrices of CNN activations)",
+    "colour": "palette (colour histogram)",
+    "blend": "a weighted mix of the facets",
+}
+
+
+def _image_context(i: int, im, images, layouts: dict, features: dict, settings, page: str) -> dict:
+    sections = []
+    for facet, lay in layouts.items():
+        nbrs = []
+        for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
+            j = int(j)
+            other = images[j]
+            w, h = _thumb_size(other, settings.thumb_size)
+            # "why is this similar": the pair's similarity in every facet of the site
+            why = [{"facet": f, "label": FACET_LABELS.get(f, f), "value": float(features[f][i] @ features[f][j])}
+                   for f in layouts if f in features and f != facet and len(layouts) > 1]
+            nbrs.append({
+                "id": other.id, "title": other.title, "path": other.path,
+                "page_url": relative_url(page, page_path(other.id)),
+                "thumb_url": relative_url(page, thumb_path(other.id)),
+                "similarity": float(sim), "width": w, "height": h, "why": why,
+            })
+        sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
+                         "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
     dw, dh = _thumb_size(im, settings.display_size)
     return {
         "facts": _facts(im.meta),
@@ -201,7 +216,8 @@ def _image_context(i: int, im, images, lay, settings, page: str) -> dict:
         "map_url": relative_url(page, "index.html", im.id),
         "home_url": relative_url(page, "index.html"),
         "style_url": relative_url(page, "static/style.css"),
-        "neighbours": nbrs,
+        "sections": sections,
+        "neighbours": sections[0]["neighbours"] if sections else [],
         "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
         "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
         "og_image": absolute_url(settings.base_url, thumb_path(im.id)) or relative_url(page, thumb_path(im.id)),
