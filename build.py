@@ -128,6 +128,7 @@ def run(args) -> dict:
                            features=features)
     seconds["render"] = time.perf_counter() - t
     seconds["total"] = sum(seconds.values())
+    sizes = output.size_report(out)
 
     notes = [n for lay in layouts.values() for n in lay.notes] + rendered.notes
     return {
@@ -145,7 +146,9 @@ def run(args) -> dict:
         "notes": notes,
         "removed_stale_files": len(rendered.removed),
         "output": str(out),
-        "output_bytes": output.folder_size(out),
+        "output_bytes": sizes["bytes"],
+        "output_folders": sizes["folders"],
+        "warnings": sizes["warnings"],
         "output_files": rendered.files,
         "work_dir": str(work),
     }
@@ -210,6 +213,7 @@ def summary_text(report: dict) -> str:
         if md["duplicate_rows"]:
             lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
     lines += [f"  note: {n}" for n in report["notes"]]
+    lines += [f"  WARNING: {w}" for w in report.get("warnings", [])]
     out = report["output"]
     lines.append(f"  open {out}/index.html, or serve it: python -m http.server -d {out} 8000")
     return "\n".join(lines)

@@ -57,5 +57,41 @@ def finish(out: Path, written: set[str]) -> list[str]:
     return removed
 
 
+PAGES_SITE_LIMIT = 1_000_000_000  # GitHub Pages: published sites may be no larger than 1 GB
+PAGES_FILE_LIMIT = 100_000_000  # GitHub refuses files over 100 MB in a push
+
+
 def folder_size(out: Path) -> int:
     return sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+
+
+def size_report(out: Path) -> dict:
+    """Bytes and files per top-level folder, the largest file, and GitHub Pages warnings."""
+    out = Path(out)
+    folders: dict[str, dict] = {}
+    largest = ("", 0)
+    total = 0
+    for p in out.rglob("*"):
+        if not p.is_file():
+            continue
+        size = p.stat().st_size
+        total += size
+        rel = p.relative_to(out)
+        top = rel.parts[0] if len(rel.parts) > 1 else "."
+        entry = folders.setdefault(top, {"files": 0, "bytes": 0})
+        entry["files"] += 1
+        entry["bytes"] += size
+        if size > largest[1]:
+            largest = (rel.as_posix(), size)
+    warnings = []
+    if total > PAGES_SITE_LIMIT:
+        big = max(folders, key=lambda f: folders[f]["bytes"])
+        warnings.append(
+            f"the site is {total / 1e9:.2f} GB, over GitHub Pages' 1 GB limit; the largest part is {big}/ "
+            f"({folders[big]['bytes'] / 1e9:.2f} GB): lower [images] display_size (media/) or thumb_size "
+            f"(thumbs/), or turn off copy_originals (originals/)")
+    if largest[1] > PAGES_FILE_LIMIT:
+        warnings.append(f"{largest[0]} is {largest[1] / 1e6:.0f} MB, over GitHub's 100 MB file limit; "
+                        f"lower [neighbours] map_neighbours (data/) or split the collection")
+    return {"bytes": total, "folders": folders, "largest": {"path": largest[0], "bytes": largest[1]},
+            "warnings": warnings}

@@ -34,3 +34,19 @@ def test_finish_removes_only_files_it_wrote_before(tmp_path):
     assert removed == ["mine-old.html"]
     assert (out / "users-file.txt").read_text() == "keep me"
     assert not (out / "mine-old.html").exists()
+
+
+def test_size_report_warns_over_github_pages_limits(tmp_path, monkeypatch):
+    from render import output
+
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "a.jpg").write_bytes(b"x" * 3000)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "points.js").write_bytes(b"x" * 1500)
+    (tmp_path / "index.html").write_text("hi")
+    r = output.size_report(tmp_path)
+    assert r["bytes"] == 4502 and r["folders"]["media"] == {"files": 1, "bytes": 3000} and r["warnings"] == []
+    monkeypatch.setattr(output, "PAGES_SITE_LIMIT", 4000)
+    monkeypatch.setattr(output, "PAGES_FILE_LIMIT", 2000)
+    w = output.size_report(tmp_path)["warnings"]
+    assert len(w) == 2 and "display_size" in w[0] and "media/" in w[0] and "media/a.jpg" in w[1]
