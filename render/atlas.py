@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from PIL import Image
+
+from core.files import write_bytes
 
 # Browsers (mobile Safari in particular) refuse or downscale canvases/images
 # beyond 4096 px a side, so a sheet never exceeds that.
@@ -38,22 +38,6 @@ def _fit(img: Image.Image, cell: int) -> Image.Image:
     scale = cell / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return img.resize(size, Image.LANCZOS) if size != img.size else img
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file + os.replace so a crash never leaves a half-written sheet;
-    an unchanged file is left alone so rebuilds keep mtimes (and deploy diffs) quiet."""
-    if path.exists() and path.read_bytes() == data:
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048) -> dict:
@@ -97,7 +81,7 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
             colors.append(f"{r:02x}{g:02x}{b:02x}")
         buf = io.BytesIO()
         canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
-        _write_atomic(out_dir / f"{s}.jpg", buf.getvalue())
+        write_bytes(out_dir / f"{s}.jpg", buf.getvalue())  # atomic; unchanged files untouched
         sheets.append(f"atlas/{s}.jpg")
 
     # Sheets left over from a larger earlier build would be dead weight on deploy.

@@ -7,9 +7,9 @@ works offline and from file:// without a CDN or a bundler.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from core.files import write_bytes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,21 +38,6 @@ def _pinned_versions() -> dict[str, str]:
         return json.loads((REPO_ROOT / "package.json").read_text("utf-8")).get("dependencies", {})
     except (OSError, ValueError):
         return {}
-
-
-def _copy_atomic(src: Path, dst: Path) -> None:
-    data = src.read_bytes()
-    if dst.exists() and dst.read_bytes() == data:
-        return  # unchanged: keep mtime, keep deploy diffs clean
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dst)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_modules") -> list[str]:
@@ -87,6 +72,6 @@ def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_m
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for src in sources:
-        _copy_atomic(src, out_dir / src.name)
+        write_bytes(out_dir / src.name, src.read_bytes())  # atomic; unchanged files untouched
         paths.append(f"static/vendor/{src.name}")
     return paths
