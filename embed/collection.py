@@ -19,6 +19,7 @@ from PIL import features
 from core.files import write_text
 from embed import filetypes
 from embed.images import file_kind
+from embed.names import display_path
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
                     ".jp2", ".j2k"}
@@ -106,16 +107,6 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
         write_text(hash_cache, json.dumps(fresh, sort_keys=True, separators=(",", ":")))
     candidates = sorted(by_sha.values(), key=lambda c: c.path)
     return Scan(candidates, sorted(skipped, key=lambda x: x["path"]), sorted(ignored))
-
-
-def display_path(rel: str) -> str:
-    """A printable, unique form of a relative path: bytes that are not UTF-8 (a Latin-1 name
-    from an old archive) are written as \\xNN, so reports, pages and JSON never fail on it."""
-    try:
-        rel.encode("utf-8")
-        return rel
-    except UnicodeEncodeError:
-        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _unusable(full: Path) -> str:

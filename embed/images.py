@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from embed.filetypes import describe_unreadable, format_name
+from embed.names import on_disk
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn
 # decode() checks the size itself, from the header, thread-safely, with a reason that names
@@ -108,6 +109,7 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int,
 
 def open_regular(path):
     """Open a regular file for reading, or raise ImageReadError saying why not (never blocks)."""
+    path = on_disk(path)  # a shown name such as caf\xe9.jpg (not UTF-8 on disk) still opens
     try:
         st = os.stat(path)
     except FileNotFoundError:

@@ -1,6 +1,10 @@
 import os
+import socket
+
+import pytest
 
 from embed.collection import readable_title, scan
+from embed.images import decode
 from tests.conftest import solid
 
 
@@ -33,7 +37,8 @@ def test_hidden_macosx_empty_and_non_images(tmp_path):
     s = scan(tmp_path)
     assert [c.path for c in s.candidates] == ["ok.jpg"]
     assert s.skipped == [{"path": "empty.jpg", "reason": "empty file (0 bytes)"}]
-    assert s.ignored == ["notes.txt"]
+    # left out on purpose, but listed: hidden files, and hidden or system folders once each
+    assert s.ignored == [".git/", ".hidden.jpg", "__MACOSX/", "notes.txt"]
 
 
 def test_symlinks(tmp_path):
@@ -44,7 +49,8 @@ def test_symlinks(tmp_path):
     s = scan(tmp_path)
     assert [c.path for c in s.candidates] == ["link.jpg"] and s.candidates[0].also == ["real.jpg"]
     reasons = {x["path"]: x["reason"] for x in s.skipped}
-    assert reasons == {"broken.jpg": "broken symbolic link", "loop/": "symbolic link to a folder (not followed)"}
+    assert reasons == {"broken.jpg": f"broken symbolic link: its target {tmp_path / 'missing.jpg'} does not exist",
+                       "loop/": "symbolic link to a folder (not followed)"}
 
 
 def test_hash_cache_is_used_and_refreshed(tmp_path):
@@ -61,3 +67,60 @@ def test_hash_cache_is_used_and_refreshed(tmp_path):
 def test_readable_title():
     assert readable_title("blue_period/old-guitarist_1903.jpg") == "old guitarist 1903"
     assert readable_title("x/.jpg") == ".jpg"
+
+
+def test_special_files_are_reported_and_never_opened(tmp_path):
+    solid(tmp_path / "ok.jpg", (1, 2, 3))
+    os.mkfifo(tmp_path / "pipe.jpg")  # opening it would block the build forever
+    os.symlink("/dev/zero", tmp_path / "zero.png")
+    os.symlink("self.jpg", tmp_path / "self.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    solid(tmp_path / "folder.jpg" / "in.png", (4, 5, 6))
+    s = scan(tmp_path)
+    assert [c.path for c in s.candidates] == ["folder.jpg/in.png", "ok.jpg"]
+    assert {x["path"]: x["reason"] for x in s.skipped} == {
+        "pipe.jpg": "not a regular file (named pipe), so it is not read",
+        "self.jpg": "symbolic link loop (the link points back to itself)",
+        "zero.png": "not a regular file (device), so it is not read",
+    }
+
+
+def test_socket_is_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # AF_UNIX paths are limited to about 100 bytes
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind("s.jpg")
+    except OSError as exc:
+        pytest.skip(f"cannot make a socket here: {exc}")
+    finally:
+        sock.close()
+    assert scan(tmp_path).skipped == [{"path": "s.jpg", "reason": "not a regular file (socket), so it is not read"}]
+
+
+def test_known_image_formats_we_cannot_read_are_skipped_not_ignored(tmp_path):
+    (tmp_path / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 40)
+    (tmp_path / "DSC_0001.NEF").write_bytes(b"II*\x00" + b"\x00" * 40)
+    (tmp_path / "metadata.csv").write_text("path,title\n")
+    s = scan(tmp_path)
+    reasons = {x["path"]: x["reason"] for x in s.skipped}
+    assert "convert it to JPEG" in reasons["IMG_0001.HEIC"] and "camera raw" in reasons["DSC_0001.NEF"]
+    assert s.ignored == ["metadata.csv"]
+
+
+def test_file_name_that_is_not_utf8_is_shown_escaped_and_still_opens(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.jpg"  # Latin-1, as in an old Windows zip
+    with open(raw, "wb") as f:
+        from PIL import Image
+
+        Image.new("RGB", (7, 5), (9, 9, 9)).save(f, "JPEG")
+    (c,) = scan(tmp_path).candidates
+    assert c.path == "caf\\xe9.jpg"
+    c.path.encode("utf-8")  # printable: JSON, HTML and the terminal can take it
+    assert decode(c.full_path(tmp_path), None, 8, 8).width == 7
+    assert decode(tmp_path / c.path, None, 8, 8).width == 7  # the shown name opens too
+
+
+def test_unicode_forms_are_two_files(tmp_path):
+    solid(tmp_path / "caf\u00e9.jpg", (1, 1, 1))
+    solid(tmp_path / "cafe\u0301.jpg", (2, 2, 2))
+    assert sorted(c.path for c in scan(tmp_path).candidates) == sorted(["caf\u00e9.jpg", "cafe\u0301.jpg"])
