@@ -91,3 +91,183 @@ def test_animated_gif_uses_first_frame(tmp_path):
     d = decode(p, 16, 16, 16)
     r, g, b = d.model_input[8, 8]
     assert r > 200 and b < 60
+
+
+# --- hostile inputs -------------------------------------------------------------
+
+import os  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from embed import images as images_mod  # noqa: E402
+from embed.filetypes import describe_unreadable  # noqa: E402
+from embed.images import ImageReadError  # noqa: E402
+from tests.corpus import gif_bomb, png_bytes, rgb16_png, rgb16_tiff  # noqa: E402
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_all_eight_exif_orientations_end_upright(tmp_path, orientation):
+    upright = Image.new("RGB", (80, 40), (0, 0, 255))
+    upright.paste((255, 0, 0), (0, 0, 80, 10))  # red band on top, as the viewer should see it
+    stored = upright
+    for m in {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
+              4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE],
+              6: [Image.Transpose.ROTATE_90], 7: [Image.Transpose.TRANSVERSE],
+              8: [Image.Transpose.ROTATE_270]}.get(orientation, []):
+        stored = stored.transpose(m)  # what the camera wrote (the inverse of what EXIF asks for)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    p = tmp_path / "o.jpg"
+    stored.save(p, exif=exif.tobytes(), quality=95)
+    d = decode(p, 16, 64, 128)
+    assert (d.width, d.height) == (80, 40)
+    disp = np.asarray(Image.open(io.BytesIO(d.display_jpeg)))
+    assert disp.shape[:2] == (40, 80)
+    assert disp[2, 40, 0] > 200 and disp[30, 40, 2] > 200  # red on top, blue below
+
+
+def test_pixel_limit_is_checked_from_the_header_and_names_the_size(tmp_path):
+    p = tmp_path / "bomb.png"
+    p.write_bytes(png_bytes(52000, 40000, 8, 2, None, idat=b"x"))
+    with pytest.raises(ImageDecodeError, match=r"^too many pixels \(52,000 x 40,000\).*raise \[images\] max_pixels"):
+        decode(p, 32, 32, 32)
+    g = tmp_path / "bomb.gif"
+    g.write_bytes(gif_bomb(65000, 65000))
+    with pytest.raises(ImageDecodeError, match=r"too many pixels \(65,000 x 65,000\)"):
+        decode(g, 32, 32, 32)
+    small = tmp_path / "s.png"
+    Image.new("RGB", (100, 100)).save(small)
+    with pytest.raises(ImageDecodeError, match=r"too many pixels \(100 x 100\): the limit is 9,999 pixels"):
+        decode(small, 32, 32, 32, max_pixels=9999)
+    assert decode(small, 32, 32, 32, max_pixels=10000).width == 100
+
+
+def test_baseline_jpeg_counts_its_draft_size_progressive_its_full_size(tmp_path):
+    img = Image.new("RGB", (4000, 3000), (10, 200, 10))
+    base, prog = tmp_path / "base.jpg", tmp_path / "prog.jpg"
+    img.save(base, quality=50)
+    img.save(prog, quality=50, progressive=True)
+    assert decode(base, None, 64, 256, max_pixels=1_000_000).width == 4000  # decoded at 1/8: 500 x 375
+    with pytest.raises(ImageDecodeError, match="too many pixels"):
+        decode(prog, None, 64, 256, max_pixels=1_000_000)
+
+
+def test_named_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    result = {}
+
+    def run():
+        try:
+            decode(fifo, 32, 32, 32)
+        except Exception as exc:  # noqa: BLE001
+            result["exc"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(5)
+    if t.is_alive():  # unblock it before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("decode() blocked on a named pipe")
+    assert isinstance(result["exc"], ImageReadError) and not isinstance(result["exc"], ImageDecodeError)
+    assert "not a regular file (named pipe)" in str(result["exc"])
+
+
+def test_missing_file_is_a_read_error_not_bad_content(tmp_path):
+    with pytest.raises(ImageReadError, match="file not found"):
+        decode(tmp_path / "gone.jpg", 32, 32, 32)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 5000), (5000, 1), (3, 2000)])
+def test_extreme_shapes_give_valid_outputs(tmp_path, size):
+    p = tmp_path / "s.png"
+    Image.new("RGB", size, (200, 30, 30)).save(p)
+    d = decode(p, 224, 256, 1024)
+    assert (d.width, d.height) == size
+    assert d.model_input.shape == (224, 224, 3) and d.model_input[112, 112, 0] > 150
+    for data, longest in ((d.thumb_jpeg, 256), (d.display_jpeg, 1024)):
+        w, h = Image.open(io.BytesIO(data)).size
+        assert 1 <= min(w, h) and max(w, h) == min(longest, max(size))
+    assert d.small_rgb.ndim == 3 and min(d.small_rgb.shape[:2]) >= 1
+
+
+def test_sixteen_bit_rgb_png_and_tiff_keep_their_colours(tmp_path):
+    arr = np.zeros((20, 30, 3), np.uint16)
+    arr[:] = (60000, 5000, 5000)
+    (tmp_path / "a.png").write_bytes(rgb16_png(arr))
+    (tmp_path / "a.tif").write_bytes(rgb16_tiff(arr))
+    for name in ("a.png", "a.tif"):
+        d = decode(tmp_path / name, 16, 32, 32)
+        r, g, b = d.model_input[8, 8]
+        assert r > 200 and g < 40 and b < 40, name
+
+
+def test_large_png_is_reduced_before_conversion(tmp_path):
+    p = tmp_path / "big.png"
+    Image.new("LA", (5000, 3000), (90, 255)).save(p)
+    d = decode(p, 32, 64, 500)
+    assert (d.width, d.height) == (5000, 3000)
+    assert Image.open(io.BytesIO(d.display_jpeg)).size == (500, 300)
+    assert abs(int(d.model_input[5, 5, 0]) - 90) < 4
+
+
+def test_large_decodes_take_turns(tmp_path, monkeypatch):
+    """Above BIG_PIXELS, one decode at a time: memory stays bounded with many threads."""
+    monkeypatch.setattr(images_mod, "BIG_PIXELS", 100)
+    for i in range(4):
+        Image.new("RGB", (300, 300), (i, i, i)).save(tmp_path / f"{i}.png")
+    active, peak, lock = [0], [0], threading.Lock()
+    real_reduce = images_mod._reduce
+
+    def slow_reduce(im, size):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return real_reduce(im, size)
+
+    monkeypatch.setattr(images_mod, "_reduce", slow_reduce)
+    threads = [threading.Thread(target=decode, args=(tmp_path / f"{i}.png", None, 32, 64)) for i in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert peak[0] == 1
+
+
+def test_broken_exif_does_not_lose_the_image(tmp_path):
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 20), (0, 0, 255)).save(buf, "JPEG")
+    data = buf.getvalue()
+    app1 = b"\xff\xe1\x00\x1cExif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x05" + b"\xff" * 10
+    p = tmp_path / "e.jpg"
+    p.write_bytes(data[:2] + app1 + data[2:])
+    assert (decode(p, 8, 8, 8).width, decode(p, 8, 8, 8).height) == (30, 20)
+
+
+def test_eps_named_jpg_is_refused_not_run(tmp_path):
+    p = tmp_path / "x.jpg"
+    p.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with pytest.raises(ImageDecodeError, match="PostScript"):
+        decode(p, 8, 8, 8)
+
+
+@pytest.mark.parametrize("head,reason", [
+    (b"<!DOCTYPE html><html><body>404</body></html>", "web page"),
+    (b"Object number,Title\n1926.253,The Old Guitarist\n", "a text file, not an image"),
+    (b"%PDF-1.7\n", "PDF document"),
+    (b"PK\x03\x04\x14\x00", "ZIP archive"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00", "HEIC"),
+    (bytes(range(256)) * 2, "not an image"),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "damaged JPEG"),
+])
+def test_unreadable_files_are_described_in_plain_words(head, reason):
+    assert reason in describe_unreadable(head, ".jpg")
+
+
+def test_float_tiff_with_nan_still_decodes(tmp_path):
+    arr = np.linspace(0, 1, 100, dtype=np.float32).reshape(10, 10)
+    arr[0, 0] = np.nan
+    p = tmp_path / "f.tif"
+    Image.fromarray(arr, "F").save(p)
+    assert decode(p, 8, 8, 8).width == 10
