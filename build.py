@@ -201,7 +201,8 @@ def summary_text(report: dict) -> str:
         lines.append(f"  identical files shown once: {len(report['duplicates'])}")
         lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in report["duplicates"][:20]]
     if report["ignored"]:
-        lines.append(f"  not images (left out): {len(report['ignored'])} file(s), e.g. {report['ignored'][0]}")
+        lines.append(f"  left out (not images, hidden or system files): {len(report['ignored'])}, "
+                     f"e.g. {report['ignored'][0]}")
     md = report.get("metadata")
     if md:
         lines.append(f"  metadata {md['file']}: {md['described']} of {report['images']} images described")

@@ -41,6 +41,7 @@ class Settings:
     thumb_size: int = 256
     display_size: int = 1024
     copy_originals: bool = False
+    max_pixels: int = 200_000_000
     # [build]
     work_dir: str = ""
     # where each value came from, for messages ("site.toml", "--k", "default")
@@ -75,6 +76,7 @@ SCHEMA = [
     ("images", "thumb_size", "thumb_size", int, lambda v: 16 <= v <= 1024, "an integer from 16 to 1024"),
     ("images", "display_size", "display_size", int, lambda v: 64 <= v <= 8192, "an integer from 64 to 8192"),
     ("images", "copy_originals", "copy_originals", bool, None, ""),
+    ("images", "max_pixels", "max_pixels", int, _positive, "an integer >= 1"),
     ("build", "work_dir", "work_dir", str, None, ""),
 ]
 _BY_ATTR = {row[2]: row for row in SCHEMA}

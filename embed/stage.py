@@ -20,7 +20,7 @@ from core.progress import Progress, say
 from embed import collection as coll
 from embed import models
 from embed.cache import FeatureCache, ImageCache
-from embed.images import ImageDecodeError, decode
+from embed.images import ImageDecodeError, ImageReadError, decode
 from embed.manifest import ImageRecord, Manifest
 
 
@@ -103,7 +103,9 @@ def _process(jobs, backbone, features, images, vectors, metas, skipped, settings
     def work(job: _Job):
         try:
             return job, decode(job.full_path, model_size if job.need_vector else None,
-                               settings.thumb_size, settings.display_size), None
+                               settings.thumb_size, settings.display_size, max_pixels=settings.max_pixels), None
+        except ImageReadError as exc:  # the file, not its content: not cached, retried next build
+            return job, None, str(exc)
         except ImageDecodeError as exc:
             images.put_error(job.cand.sha256, str(exc))
             return job, None, str(exc)

@@ -28,7 +28,7 @@ def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None
         "count": len(manifest.images),
         "ids": [im.id for im in manifest.images],
         "titles": [im.title for im in manifest.images],
-        "aspect": [round(im.width / im.height, 3) if im.height else 1.0 for im in manifest.images],
+        "aspect": [float(f"{im.width / im.height:.3g}") if im.height else 1.0 for im in manifest.images],
         "facets": facets,
         "default_facet": next(iter(layouts), "content"),
         "atlas": atlas or {},

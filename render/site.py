@@ -6,7 +6,10 @@ rebuild is byte-identical and a gh-pages diff shows only what really changed.
 """
 from __future__ import annotations
 
+import filecmp
+import os
 import posixpath
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +80,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
         put(thumb_path(im.id), image_cache.thumb(im.sha256).read_bytes())
         put(media_path(im.id), image_cache.display(im.sha256).read_bytes())
         if settings.copy_originals and collection is not None:
-            put(original_path(im), (Path(collection) / im.path).read_bytes())
+            _copy_original(Path(collection), im, out, written, notes)
 
     # Third-party JS and thumbnail atlases for the map.
     vendor_scripts = _vendor(out, written, notes)
@@ -106,6 +109,23 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     progress.close()
     removed = output.finish(out, written)
     return RenderResult(len(written), removed, notes)
+
+
+def _copy_original(collection: Path, im, out: Path, written: set[str], notes: list[str]) -> None:
+    """Stream the original (it may be huge) unless an identical copy is already there."""
+    from embed.names import on_disk
+
+    rel = original_path(im)
+    src, dst = on_disk(collection / im.path), out / rel
+    try:
+        if not (dst.exists() and dst.stat().st_size == src.stat().st_size and filecmp.cmp(src, dst, shallow=False)):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dst.with_name(f".{dst.name}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        written.add(rel)
+    except OSError as exc:
+        notes.append(f"original of {im.path} not copied: {exc.strerror or exc}")
 
 
 def _vendor(out: Path, written: set[str], notes: list[str]) -> list[str]:

@@ -135,8 +135,6 @@ def test_all_links_resolve(built):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs render/site.py to read originals via embed.names.on_disk(collection / "
-                                       "im.path): a non-UTF-8 file name ends the build (lead's change)")
 def test_copy_originals_survives_the_corpus(built):
     assert built["rc_orig"] == 0
     assert broken_links(built["out_orig"]) == []
@@ -247,8 +245,6 @@ def test_extreme_shapes_have_real_thumbnails_and_map_aspect(built):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs render/data.py: aspect rounded to 3 decimals is 0.0 for a 1 x 5,000 "
-                                       "strip; round to 3 significant digits (lead's change)")
 def test_map_aspect_of_a_thin_strip_is_not_zero(built):
     pts = json.loads((built["out"] / "data" / "points.json").read_text(encoding="utf-8"))
     i = pts["ids"].index(built["by_path"]["shapes/strip-1x5000.png"]["id"])
@@ -304,7 +300,7 @@ def test_hidden_and_system_entries_are_listed_as_left_out(built):
         assert case.path in ignored
     for case in of_kind(built, "absent"):
         assert not any(case.path in json.dumps(v) for v in (built["report"], built["manifest"]))
-    assert "not images (left out): " in built["stdout"]
+    assert "left out (not images, hidden or system files): " in built["stdout"]
 
 
 # --- permission denied, honestly, even when the tests run as root --------------------
