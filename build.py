@@ -41,6 +41,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--trees", type=int, help="Annoy trees (more = more exact, slower)")
     p.add_argument("--perplexity", type=float, help="t-SNE perplexity (lowered for small collections)")
     p.add_argument("--seed", type=int, help="random seed for Annoy and t-SNE")
+    p.add_argument("--facets", help='comma-separated facets, e.g. "content,style" ([facets] enabled; '
+                                    'default content,style,colour)')
     p.add_argument("--title", help="site title")
     p.add_argument("--metadata", metavar="FILE", help="CSV sidecar keyed by path (default: metadata.csv "
                                                       "in the collection, when present)")
@@ -71,7 +73,9 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
         batch_size=args.batch_size, workers=args.workers, k=args.k, trees=args.trees,
         perplexity=args.perplexity, seed=args.seed, title=args.title, base_url=args.base_url,
         work_dir=args.work_dir, metadata=args.metadata, copy_originals=args.copy_originals,
+        facets=[f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else None,
     )
+    config.check_consistency(settings)
     if not settings.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
     return settings, base
@@ -105,7 +109,11 @@ def run(args) -> dict:
     manifest = emb.manifest
     _attach_metadata(manifest, collection, settings)
     manifest.write(build_dir / "manifest.json")
-    features = {"content": emb.features}
+    features = dict(emb.features)
+    if settings.blend and manifest.images:
+        from embed.facets import blend
+
+        features["blend"] = blend({f: features[f] for f in settings.blend if f in features}, settings.blend)
     for facet, matrix in features.items():
         manifest.check_rows(matrix, f"features/{facet}")
         save_npy(build_dir / "features" / f"{facet}.npy", matrix)
@@ -142,7 +150,8 @@ def run(args) -> dict:
         "embedded": emb.embedded,
         "layout_cached": all(lay.cached for lay in layouts.values()),
         "model": manifest.model,
-        "k": int(layouts["content"].neighbours.shape[1]),
+        "k": int(next(iter(layouts.values())).neighbours.shape[1]),
+        "facets": list(layouts),
         "notes": notes,
         "removed_stale_files": len(rendered.removed),
         "output": str(out),
@@ -187,7 +196,7 @@ def summary_text(report: dict) -> str:
         f"Lookalike: {report['images']} images -> {report['output']}/ in {s['total']:.1f} s",
         f"  embed   {s['embed']:7.1f} s   {report['decoded']} decoded, {report['embedded']} embedded, "
         f"the rest from the cache ({report['model']})",
-        f"  layout  {s['layout']:7.1f} s   {report['k']} neighbours each"
+        f"  layout  {s['layout']:7.1f} s   {report['k']} neighbours each, facets: {', '.join(report['facets'])}"
         + (" (cached)" if report["layout_cached"] else ""),
         f"  render  {s['render']:7.1f} s   {report['output_files']} files, "
         f"{report['output_bytes'] / 1e6:.1f} MB",

@@ -42,6 +42,12 @@ class Settings:
     display_size: int = 1024
     copy_originals: bool = False
     max_pixels: int = 200_000_000
+    # [facets]
+    facets: list = field(default_factory=lambda: ["content", "style", "colour"])
+    blend: dict = field(default_factory=dict)
+    style_layers: list = field(default_factory=list)
+    colour_bins: int = 8
+    colour_space: str = "lab"
     # [build]
     work_dir: str = ""
     # where each value came from, for messages ("site.toml", "--k", "default")
@@ -55,6 +61,19 @@ def _positive(v):
 
 def _non_negative(v):
     return v >= 0
+
+
+FACET_NAMES = ("content", "style", "colour")
+
+
+def _facet_list(v):
+    return bool(v) and all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
+
+
+def _blend_weights(v):
+    ok = all(k in FACET_NAMES and isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0
+             for k, w in v.items())
+    return ok and (not v or any(w > 0 for w in v.values()))
 
 
 SCHEMA = [
@@ -77,10 +96,18 @@ SCHEMA = [
     ("images", "display_size", "display_size", int, lambda v: 64 <= v <= 8192, "an integer from 64 to 8192"),
     ("images", "copy_originals", "copy_originals", bool, None, ""),
     ("images", "max_pixels", "max_pixels", int, _positive, "an integer >= 1"),
+    ("facets", "enabled", "facets", list, _facet_list, 'a list of facet names from "content", "style", "colour"'),
+    ("facets", "blend", "blend", dict, _blend_weights,
+     'a table of facet = weight (numbers >= 0, at least one > 0), e.g. { content = 2, colour = 1 }'),
+    ("facets", "style_layers", "style_layers", list, lambda v: all(isinstance(x, str) for x in v),
+     "a list of layer names (empty = the backbone's default)"),
+    ("facets", "colour_bins", "colour_bins", int, lambda v: 2 <= v <= 16, "an integer from 2 to 16"),
+    ("facets", "colour_space", "colour_space", str, lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"'),
     ("build", "work_dir", "work_dir", str, None, ""),
 ]
 _BY_ATTR = {row[2]: row for row in SCHEMA}
-_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+               list: "a list", dict: "a table"}
 
 
 def _check(value: Any, row, where: str) -> Any:
@@ -137,6 +164,14 @@ def override(settings: Settings, **flags: Any) -> Settings:
         setattr(settings, attr, _check(value, row, f"command line {flag}"))
         settings.origin[attr] = flag
     return settings
+
+
+def check_consistency(settings: Settings) -> None:
+    """Rules that involve several keys."""
+    missing = [f for f, w in settings.blend.items() if w > 0 and f not in settings.facets]
+    if missing:
+        raise ConfigError(f"[facets] blend gives weight to {', '.join(missing)}, which is not in [facets] enabled "
+                          f"({', '.join(settings.facets)}); add it there or drop its weight")
 
 
 def attributes() -> list[str]:

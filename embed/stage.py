@@ -1,53 +1,74 @@
-"""The embed stage: collection folder -> manifest + row-aligned feature matrix.
+"""The embed stage: collection folder -> manifest + row-aligned vectors per facet.
 
 Reader (decode), model step and writer (caches) are separate pieces joined by a
 small runner: decoding runs in worker threads (Pillow releases the GIL) with a
 bounded window ahead of the model, so memory stays flat for any collection size.
-Only images missing from the caches are decoded; the model (and TensorFlow) is
-loaded only when some vector is missing.
+Only images missing from a cache are decoded; the model (and TensorFlow) is
+loaded only when a content or style vector is missing, and the style layers only
+when a style vector is. Colour histograms come from the same decode.
 """
 from __future__ import annotations
 
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from core.progress import Progress, say
 from embed import collection as coll
+from embed import facets as fx
 from embed import models
 from embed.cache import FeatureCache, ImageCache
 from embed.images import ImageDecodeError, ImageReadError, decode
 from embed.manifest import ImageRecord, Manifest
 
+MODEL_FACETS = ("content", "style")
+
 
 @dataclass
 class EmbedResult:
     manifest: Manifest
-    features: np.ndarray  # (N, D) float32, L2-normalised, row i = manifest.images[i]
+    features: dict[str, np.ndarray]  # facet -> (N, D) float32, unit rows, row i = manifest.images[i]
     decoded: int  # images decoded this run
-    embedded: int  # vectors computed this run (the rest came from the cache)
+    embedded: int  # images that went through the CNN this run (the rest came from the cache)
+    keys: dict[str, str] = field(default_factory=dict)  # facet -> cache key
 
 
 @dataclass
 class _Job:
     cand: coll.Candidate
     full_path: Path
-    need_vector: bool
+    missing: set  # facets without a cached vector
     need_images: bool
+
+    @property
+    def need_model(self) -> bool:
+        return bool(self.missing & set(MODEL_FACETS))
+
+
+def facet_keys(settings) -> dict[str, str]:
+    """Cache key of every requested facet (changes whenever its vectors would change)."""
+    model_key = models.model_key(settings.model, settings.weights)
+    keys = {}
+    for facet in settings.facets:
+        params = fx.facet_params(facet, settings.model, settings.style_layers or None)
+        if facet == "colour":
+            params.update(bins=settings.colour_bins, space=settings.colour_space)
+        keys[facet] = fx.facet_cache_key(facet, model_key, params)
+    return keys
 
 
 def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = None,
               quiet: bool = False) -> EmbedResult:
     scan = coll.scan(root, hash_cache)
-    key = models.model_key(settings.model, settings.weights)
-    features = FeatureCache(cache_dir, key)
+    keys = facet_keys(settings)
+    caches = {facet: FeatureCache(cache_dir, key) for facet, key in keys.items()}
     images = ImageCache(cache_dir, settings.thumb_size, settings.display_size)
 
-    vectors: dict[str, np.ndarray] = {}
+    vectors: dict[str, dict[str, np.ndarray]] = {facet: {} for facet in keys}
     metas: dict[str, dict] = {}
     jobs: list[_Job] = []
     skipped = list(scan.skipped)
@@ -56,89 +77,116 @@ def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = N
         if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
             skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
             continue
-        vec = features.get(cand.sha256)
-        if vec is not None:
-            vectors[cand.sha256] = vec
+        missing = set()
+        for facet, cache in caches.items():
+            vec = cache.get(cand.sha256)
+            if vec is None:
+                missing.add(facet)
+            else:
+                vectors[facet][cand.sha256] = vec
         if meta is not None:
             metas[cand.sha256] = meta
-        if vec is None or meta is None:
-            jobs.append(_Job(cand, root / cand.path, vec is None, meta is None))
+        if missing or meta is None:
+            jobs.append(_Job(cand, cand.full_path(root), missing, meta is None))
 
     embedded = 0
     if jobs:
-        n_vec = sum(j.need_vector for j in jobs)
+        n_model = sum(j.need_model for j in jobs)
         say(f"embed: {len(scan.candidates)} images, {len(scan.candidates) - len(jobs)} fully cached, "
-            f"{len(jobs)} to decode, {n_vec} to embed with {key}", quiet)
-        backbone = models.load_backbone(settings.model, settings.weights, settings.batch_size) if n_vec else None
-        embedded = _process(jobs, backbone, features, images, vectors, metas, skipped, settings, quiet)
+            f"{len(jobs)} to decode, {n_model} through {settings.model} "
+            f"(facets: {', '.join(keys)})", quiet)
+        backbone = None
+        if n_model:
+            want_style = any("style" in j.missing for j in jobs)
+            layers = (settings.style_layers or models.DEFAULT_STYLE_LAYERS[settings.model]) if want_style else None
+            backbone = models.load_backbone(settings.model, settings.weights, settings.batch_size, style_layers=layers)
+        embedded = _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, quiet)
     else:
-        say(f"embed: all {len(scan.candidates)} images cached for {key}", quiet)
+        say(f"embed: all {len(scan.candidates)} images cached ({', '.join(keys)})", quiet)
 
-    records, rows = [], []
+    records = []
     for cand in scan.candidates:
-        if cand.sha256 not in vectors or cand.sha256 not in metas:
+        if cand.sha256 not in metas or any(cand.sha256 not in vectors[f] for f in keys):
             continue  # decode failed: already in `skipped` with its reason
         meta = metas[cand.sha256]
         records.append(ImageRecord(
             id=cand.id, sha256=cand.sha256, path=cand.path, title=coll.readable_title(cand.path),
             width=meta["width"], height=meta["height"], bytes=cand.size, also=cand.also,
         ))
-        rows.append(vectors[cand.sha256])
-    dim = rows[0].shape[0] if rows else models.get_spec(settings.model).feature_dim
-    matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    matrices = {facet: _matrix([vectors[facet][r.sha256] for r in records]) for facet in keys}
     _check_unique_ids(records)
-    manifest = Manifest(collection=str(Path(root).resolve()), model=key, images=records,
-                        skipped=sorted(skipped, key=lambda s: s["path"]), ignored=scan.ignored)
-    return EmbedResult(manifest, matrix, len(jobs), embedded)
+    manifest = Manifest(collection=str(Path(root).resolve()), model=keys.get("content", models.model_key(
+        settings.model, settings.weights)), images=records,
+        skipped=sorted(skipped, key=lambda s: s["path"]), ignored=scan.ignored)
+    return EmbedResult(manifest, matrices, len(jobs), embedded, keys)
 
 
-def _process(jobs, backbone, features, images, vectors, metas, skipped, settings, quiet) -> int:
+def _matrix(rows: list[np.ndarray]) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 1), np.float32)
+
+
+def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, quiet) -> int:
     """Decode jobs in threads, feed full batches to the model, write caches as they finish."""
     model_size = backbone.input_size if backbone else None
+    want_style = backbone is not None and backbone.style_model is not None
     workers = settings.workers or os.cpu_count() or 1
     progress = Progress("embed", len(jobs), quiet=quiet)
-    batch_inputs, batch_shas = [], []
+    batch_inputs: list[np.ndarray] = []
+    batch_jobs: list[_Job] = []
     embedded = 0
 
     def work(job: _Job):
+        """Runs in a worker thread: decode once, and the colour histogram from that decode."""
         try:
-            return job, decode(job.full_path, model_size if job.need_vector else None,
-                               settings.thumb_size, settings.display_size, max_pixels=settings.max_pixels), None
+            dec = decode(job.full_path, model_size if job.need_model else None,
+                         settings.thumb_size, settings.display_size, max_pixels=settings.max_pixels)
         except ImageReadError as exc:  # the file, not its content: not cached, retried next build
-            return job, None, str(exc)
+            return job, None, None, str(exc)
         except ImageDecodeError as exc:
             images.put_error(job.cand.sha256, str(exc))
-            return job, None, str(exc)
+            return job, None, None, str(exc)
         except Exception as exc:  # noqa: BLE001 - one odd file must not end the build
-            return job, None, f"unexpected error while decoding: {type(exc).__name__}: {exc}"
+            return job, None, None, f"unexpected error while decoding: {type(exc).__name__}: {exc}"
+        colour = None
+        if "colour" in job.missing:
+            colour = fx.colour_vector(dec.small_rgb, settings.colour_bins, settings.colour_space)
+        return job, dec, colour, None
 
     def flush():
         nonlocal embedded
-        if batch_inputs:
-            out = backbone.embed(np.stack(batch_inputs))
-            for sha, vec in zip(batch_shas, out):
-                features.put(sha, vec)
-                vectors[sha] = vec
-            embedded += len(batch_inputs)
-            progress.advance(len(batch_inputs))
-            batch_inputs.clear()
-            batch_shas.clear()
+        if not batch_inputs:
+            return
+        out = backbone.embed_facets(np.stack(batch_inputs), want_style=want_style)
+        for row, job in enumerate(batch_jobs):
+            sha = job.cand.sha256
+            for facet in MODEL_FACETS:
+                if facet in caches and facet in out:
+                    vec = out[facet][row]
+                    if facet in job.missing:
+                        caches[facet].put(sha, vec)
+                    vectors[facet].setdefault(sha, vec)
+        embedded += len(batch_inputs)
+        progress.advance(len(batch_inputs))
+        batch_inputs.clear()
+        batch_jobs.clear()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for job, dec, error in _bounded_map(pool, work, jobs, window=max(2 * settings.batch_size, 4 * workers)):
+        window = max(2 * settings.batch_size, 4 * workers)
+        for job, dec, colour, error in _bounded_map(pool, work, jobs, window):
             sha = job.cand.sha256
             if error is not None:
-                skipped.append({"path": job.cand.path, "reason": error})
-                for other in job.cand.also:
-                    skipped.append({"path": other, "reason": error})
+                skipped += [{"path": p, "reason": error} for p in [job.cand.path] + job.cand.also]
                 progress.advance()
                 continue
             if job.need_images:
                 images.put(sha, dec.width, dec.height, dec.thumb_jpeg, dec.display_jpeg)
                 metas[sha] = {"width": dec.width, "height": dec.height}
-            if job.need_vector:
+            if colour is not None:
+                caches["colour"].put(sha, colour)
+                vectors["colour"][sha] = colour
+            if job.need_model:
                 batch_inputs.append(dec.model_input)
-                batch_shas.append(sha)
+                batch_jobs.append(job)
                 if len(batch_inputs) == backbone.batch_size:
                     flush()
             else:
@@ -151,8 +199,7 @@ def _process(jobs, backbone, features, images, vectors, metas, skipped, settings
 def _bounded_map(pool, fn, items, window: int):
     """pool.map that keeps at most `window` results in flight, in input order."""
     pending: deque = deque()
-    it = iter(items)
-    for item in it:
+    for item in items:
         pending.append(pool.submit(fn, item))
         if len(pending) >= window:
             yield pending.popleft().result()

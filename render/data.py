@@ -10,8 +10,10 @@ import numpy as np
 from layout.projection import normalise
 
 
-def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None) -> dict:
+def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None,
+                labels: dict | None = None, hints: dict | None = None) -> dict:
     """Everything the map needs in one compact object (see docs/contract.md)."""
+    labels, hints = labels or {}, hints or {}
     facets = {}
     for name, lay in layouts.items():
         manifest.check_rows(lay.coords, f"coords/{name}")
@@ -31,6 +33,9 @@ def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None
         "aspect": [float(f"{im.width / im.height:.3g}") if im.height else 1.0 for im in manifest.images],
         "facets": facets,
         "default_facet": next(iter(layouts), "content"),
+        "facet_order": list(layouts),
+        "facet_labels": {f: labels.get(f, f) for f in layouts},
+        "facet_hints": {f: hints.get(f, "") for f in layouts},
         "atlas": atlas or {},
     }
 

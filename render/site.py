@@ -89,7 +89,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out)
     written.update(_atlas_files(atlas))
 
-    points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas)
+    points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas, FACET_LABELS, FACET_HINTS)
     put("data/points.json", site_data.points_json(points) + "\n")
     put("data/points.js", site_data.points_js(points))
     put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))

@@ -49,7 +49,8 @@
   var ids = P.ids, titles = P.titles || [], aspect = P.aspect || [];
   var idIndex = new Map();
   for (var n = 0; n < N; n++) idIndex.set(ids[n], n);
-  var facetNames = Object.keys(P.facets).filter(function (f) {
+  // JSON objects are written with sorted keys, so the build gives the order explicitly.
+  var facetNames = (P.facet_order || Object.keys(P.facets)).filter(function (f) {
     var xy = P.facets[f] && P.facets[f].xy;
     return xy && xy.length === 2 * N;
   });
@@ -650,7 +651,8 @@
       b.type = "button"; b.className = "lk-btn lk-btn-text lk-facet";
       b.setAttribute("data-facet", f);
       b.setAttribute("aria-pressed", String(f === state.facet));
-      b.textContent = f.charAt(0).toUpperCase() + f.slice(1);
+      b.textContent = (P.facet_labels && P.facet_labels[f]) || f.charAt(0).toUpperCase() + f.slice(1);
+      if (P.facet_hints && P.facet_hints[f]) b.title = "Arrange by " + P.facet_hints[f];
       b.addEventListener("click", function () { setFacet(f, true); });
       facetBox.appendChild(b);
       facetButtons.push(b);

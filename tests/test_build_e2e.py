@@ -48,16 +48,18 @@ def test_every_image_has_a_page_with_its_neighbours(built):
     assert len(pages) == 18
     for page in pages:
         html = page.read_text()
-        assert len(re.findall(r'class="similarity"', html)) == 17  # k lowered to N - 1
+        for facet in ("content", "style", "colour"):  # one tab per facet, k lowered to N - 1
+            panel = html.split(f'id="panel-{facet}"')[1].split('class="facet-panel"')[0]
+            assert len(re.findall(r'class="similarity"', panel)) == 17, facet
     assert (out / ".nojekyll").exists() and (out / "index.html").exists()
     assert len(list((out / "thumbs").glob("*.jpg"))) == 18 and len(list((out / "media").glob("*.jpg"))) == 18
 
 
 def test_neighbours_are_the_same_kind(built):
     rows = list(csv.DictReader((built["out"] / "data" / "neighbours.csv").open()))
-    assert len(rows) == 18 * 17
+    assert len(rows) == 3 * 18 * 17 and {r["facet"] for r in rows} == {"content", "style", "colour"}
     kind = lambda p: p.split("/")[-1].split("_")[0]  # noqa: E731
-    top3 = [r for r in rows if int(r["rank"]) <= 3]
+    top3 = [r for r in rows if int(r["rank"]) <= 3 and r["facet"] == "content"]
     precision = np.mean([kind(r["image"]) == kind(r["neighbour"]) for r in top3])
     assert precision >= 0.8, precision
     sims = [float(r["similarity"]) for r in rows if r["rank"] == "1"]
@@ -68,9 +70,11 @@ def test_points_json_is_columnar_and_row_aligned(built):
     pts = json.loads((built["out"] / "data" / "points.json").read_text())
     n = pts["count"]
     assert n == 18 and len(pts["ids"]) == n and len(pts["titles"]) == n
-    c = pts["facets"]["content"]
-    assert len(c["xy"]) == 2 * n and all(0 <= v <= 1 for v in c["xy"])
-    assert len(c["neighbours"]) == n and all(len(r) == 12 for r in c["neighbours"])
+    assert pts["facet_order"] == ["content", "style", "colour"] and pts["default_facet"] == "content"
+    assert pts["facet_labels"] == {"content": "Subject", "style": "Style", "colour": "Colour"}
+    for c in pts["facets"].values():
+        assert len(c["xy"]) == 2 * n and all(0 <= v <= 1 for v in c["xy"])
+        assert len(c["neighbours"]) == n and all(len(r) == 12 for r in c["neighbours"])
     js = (built["out"] / "data" / "points.js").read_text()
     assert js.startswith("window.LOOKALIKE_POINTS = ") and json.loads(js[26:-2]) == pts
 
@@ -152,3 +156,44 @@ def test_originals_are_published_only_when_asked(built, tmp_path):
     assert "Download original" in page and "../originals/" in page
     assert broken_links(out) == []
     assert not (built["out"] / "originals").exists()
+
+
+def test_why_similar_shows_every_facet(built):
+    page = next((built["out"] / "image").glob("*.html")).read_text()
+    assert page.count('class="facet-radio"') == 3 and 'for="tab-style"' in page
+    content_panel = page.split('id="panel-content"')[1].split('class="facet-panel"')[0]
+    assert content_panel.count('class="why"') == 17 and "Style 0." in content_panel and "Colour 0." in content_panel
+
+
+def test_content_only_build_costs_nothing_extra(built, tmp_path):
+    work = tmp_path / "w"
+    assert run_build("--collection", built["coll"], "--out", tmp_path / "s", "--work-dir", work, "--quiet",
+                     "--facets", "content", "--report", tmp_path / "r.json") == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["facets"] == ["content"]
+    cached = sorted(p.name for p in (work / "cache" / "features").iterdir())
+    assert cached == ["efficientnet_lite0-imagenet-224-centre875"]  # no style or colour vectors computed
+    pts = json.loads((tmp_path / "s" / "data" / "points.json").read_text())
+    assert list(pts["facets"]) == ["content"]
+    assert "facet-radio" not in next((tmp_path / "s" / "image").glob("*.html")).read_text()
+
+
+def test_blend_from_config(built, tmp_path):
+    cfg = tmp_path / "site.toml"
+    cfg.write_text('[facets]\nenabled = ["content", "colour"]\nblend = { content = 1.0, colour = 1.0 }\n')
+    assert run_build("--config", cfg, "--collection", built["coll"], "--out", tmp_path / "s",
+                     "--work-dir", built["work"], "--quiet", "--report", tmp_path / "r.json") == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["facets"] == ["content", "colour", "blend"]
+    bdir = next((built["work"] / "builds").iterdir())
+    f = {name: np.load(bdir / "features" / f"{name}.npy") for name in ("content", "colour", "blend")}
+    i, j = 0, 5
+    expected = (f["content"][i] @ f["content"][j] + f["colour"][i] @ f["colour"][j]) / 2
+    assert abs(f["blend"][i] @ f["blend"][j] - expected) < 1e-5  # a weight means what it says
+
+
+def test_blend_of_a_missing_facet_is_a_config_error(built, tmp_path, capsys):
+    cfg = tmp_path / "site.toml"
+    cfg.write_text('[facets]\nenabled = ["content"]\nblend = { style = 1.0 }\n')
+    assert run_build("--config", cfg, "--collection", built["coll"], "--out", tmp_path / "s") == 2
+    assert "blend gives weight to style" in capsys.readouterr().err

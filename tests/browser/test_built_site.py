@@ -61,7 +61,13 @@ def test_hover_and_click_on_the_real_site(page, built, where):
     page.mouse.click(pos["x"], pos["y"])
     page.wait_for_url(f"**/image/{image_id}.html")
     assert page.locator("h1").text_content() == "Quiet harbour"
-    assert page.locator(".neighbours li").count() == 30
+    assert page.locator("#panel-content li").count() == 30
+    assert page.locator("#panel-style").is_hidden()
+    page.locator('label[for="tab-style"]').click()  # tabs work without JavaScript (CSS :checked)
+    assert page.locator("#panel-style").is_visible() and page.locator("#panel-content").is_hidden()
+    assert page.locator("#panel-style li").count() == 30
+    shot(page, f"built-image-page-style-{where}")
+    page.locator('label[for="tab-content"]').click()
     assert page.locator("img").first.evaluate("img => img.naturalWidth") > 0  # the display copy loaded
     shot(page, f"built-image-page-{where}")
     page.locator("a", has_text="Show on map").first.click()
