@@ -131,3 +131,25 @@ def test_every_link_resolves_over_http_under_a_subpath(built):
                 queue.append(target)
     assert missing == []
     assert sum(u.endswith(".html") for u in seen) == 36 + 1
+
+
+def test_facet_switch_on_the_real_map_keeps_selection(page, built):
+    from pagetools import map_state
+
+    image_id = _id(built["points"], "Quiet harbour")
+    open_map(page, f"{built['http']}#{image_id}")
+    assert page.locator("#lk-facets button").all_text_contents() == ["Subject", "Style", "Colour"]
+    page.locator("#lk-facets button", has_text="Style").click()
+    page.wait_for_function("location.hash.includes('facet=style')")
+    page.wait_for_timeout(1200)  # the animated transition
+    assert map_state(page)["facet"] == "style"
+    assert page.evaluate("location.hash").startswith(f"#{image_id}")
+    assert page.locator("#lk-card-title").text_content() == "Quiet harbour"
+    # the hover card now lists the style neighbours of the image
+    pos = project(page, image_id)
+    page.mouse.move(pos["x"], pos["y"])
+    page.locator("#lk-card").wait_for(state="visible")
+    style_first = built["points"]["facets"]["style"]["neighbours"][built["points"]["ids"].index(image_id)][0]
+    first_src = page.locator("#lk-card-nbrs img").first.get_attribute("src")
+    assert built["points"]["ids"][style_first] in first_src
+    shot(page, "built-facet-style")
