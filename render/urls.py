@@ -3,6 +3,7 @@ from a local server, and under a sub-path such as https://user.github.io/repo/."
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from urllib.parse import quote
 
 
@@ -15,9 +16,14 @@ def relative_url(from_page: str, target: str, fragment: str = "") -> str:
     >>> relative_url("image/abc.html", "thumbs/abc.jpg")
     '../thumbs/abc.jpg'
     """
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start)
-    return quote(rel, safe="/") + ("#" + quote(fragment, safe="=&") if fragment else "")
+    rel = _relative(posixpath.dirname(from_page) or ".", target)
+    return rel + ("#" + quote(fragment, safe="=&") if fragment else "")
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative(start: str, target: str) -> str:
+    # every image page lives in image/, so the same (folder, target) pairs recur thousands of times
+    return quote(posixpath.relpath(target, start), safe="/")
 
 
 def absolute_url(base_url: str, target: str) -> str:
