@@ -185,7 +185,9 @@ def test_blend_from_config(built, tmp_path):
                      "--work-dir", built["work"], "--quiet", "--report", tmp_path / "r.json") == 0
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["facets"] == ["content", "colour", "blend"]
-    bdir = next((built["work"] / "builds").iterdir())
+    import build
+
+    bdir = build.build_dir_for(built["work"], built["coll"])  # the work folder holds other builds too
     f = {name: np.load(bdir / "features" / f"{name}.npy") for name in ("content", "colour", "blend")}
     i, j = 0, 5
     expected = (f["content"][i] @ f["content"][j] + f["colour"][i] @ f["colour"][j]) / 2

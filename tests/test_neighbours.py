@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from layout import neighbours as nn
 
@@ -8,57 +9,112 @@ def unit(v):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+def clusters(n_clusters=40, per=60, dim=64, noise=0.35, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_clusters, dim))
+    return unit(np.repeat(centres, per, axis=0) + noise * rng.normal(size=(n_clusters * per, dim)))
+
+
 def test_known_answer_on_hand_made_vectors():
     # Two tight groups on different axes: each point's nearest are its group mates.
     v = unit([[1, 0.01, 0], [1, 0.02, 0], [1, 0.0, 0.03], [0, 1, 0.01], [0.02, 1, 0], [0, 1, 0.05]])
-    index = nn.build_index(v, trees=10, seed=1)
-    rows, sims = nn.nearest(index, len(v), k=2)
+    g = nn.knn_graph(v, 2, seed=1)
     for i in range(6):
         group = {0, 1, 2} if i < 3 else {3, 4, 5}
-        assert set(rows[i]) == group - {i}, (i, rows[i])
-    assert (sims > 0.99).all()
+        assert set(g.rows[i]) == group - {i}, (i, g.rows[i])
+    assert (g.sims > 0.99).all()
 
 
 def test_self_is_excluded_and_order_is_nearest_first():
     v = unit([[1, 0], [0.9, 0.1], [0.5, 0.5], [0, 1]])
-    rows, sims = nn.nearest(nn.build_index(v, 5, 0), 4, k=3)
-    assert rows[0].tolist() == [1, 2, 3]
-    assert np.all(np.diff(sims, axis=1) <= 1e-6)
-    assert all(i not in rows[i] for i in range(4))
+    g = nn.knn_graph(v, 3)
+    assert g.rows[0].tolist() == [1, 2, 3]
+    assert np.all(np.diff(g.sims, axis=1) <= 1e-6)
+    assert all(i not in g.rows[i] for i in range(4))
 
 
 def test_similarity_is_cosine():
     v = unit([[1, 0], [1, 1], [0, 1]])
-    _, sims = nn.nearest(nn.build_index(v, 5, 0), 3, k=2)
-    assert abs(sims[0][0] - np.cos(np.pi / 4)) < 1e-4  # 1 - d^2/2 of Annoy's angular distance
-    assert abs(sims[0][1] - 0.0) < 1e-4
+    g = nn.knn_graph(v, 2)
+    assert abs(g.sims[0][0] - np.cos(np.pi / 4)) < 1e-6
+    assert abs(g.sims[0][1] - 0.0) < 1e-6
 
 
 def test_k_is_capped_for_tiny_sets():
     v = unit([[1, 0], [0, 1]])
-    rows, _ = nn.nearest(nn.build_index(v, 5, 0), 2, k=30)
-    assert rows.tolist() == [[1], [0]]
+    g = nn.knn_graph(v, 30)
+    assert g.rows.tolist() == [[1], [0]]
+    assert nn.knn_graph(v[:1], 30).rows.shape == (1, 0)
 
 
 def test_duplicate_vectors_do_not_list_self():
     v = unit([[1, 0], [1, 0], [0, 1]])
-    rows, sims = nn.nearest(nn.build_index(v, 5, 0), 3, k=2)
-    assert rows[0][0] == 1 and rows[1][0] == 0 and abs(sims[0][0] - 1) < 1e-5
+    g = nn.knn_graph(v, 2)
+    assert g.rows[0][0] == 1 and g.rows[1][0] == 0 and abs(g.sims[0][0] - 1) < 1e-6
 
 
-def test_annoy_matches_exact_on_random_clusters():
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(10, 64))
-    v = unit(np.repeat(centres, 30, axis=0) + 0.3 * rng.normal(size=(300, 64)))
-    a_rows, _ = nn.nearest(nn.build_index(v, 50, 42), len(v), k=10)
-    e_rows, _ = nn.exact_nearest(v, 10)
-    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(a_rows, e_rows)])
+def test_exact_search_is_exact_and_blocked():
+    v = clusters(10, 30)
+    rows, sims = nn.exact_nearest(v, 10, block=7, n_jobs=2)
+    full = v @ v.T
+    np.fill_diagonal(full, -np.inf)
+    want = -np.sort(-full, axis=1)[:, :10]
+    assert np.allclose(sims, want, atol=1e-6)
+    assert np.allclose(np.take_along_axis(full, rows.astype(np.int64), axis=1), sims, atol=1e-6)
+
+
+@pytest.mark.parametrize("full_max", [10 ** 6, 0])  # full vectors, and the PCA projection used above 20k
+def test_annoy_finds_the_true_neighbours_and_reports_recall(full_max):
+    v = clusters(dim=256) if full_max == 0 else clusters()
+    g = nn.knn_graph(v, 30, seed=42, trees=20, full_max=full_max)
+    assert g.method == ("annoy-pca128" if full_max == 0 else "annoy")
+    e_rows, e_sims = nn.exact_nearest(v, 30)
+    recall = np.mean(g.sims >= e_sims[:, -1:] - 1e-6)
     assert recall >= 0.95
+    assert g.recall is not None and abs(g.recall - recall) < 0.05  # the sampled estimate is close
+    assert np.mean(g.rows[:, 0] == e_rows[:, 0]) > 0.95
+    full = v @ v.T  # similarities reported are exact cosines, whatever found the candidates
+    assert np.allclose(np.take_along_axis(full, g.rows.astype(np.int64), axis=1), g.sims, atol=1e-5)
 
 
-def test_seeded_builds_are_reproducible():
-    rng = np.random.default_rng(3)
-    v = unit(rng.normal(size=(200, 16)))
-    a = nn.nearest(nn.build_index(v, 10, 7), 200, 5)[0]
-    b = nn.nearest(nn.build_index(v, 10, 7), 200, 5)[0]
-    assert (a == b).all()
+def test_search_widens_until_the_target_recall():
+    v = unit(np.random.default_rng(5).normal(size=(1500, 64)))  # no structure: Annoy's default misses some
+    g = nn.knn_graph(v, 10, seed=0, trees=2, target_recall=0.95)
+    assert g.recall >= 0.95
+    assert g.search_k > 2 * (10 + 20 + 1)  # widened beyond Annoy's default
+
+
+def test_seeded_builds_are_reproducible_for_any_thread_count():
+    v = clusters(20, 50)
+    a = nn.knn_graph(v, 12, seed=7, trees=10, n_jobs=1)
+    b = nn.knn_graph(v, 12, seed=7, trees=10, n_jobs=2)
+    assert a.rows.tobytes() == b.rows.tobytes() and a.sims.tobytes() == b.sims.tobytes()
+    assert a.pca2.tobytes() == b.pca2.tobytes()
+
+
+def test_memory_mapped_input(tmp_path):
+    v = clusters(10, 40)
+    np.save(tmp_path / "f.npy", v)
+    mm = np.load(tmp_path / "f.npy", mmap_mode="r")
+    a = nn.knn_graph(mm, 8, seed=3, trees=10)
+    b = nn.knn_graph(v, 8, seed=3, trees=10)
+    assert np.array_equal(a.rows, b.rows)
+
+
+def test_index_is_kept_for_later_queries(tmp_path):
+    from annoy import AnnoyIndex
+
+    v = clusters(10, 40)
+    g = nn.knn_graph(v, 5, seed=1, trees=10)
+    nn.save_index(g, tmp_path / "content.ann")
+    index = AnnoyIndex(v.shape[1], "angular")
+    index.load(str(tmp_path / "content.ann"))
+    assert index.get_n_items() == len(v)
+    assert index.get_nns_by_item(0, 6)[1:] == g.rows[0].tolist()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_degenerate_sizes(n):
+    v = unit(np.random.default_rng(n).normal(size=(max(n, 1), 4)))[:n]
+    g = nn.knn_graph(v, 5)
+    assert g.rows.shape == (n, max(0, n - 1)) and g.pca2.shape == (n, 2)

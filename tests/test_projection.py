@@ -44,3 +44,31 @@ def test_normalise_fits_unit_square_keeping_aspect():
     assert xy.min() >= 0 and xy.max() <= 1
     assert np.isclose(xy[:, 0].max() - xy[:, 0].min(), 1.0)
     assert np.isclose(xy[:, 1].max() - xy[:, 1].min(), 0.2)
+
+
+def blobs(n_per=80, k=4, dim=32, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1, (k, dim)) * 4
+    x = np.vstack([c + rng.normal(0, 1, (n_per, dim)) for c in centres]).astype(np.float32)
+    return x, np.repeat(np.arange(k), n_per)
+
+
+def test_reuses_the_neighbour_graph_of_the_layout_stage():
+    from layout import neighbours as nn
+    from layout.projection import _unit, graph_size
+
+    x, labels = blobs()
+    unit = _unit(x)
+    graph = nn.knn_graph(unit, graph_size(len(x), 30), seed=2, trees=10)
+    xy = project(unit, perplexity=30, seed=2, graph=graph)
+    assert knn_accuracy(xy, labels) > 0.95
+    exact = nn.knn_graph(_unit(unit), graph_size(len(x), 30), seed=2)  # what project() computes
+    assert np.array_equal(project(unit, perplexity=30, seed=2, graph=exact), project(unit, perplexity=30, seed=2))
+
+
+def test_two_threads_give_the_same_map():
+    x, labels = blobs(60, 3)
+    one = project(x, perplexity=20, seed=5, n_jobs=1)
+    two = project(x, perplexity=20, seed=5, n_jobs=2)
+    assert np.array_equal(two, project(x, perplexity=20, seed=5, n_jobs=2))
+    assert knn_accuracy(two, labels) > 0.95 and knn_accuracy(one, labels) > 0.95
