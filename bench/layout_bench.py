@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 K = 30
 PERPLEXITY = 30.0
 SEED = 42
+TREES = int(os.environ.get("LOOKALIKE_BENCH_TREES", "50"))  # the site.toml default
 
 
 def clustered(n: int, d: int = 1280, seed: int = 0, alpha: float = 0.4, noise: float = 3.0):
@@ -88,10 +89,11 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
     res: dict = {"task": task, "n": n}
     if task == "ours":
         t = time.perf_counter()
-        g = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, recall_k=K)
+        g = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K, exact_k=K)
         res["neighbours_s"] = time.perf_counter() - t
         res["recall_sampled"] = g.recall
-        res["probes"] = g.probes
+        res["search_k"] = g.search_k
+        res["method"] = g.method
         np.save(out + ".rows.npy", g.rows[:, :K])
         np.save(out + ".sims.npy", g.sims[:, :K])
         t = time.perf_counter()
@@ -101,7 +103,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
         res["peak_mb"] = vm_hwm_mb()  # before the checks below, which are not part of a build
         res["map_label_accuracy"] = label_accuracy(xy, labels)
         if repeat:
-            g2 = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, recall_k=K)
+            g2 = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K, exact_k=K)
             xy2 = project(x, PERPLEXITY, SEED, graph=g2)
             res["deterministic"] = bool(g.rows.tobytes() == g2.rows.tobytes() and xy.tobytes() == xy2.tobytes())
     elif task == "exact":
@@ -109,7 +111,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
         _, sims = nn.exact_nearest(x, K, n_jobs=os.cpu_count() or 1)
         res["exact_s"] = time.perf_counter() - t
         np.save(out + ".exact_sims.npy", sims)
-    elif task == "annoy":  # the previous design: Annoy on the full vectors
+    elif task == "annoy":  # for comparison: plain Annoy on the full vectors, no re-ranking
         from annoy import AnnoyIndex
         from concurrent.futures import ThreadPoolExecutor
 

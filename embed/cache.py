@@ -35,7 +35,8 @@ class ImageCache:
     """Thumbnail, display copy and original size of each image, per size setting."""
 
     def __init__(self, root: Path, thumb_size: int, display_size: int):
-        self.dir = Path(root) / "images" / f"t{thumb_size}-d{display_size}"
+        # v2: bicubic with reducing_gap (embed/images.py _fit); a new recipe gets a new folder
+        self.dir = Path(root) / "images" / f"t{thumb_size}-d{display_size}-v2"
 
     def thumb(self, sha: str) -> Path:
         return self.dir / sha[:2] / f"{sha}.thumb.jpg"
