@@ -89,7 +89,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
     res: dict = {"task": task, "n": n}
     if task == "ours":
         t = time.perf_counter()
-        g = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K, exact_k=K)
+        g = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K)
         res["neighbours_s"] = time.perf_counter() - t
         res["recall_sampled"] = g.recall
         res["search_k"] = g.search_k
@@ -103,7 +103,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
         res["peak_mb"] = vm_hwm_mb()  # before the checks below, which are not part of a build
         res["map_label_accuracy"] = label_accuracy(xy, labels)
         if repeat:
-            g2 = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K, exact_k=K)
+            g2 = nn.knn_graph(x, graph_size(n, PERPLEXITY), seed=SEED, trees=TREES, recall_k=K)
             xy2 = project(x, PERPLEXITY, SEED, graph=g2)
             res["deterministic"] = bool(g.rows.tobytes() == g2.rows.tobytes() and xy.tobytes() == xy2.tobytes())
     elif task == "exact":

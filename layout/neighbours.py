@@ -4,14 +4,16 @@ Annoy proposes candidates, exact cosine on the full vectors ranks them: every
 similarity reported is exact and only the candidate set is approximate. Each build
 measures recall@k on a sample of images against brute force and widens Annoy's
 search (search_k) until it reaches TARGET_RECALL, so the recall printed in the
-summary is a measurement, not a promise. Above ANNOY_FULL_MAX images the index is
-built on a PCA projection (PCA_DIMS), which keeps the all-points k = 30 graph at
-100,000 images well under a third of brute force (docs/benchmarks.md).
+summary is a measurement, not a promise.
+
+Above ANNOY_FULL_MAX images a k-means cell search takes over (same exact re-scoring,
+same measured recall): on two cores Annoy needs 0.44-0.70 x the time of brute force for
+recall 0.93-0.97 at 100,000 images, the cells 0.04 x (docs/benchmarks.md).
 
 Everything is seeded and built single-threaded (Annoy's threaded build is not
 reproducible); queries run in threads into fixed rows, so the same vectors and
 seed give byte-identical neighbour lists. Vectors may be memory-mapped.
-The index is saved in the work folder for later queries (with the PCA basis, if any).
+The Annoy index is saved in the work folder for later queries.
 """
 from __future__ import annotations
 
@@ -22,10 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ANNOY_FULL_MAX = 20000  # up to this many images the index and the ranking use the full vectors
-PCA_DIMS = 128  # above that: the dimensions of the projection the index is built and ranked on
+ANNOY_FULL_MAX = 20000  # up to this many images Annoy finds the neighbours; above, the cell search
+PCA_DIMS = 64  # principal components kept (t-SNE initialisation, cell search)
 PCA_SAMPLE = 20000  # rows used to fit the projection
-CANDIDATE_FACTOR = 2  # Annoy candidates per query = 2k + 10, re-ranked exactly
 TARGET_RECALL = 0.95
 RECALL_SAMPLE = 200
 BLOCK = 1024
@@ -35,29 +36,29 @@ BLOCK = 1024
 class Graph:
     rows: np.ndarray  # (N, k) int32 neighbour rows, nearest first, self excluded
     sims: np.ndarray  # (N, k) float32 exact cosine similarity
-    method: str  # "annoy" (or "annoy-pca<d>")
+    method: str  # "annoy", or "cells<probes>/<count>" above ANNOY_FULL_MAX
     pca2: np.ndarray  # (N, 2) float32 first two principal components (t-SNE initialisation)
     recall: float | None  # measured recall@k on a sample (None when k = 0)
     search_k: int  # Annoy nodes inspected per query in the final pass
     index: object = None  # the Annoy index (save with save_index)
-    basis: np.ndarray | None = None  # (D, PCA_DIMS) axes when the index holds projections v @ basis
 
 
 def knn_graph(vectors: np.ndarray, k: int, seed: int = 0, trees: int = 50, n_jobs: int | None = None,
               recall_k: int | None = None, target_recall: float = TARGET_RECALL,
-              full_max: int = ANNOY_FULL_MAX, exact_k: int | None = None) -> Graph:
+              full_max: int = ANNOY_FULL_MAX) -> Graph:
     """The k nearest neighbours of every row (unit vectors: cosine = dot product).
 
     Starts with Annoy's default search (trees * candidates nodes) and doubles search_k
     until recall@recall_k, measured on RECALL_SAMPLE rows against brute force, reaches
-    target_recall (or the search has become exhaustive).
+    target_recall (or the search has become exhaustive). Above full_max rows the cell
+    search does the same with more cells probed.
     """
     with single_blas_thread():
         return _knn_graph(vectors, k, seed, trees, n_jobs or os.cpu_count() or 1, recall_k, target_recall,
-                          full_max, exact_k)
+                          full_max)
 
 
-def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, target_recall, full_max, exact_k) -> Graph:
+def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, target_recall, full_max) -> Graph:
     n, d = vectors.shape
     k = max(0, min(k, n - 1))
     mean, comps = pca_basis(vectors, min(PCA_DIMS, d, max(n - 1, 1)), seed)
@@ -66,20 +67,17 @@ def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, target_recall, full_ma
     pca2[:, : min(2, y.shape[1])] = y[:, :2]
     if k == 0:
         return Graph(np.zeros((n, 0), np.int32), np.zeros((n, 0), np.float32), "annoy", pca2, None, 0)
-    use_pca = n > full_max and d > PCA_DIMS
-    space = _project(vectors, np.zeros_like(mean), comps) if use_pca else vectors  # uncentred: dots kept
-    search = _AnnoySearch(space, trees, seed)
-    candidates = min(n - 1, CANDIDATE_FACTOR * (exact_k or k) + 10, k + 100) if use_pca else min(n - 1, k + 20)
-    candidates = max(candidates, k)
-    search_k = trees * (candidates + 1)  # Annoy's own default
     check = max(1, min(recall_k or k, k))
+    if n > full_max:
+        return _cell_graph(vectors, k, seed, n_jobs, check, target_recall, mean, comps, pca2)
+    search = _AnnoySearch(vectors, trees, seed)
+    candidates = min(n - 1, k + 20)
+    search_k = trees * (candidates + 1)  # Annoy's own default
     while True:  # widen the search until the measured recall reaches the target
-        rows, sims = search.query(space, vectors if use_pca else None, k, exact_k or k, candidates, search_k,
-                                  n_jobs)
+        rows, sims = search.query(vectors, k, candidates, search_k, n_jobs)
         recall = recall_at_k(vectors, rows[:, :check], sims[:, :check], RECALL_SAMPLE, seed, n_jobs)
         if recall is None or recall >= target_recall or search_k >= trees * n:
-            method = f"annoy-pca{comps.shape[1]}" if use_pca else "annoy"
-            return Graph(rows, sims, method, pca2, recall, search_k, search.index, comps if use_pca else None)
+            return Graph(rows, sims, "annoy", pca2, recall, search_k, search.index)
         search_k *= 2
         candidates = min(n - 1, candidates * 2)
 
@@ -98,10 +96,9 @@ class _AnnoySearch:
                 self.index.add_item(i, v)
         self.index.build(trees, n_jobs=1)
 
-    def query(self, space, full, k: int, exact_k: int, candidates: int, search_k: int, n_jobs: int):
-        """Top k by cosine in `space`; with `full` (PCA case) the first exact_k are re-scored and
-        re-sorted on the full vectors, so page neighbours carry exact similarities."""
-        n = len(space)
+    def query(self, vectors, k: int, candidates: int, search_k: int, n_jobs: int):
+        """Top k of each row: Annoy's candidates ordered by exact cosine (then row)."""
+        n = len(vectors)
         rows = np.zeros((n, k), np.int32)
         sims = np.zeros((n, k), np.float32)
         block = 256
@@ -112,27 +109,13 @@ class _AnnoySearch:
             for r, i in enumerate(q):  # Annoy releases the GIL while it searches
                 found = self.index.get_nns_by_item(int(i), candidates + 1, search_k=search_k)
                 cand[r, : len(found)] = found
-            if full is None or not exact_k:
-                rows[q], sims[q] = _rank(space, q, cand, k)
-                return
-            # PCA case: shortlist 2 * exact_k + 10 by projected cosine, pick the exact_k best by
-            # exact cosine; the rest of the k (map graph only) keep their projected order.
-            width = min(cand.shape[1] - 1, max(k, 2 * exact_k + 10))
-            p_rows, p_sims = _rank(space, q, cand, width)
-            top = min(exact_k, k)
-            e_rows, e_sims = _rank(full, q, p_rows[:, : 2 * exact_k + 10].astype(np.int64), top)
-            rows[q, :top], sims[q, :top] = e_rows, e_sims
-            if k > top:
-                chosen = (p_rows[:, :, None] == e_rows[:, None, :]).any(axis=2)
-                order = np.argsort(chosen, axis=1, kind="stable")[:, : k - top]  # unchosen first, in order
-                rows[q, top:] = np.take_along_axis(p_rows, order, axis=1)
-                sims[q, top:] = np.take_along_axis(p_sims, order, axis=1)
+            rows[q], sims[q] = _rank(vectors, q, cand, k)
 
         with ThreadPoolExecutor(max(1, n_jobs)) as pool:
             list(pool.map(work, range(0, n, block)))
         short = np.flatnonzero((rows < 0).any(axis=1))
         if len(short):  # Annoy returned too few candidates (tiny forests): exact for those rows
-            rows[short], sims[short] = exact_nearest(full if full is not None else space, k, rows_of=short)
+            rows[short], sims[short] = exact_nearest(vectors, k, rows_of=short)
         return rows, sims
 
 
@@ -149,7 +132,7 @@ def _rank(vecs, q: np.ndarray, cand: np.ndarray, k: int):
 
 
 def save_index(graph: Graph, path) -> None:
-    """Keep the Annoy index (and the PCA basis it was built on) for later queries."""
+    """Keep the Annoy index for later queries (nothing to keep after a cell search)."""
     from pathlib import Path
 
     if graph.index is None:
@@ -160,10 +143,6 @@ def save_index(graph: Graph, path) -> None:
     graph.index.save(str(tmp))
     graph.index.unload()
     os.replace(tmp, path)
-    if graph.basis is not None:
-        from core.files import save_npy
-
-        save_npy(path.with_suffix(".pca.npy"), graph.basis)
 
 
 def exact_nearest(vectors: np.ndarray, k: int, block: int = BLOCK, rows_of: np.ndarray | None = None,
@@ -272,3 +251,87 @@ def _top(s: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     rows = np.take_along_axis(cand, order, axis=1).astype(np.int32)
     sims = np.clip(np.take_along_axis(vals, order, axis=1), -1.0, 1.0).astype(np.float32)
     return rows, sims
+
+
+# --- cell search, for collections above ANNOY_FULL_MAX -------------------------------
+# Measured at 100,000 x 1,280-d on 2 cores (docs/benchmarks.md): Annoy needs
+# search_k ~ 8,000 for recall 0.95, i.e. 0.44-0.70 x brute force; these k-means cells
+# do it in 0.04 x, because their work is a few large matrix products.
+
+CELL_PCA_DIMS = PCA_DIMS  # dimensions of the projection the cells are made in
+KMEANS_ITERS = 10
+DEFAULT_PROBES = 8  # cells searched per cell at first; recall@30 0.99 on 100k clustered vectors
+
+
+def _kmeans(y: np.ndarray, cells: int, seed: int) -> np.ndarray:
+    """Lloyd's k-means from seeded points; returns (cells, dims) centroids."""
+    rng = np.random.default_rng(seed)
+    cent = y[np.sort(rng.choice(len(y), cells, replace=False))].astype(np.float32)
+    for _ in range(KMEANS_ITERS):
+        lab = _assign(y, cent)
+        counts = np.bincount(lab, minlength=cells)
+        order = np.argsort(lab, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        keep = counts > 0  # an empty cell keeps its old centroid
+        sums = np.add.reduceat(y[order].astype(np.float64), starts[keep], axis=0)
+        cent[keep] = (sums / counts[keep, None]).astype(np.float32)
+    return cent
+
+
+def _assign(y: np.ndarray, cent: np.ndarray) -> np.ndarray:
+    c2 = (cent * cent).sum(axis=1)
+    lab = np.empty(len(y), np.int64)
+    for a in range(0, len(y), 16384):
+        lab[a:a + 16384] = np.argmin(c2 - 2.0 * (y[a:a + 16384] @ cent.T), axis=1)
+    return lab
+
+
+class _Cells:
+    """k-means cells of the projected rows, with the rows regrouped cell by cell."""
+
+    def __init__(self, vectors, y, seed):
+        n = len(vectors)
+        self.count = max(2, int(round(np.sqrt(n))))
+        cent = _kmeans(y, self.count, seed)
+        lab = _assign(y, cent)
+        self.order = np.argsort(lab, kind="stable")  # grouped by cell, ascending rows within one
+        self.starts = np.searchsorted(lab[self.order], np.arange(self.count + 1))
+        self.vecs = np.asarray(vectors[self.order], np.float32)  # one gather: each cell is a slice
+        cd = ((cent[:, None, :] - cent[None, :, :]) ** 2).sum(-1)
+        self.near = np.lexsort((np.broadcast_to(np.arange(self.count), cd.shape), cd), axis=1)
+
+    def search(self, k: int, probes: int, n_jobs: int):
+        n = len(self.order)
+        sizes = np.diff(self.starts)
+        rows = np.zeros((n, k), np.int32)
+        sims = np.zeros((n, k), np.float32)
+
+        def work(c: int) -> None:
+            a, b = self.starts[c], self.starts[c + 1]
+            if a == b:
+                return
+            m = max(probes, int(np.searchsorted(np.cumsum(sizes[self.near[c]]), k + 1)) + 1)
+            slices = [(self.starts[p], self.starts[p + 1]) for p in np.sort(self.near[c][:m])]
+            cand = np.concatenate([np.arange(s, e) for s, e in slices])
+            for qa in range(a, b, BLOCK):  # query rows in chunks: memory stays O(BLOCK * candidates)
+                qb = min(b, qa + BLOCK)
+                q = self.vecs[qa:qb]
+                s = np.concatenate([q @ self.vecs[s0:e0].T for s0, e0 in slices], axis=1)
+                s[np.arange(qb - qa), np.searchsorted(cand, np.arange(qa, qb))] = -np.inf  # not yourself
+                rows[self.order[qa:qb]], sims[self.order[qa:qb]] = _top(s, self.order[cand], k)
+
+        with ThreadPoolExecutor(max(1, n_jobs)) as pool:
+            list(pool.map(work, range(self.count)))
+        return rows, sims
+
+
+def _cell_graph(vectors, k, seed, n_jobs, check, target_recall, mean, comps, pca2) -> Graph:
+    y = _project(vectors, mean, comps[:, :CELL_PCA_DIMS])
+    cells = _Cells(vectors, y, seed)
+    probes = max(1, min(DEFAULT_PROBES, cells.count))
+    while True:  # widen the search until the measured recall reaches the target
+        rows, sims = cells.search(k, probes, n_jobs)
+        recall = recall_at_k(vectors, rows[:, :check], sims[:, :check], RECALL_SAMPLE, seed, n_jobs)
+        if recall is None or recall >= target_recall or probes >= cells.count:
+            return Graph(rows, sims, f"cells{probes}/{cells.count}", pca2, recall, 0)
+        probes = min(cells.count, probes * 2)

@@ -56,15 +56,17 @@ def run_layout(facet: str, features: np.ndarray, build_dir: Path, settings, quie
         except (OSError, ValueError):
             pass  # damaged cache: recompute below
     k_graph = max(k, graph_size(n, settings.perplexity))
-    say(f"layout[{facet}]: {n} images, {k_graph} nearest each (Annoy, {settings.trees} trees)", quiet)
+    engine = f"Annoy, {settings.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
+    say(f"layout[{facet}]: {n} images, {k_graph} nearest each ({engine})", quiet)
     unit = _unit_rows(features)
-    graph = nn.knn_graph(unit, k_graph, seed=settings.seed, trees=settings.trees, recall_k=k, exact_k=k)
+    graph = nn.knn_graph(unit, k_graph, seed=settings.seed, trees=settings.trees, recall_k=k)
     rows, sims = graph.rows[:, :k].copy(), graph.sims[:, :k].copy()
     nn.save_index(graph, build_dir / "annoy" / f"{facet}.ann")
     if graph.recall is not None:
         notes.append(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
-                     f"{min(n, nn.RECALL_SAMPLE)} images (Annoy {settings.trees} trees, search_k {graph.search_k}"
-                     f"{', on a PCA projection' if graph.basis is not None else ''})")
+                     f"{min(n, nn.RECALL_SAMPLE)} images ("
+                     + (f"Annoy {settings.trees} trees, search_k {graph.search_k})" if graph.method == "annoy"
+                        else f"cell search {graph.method[5:]} cells per cell, above {nn.ANNOY_FULL_MAX:,} images)"))
     say(f"layout[{facet}]: t-SNE map (perplexity {settings.perplexity:g}, seed {settings.seed})", quiet)
     coords = project(unit, settings.perplexity, settings.seed, notes=notes, graph=graph)
     for note in notes:

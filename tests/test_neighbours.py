@@ -63,11 +63,11 @@ def test_exact_search_is_exact_and_blocked():
     assert np.allclose(np.take_along_axis(full, rows.astype(np.int64), axis=1), sims, atol=1e-6)
 
 
-@pytest.mark.parametrize("full_max", [10 ** 6, 0])  # full vectors, and the PCA projection used above 20k
-def test_annoy_finds_the_true_neighbours_and_reports_recall(full_max):
-    v = clusters(dim=256) if full_max == 0 else clusters()
+@pytest.mark.parametrize("full_max", [10 ** 6, 0])  # Annoy, and the cell search used above 20k
+def test_neighbours_are_found_and_recall_reported(full_max):
+    v = clusters()
     g = nn.knn_graph(v, 30, seed=42, trees=20, full_max=full_max)
-    assert g.method == ("annoy-pca128" if full_max == 0 else "annoy")
+    assert g.method == "annoy" if full_max else g.method.startswith("cells")
     e_rows, e_sims = nn.exact_nearest(v, 30)
     recall = np.mean(g.sims >= e_sims[:, -1:] - 1e-6)
     assert recall >= 0.95
@@ -111,6 +111,13 @@ def test_index_is_kept_for_later_queries(tmp_path):
     index.load(str(tmp_path / "content.ann"))
     assert index.get_n_items() == len(v)
     assert index.get_nns_by_item(0, 6)[1:] == g.rows[0].tolist()
+
+
+def test_cell_search_is_reproducible_for_any_thread_count():
+    v = clusters(20, 50)
+    a = nn.knn_graph(v, 12, seed=7, full_max=0, n_jobs=1)
+    b = nn.knn_graph(v, 12, seed=7, full_max=0, n_jobs=2)
+    assert a.rows.tobytes() == b.rows.tobytes() and a.sims.tobytes() == b.sims.tobytes()
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3])
