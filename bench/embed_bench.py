@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Benchmark: embedding throughput of the pipeline against a naive baseline, in one run.
+
+Pipeline: embed.stage.run_embed (draft-mode decode in worker threads overlapped with
+fixed-size compiled batches; thumbnails and display copies from the same decode).
+Baseline: what common tools do: full PIL decode, resize, model.predict on one image
+at a time (timed on a sample, as it is slow). Also times decode alone and the model
+alone on the same images, to say which half bounds the pipeline.
+
+Usage: .venv/bin/python bench/embed_bench.py [--set flowers|imagen] [--limit N] [--baseline-sample N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", default="flowers")
+    ap.add_argument("--data", default=os.environ.get("LOOKALIKE_DATA", REPO.parent / "shared" / "data"))
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N images")
+    ap.add_argument("--baseline-sample", type=int, default=150)
+    args = ap.parse_args()
+    from PIL import Image
+
+    from core.config import Settings
+    from embed import models
+    from embed.collection import scan
+    from embed.images import decode
+    from embed.stage import run_embed
+
+    coll = Path(args.data) / args.set
+    if not coll.is_dir():
+        sys.exit(f"no collection at {coll}")
+    cands = scan(coll).candidates
+    if args.limit:
+        cands = cands[: args.limit]
+    paths = [coll / c.path for c in cands]
+    n = len(paths)
+    settings = Settings()
+    print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
+
+    bb = models.load_backbone(settings.model, settings.weights, settings.batch_size)
+    bb.embed(np.zeros((1, 224, 224, 3), np.uint8))  # compile outside the timings
+
+    # 1. decode alone (same threads as the pipeline)
+    t = time.perf_counter()
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        inputs = list(pool.map(lambda p: decode(p, 224, settings.thumb_size, settings.display_size).model_input, paths))
+    t_decode = time.perf_counter() - t
+    # 2. model alone on those inputs
+    x = np.stack(inputs)
+    t = time.perf_counter()
+    bb.embed(x)
+    t_model = time.perf_counter() - t
+    # 3. the pipeline end to end (fresh caches), with the collection limited the same way
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "coll"
+        for c in cands:
+            (src / c.path).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(coll / c.path, src / c.path)
+        t = time.perf_counter()
+        run_embed(src, Path(tmp) / "cache", settings, quiet=True)
+        t_pipe = time.perf_counter() - t - 0.0
+    # 4. naive baseline on a sample
+    sample = paths[: args.baseline_sample]
+    t = time.perf_counter()
+    for p in sample:
+        im = Image.open(p).convert("RGB")
+        arr = np.asarray(im.resize((224, 224), Image.BICUBIC))[None].astype(np.float32)
+        im.copy().thumbnail((256, 256))
+        bb.model.predict(arr, verbose=0)
+    t_naive = (time.perf_counter() - t) / len(sample) * n
+
+    slower = max(t_decode, t_model)
+    print(f"decode alone   {n / t_decode:8.1f} images/s  ({t_decode:.1f} s)")
+    print(f"model alone    {n / t_model:8.1f} images/s  ({t_model:.1f} s)")
+    print(f"pipeline       {n / t_pipe:8.1f} images/s  ({t_pipe:.1f} s, includes model load and cache writes)")
+    print(f"naive baseline {n / t_naive:8.1f} images/s  (timed on {len(sample)} images)")
+    print(f"pipeline / naive: {t_naive / t_pipe:.1f}x;  pipeline at {100 * slower / t_pipe:.0f}% of the slower half "
+          f"({'decode' if t_decode > t_model else 'model'})")
+
+
+if __name__ == "__main__":
+    main()
