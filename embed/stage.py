@@ -150,6 +150,9 @@ def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, 
         colour = None
         if "colour" in job.missing:
             colour = fx.colour_vector(dec.small_rgb, settings.colour_bins, settings.colour_space)
+            caches["colour"].put(job.cand.sha256, colour)
+        if job.need_images:  # cache writes here, off the thread that feeds the model
+            images.put(job.cand.sha256, dec.width, dec.height, dec.thumb_jpeg, dec.display_jpeg)
         return job, dec, colour, None
 
     def flush():
@@ -163,14 +166,15 @@ def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, 
                 if facet in caches and facet in out:
                     vec = out[facet][row]
                     if facet in job.missing:
-                        caches[facet].put(sha, vec)
+                        writes.append(writer.submit(caches[facet].put, sha, vec))
                     vectors[facet].setdefault(sha, vec)
         embedded += len(batch_inputs)
         progress.advance(len(batch_inputs))
         batch_inputs.clear()
         batch_jobs.clear()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    writes: list = []
+    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as writer:
         window = max(2 * settings.batch_size, 4 * workers)
         for job, dec, colour, error in _bounded_map(pool, work, jobs, window):
             sha = job.cand.sha256
@@ -179,10 +183,8 @@ def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, 
                 progress.advance()
                 continue
             if job.need_images:
-                images.put(sha, dec.width, dec.height, dec.thumb_jpeg, dec.display_jpeg)
                 metas[sha] = {"width": dec.width, "height": dec.height}
             if colour is not None:
-                caches["colour"].put(sha, colour)
                 vectors["colour"][sha] = colour
             if job.need_model:
                 batch_inputs.append(dec.model_input)
@@ -192,6 +194,8 @@ def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, 
             else:
                 progress.advance()
         flush()
+        for w in writes:
+            w.result()  # a failed cache write is an error, not a silent miss
     progress.close()
     return embedded
 

@@ -50,7 +50,8 @@ def test_killed_build_resumes_and_matches(tmp_path, sig):
     from PIL import Image
 
     for p in work.rglob("*.npy"):
-        assert np.load(p).shape == (1280,)
+        v = np.load(p)
+        assert v.ndim == 1 and v.shape[0] in (1280, 1024, 512) and np.isfinite(v).all()
     for p in work.rglob("*.jpg"):
         Image.open(p).load()
 
