@@ -222,7 +222,11 @@ def summary_text(report: dict) -> str:
                          + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
         if md["duplicate_rows"]:
             lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
-    lines += [f"  note: {n}" for n in report["notes"]]
+    recall = [n for n in report["notes"] if n.startswith("neighbours[") and "recall@" in n]
+    if recall:  # one line for all facets: "recall@30 vs exact: content 1.000, style 0.998"
+        parts = [f"{n[11:n.index(']')]} {n.split()[2]}" for n in recall]
+        lines.append(f"  neighbour recall@{report['k']} against exact search (up to 200 images checked): " + ", ".join(parts))
+    lines += [f"  note: {n}" for n in report["notes"] if n not in recall]
     lines += [f"  WARNING: {w}" for w in report.get("warnings", [])]
     out = report["output"]
     lines.append(f"  open {out}/index.html, or serve it: python -m http.server -d {out} 8000")
