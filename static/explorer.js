@@ -128,7 +128,7 @@
   var delaunay = delaunayFor(state.facet);
   var lastFound = 0;
 
-  var stats = { firstDrawMs: null, draws: 0, drawMs: [], hoverMs: [], mode: "", visible: 0 };
+  var stats = { firstDrawMs: null, draws: 0, drawMs: [], hoverMs: [], mode: "", visible: 0, layer: "" };
   function record(list, v) { list.push(v); if (list.length > 2000) list.shift(); }
 
   /* ---------- geometry ---------- */
@@ -188,24 +188,37 @@
       sh.state = ok ? 2 : 3;
       sh.img = ok ? (bitmap || img) : null;
       sh.levels = ok ? [sh.img] : null;
-      // Make the small copies now, between frames, not inside the frame that first needs them.
-      if (ok) setTimeout(function () { sheetLevel(sh, 2); requestFrame(); }, 0);
-      else requestFrame();
+      // Make the small copies later, one step per frame, not inside a frame.
+      if (ok) queueLevels(sh);
+      layerDirty = true;
+      requestFrame();
     }
-    img.onload = function () {
+    function loaded() {
       // An ImageBitmap is decoded once, up front, instead of on every draw.
       if (window.createImageBitmap) {
         createImageBitmap(img).then(function (b) { done(true, b); }, function () { done(true, null); });
       } else done(true, null);
-    };
+    }
     img.onerror = function () { done(false); };
     img.src = sh.url;
+    // decode() decodes off the main thread where supported (works from file:// too).
+    if (img.decode) img.decode().then(loaded, function () { if (img.complete && img.naturalWidth) loaded(); else done(false); });
+    else img.onload = loaded;
   }
-  /* Half-size copies of a sheet (cells of cell/2, cell/4 px), made once on demand:
-     small thumbnails drawn from a source near their size are both sharper and far
-     cheaper than shrinking 64 px cells thousands of times a frame. */
-  function sheetLevel(sh, level) {
-    while (sh.levels.length <= level) {
+  /* Half-size copies of a sheet (cells of cell/2, cell/4 px), made once, one
+     halving per task between frames: small thumbnails drawn from a source near
+     their size are both sharper and far cheaper than shrinking 64 px cells
+     thousands of times a frame. Until a copy exists the next larger one is used. */
+  var levelQueue = [], levelTimer = 0, wantLevel = 0;
+  function queueLevels(sh) { levelQueue.push(sh); scheduleLevelStep(); }
+  function scheduleLevelStep() {
+    if (!levelTimer && levelQueue.length) levelTimer = setTimeout(levelStep, 0);
+  }
+  function levelStep() {
+    levelTimer = 0;
+    var sh = levelQueue[0];
+    if (!sh) return;
+    if (sh.levels.length <= 2) {
       var prev = sh.levels[sh.levels.length - 1];
       var c = doc.createElement("canvas");
       c.width = Math.max(1, Math.ceil(prev.width / 2));
@@ -215,8 +228,14 @@
       g.imageSmoothingQuality = "high";
       g.drawImage(prev, 0, 0, c.width, c.height);
       sh.levels.push(c);
+      if (wantLevel >= sh.levels.length - 1) { layerDirty = true; requestFrame(); }
     }
-    return sh.levels[level];
+    if (sh.levels.length > 2) levelQueue.shift();
+    // The next step waits for the next frame (frame() calls scheduleLevelStep).
+  }
+  function sheetLevel(sh, level) {
+    var lv = sh.levels;
+    return lv[level < lv.length ? level : lv.length - 1];
   }
   function pumpSheets() {
     while (sheetsLoading < MAX_CONCURRENT_SHEETS) {
@@ -236,7 +255,7 @@
     if (e) { hires.delete(i); hires.set(i, e); return e.ok ? e.img : null; }
     e = { img: new Image(), ok: false };
     e.img.decoding = "async";
-    e.img.onload = function () { e.ok = true; requestFrame(); };
+    e.img.onload = function () { e.ok = true; layerDirty = true; requestFrame(); };
     e.img.src = thumbUrl(i);
     hires.set(i, e);
     if (hires.size > HIRES_CACHE) hires.delete(hires.keys().next().value);
@@ -248,12 +267,25 @@
   var drawLevel = 0;                // atlas level for this frame (0 = full cells)
   var visMark = new Uint8Array(N);
 
-  function drawThumb(i, s, x, y, useHires) {
+  /* The thumbnail layer is drawn into an offscreen canvas and reused: 1:1 while
+     nothing moves (hover, selection), scaled and shifted while the view moves, with
+     only the newly exposed edges drawn live. It is redrawn in full when the motion
+     settles, when it would be stretched too far, or when sheets arrive. */
+  var layer = null, lctx = null, layerT = null, layerDirty = true;
+  var moving = false, settleTimer = 0;
+  var SETTLE_MS = 150, LAYER_MIN_COVER = 0.6;
+  function markMoving() {
+    moving = true;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () { moving = false; requestFrame(); }, SETTLE_MS);
+  }
+
+  function drawThumb(g, i, s, x, y, useHires) {
     var ar = +aspect[i] || 1;       // inline rectSize(): no allocation in the hot loop
     var dw = ar >= 1 ? s : s * ar, dh = ar >= 1 ? s / ar : s;
     var dx = x - dw / 2, dy = y - dh / 2;
     var img = useHires ? hiresImage(i) : null;
-    if (img) { ctx.drawImage(img, dx, dy, dw, dh); return true; }
+    if (img) { g.drawImage(img, dx, dy, dw, dh); return true; }
     var sh = atlas ? sheets[(i / perSheet) | 0] : null;
     if (sh && sh.state === 2) {
       var c = i % perSheet;
@@ -261,53 +293,105 @@
       var fh = ar >= 1 ? Math.max(1, Math.round(cell / ar)) : cell;
       // 1 px inset hides rounding differences against the fitted cell and JPEG bleed.
       var inset = fw > 6 && fh > 6 ? 1 : 0;
-      var level = drawLevel, f = 1 / (1 << level);
-      ctx.drawImage(level ? sheetLevel(sh, level) : sh.img,
+      var lv = sh.levels, level = drawLevel < lv.length ? drawLevel : lv.length - 1, f = 1 / (1 << level);
+      g.drawImage(lv[level],
         ((c % perRow) * cell + ((cell - fw) >> 1) + inset) * f, (((c / perRow) | 0) * cell + ((cell - fh) >> 1) + inset) * f,
         (fw - 2 * inset) * f, (fh - 2 * inset) * f, dx, dy, dw, dh);
       return true;
     }
-    ctx.fillStyle = colorStr[i];
-    ctx.fillRect(dx, dy, dw, dh);
+    g.fillStyle = colorStr[i];
+    g.fillRect(dx, dy, dw, dh);
     return false;
   }
 
   function draw() {
     var t0 = performance.now();
-    var w = state.w, h = state.h, k = state.t.k;
-    ctx.setTransform(state.dpr, 0, 0, state.dpr, 0, 0);
-    ctx.fillStyle = BG;
-    ctx.fillRect(0, 0, w, h);
+    var w = state.w, h = state.h, k = state.t.k, dpr = state.dpr;
     var s = thumbSize(k);
     var thumbs = s >= THUMB_MIN && atlas;
     var margin = thumbs ? s : 8;
     // Cull: only what is on screen is drawn.
     var nv = 0, pos = state.pos, tk = k * state.fit, tx = state.t.x + k * state.ox, ty = state.t.y + k * state.oy;
+    if (sheets.length) sheetWanted.fill(0);
     for (var i = 0; i < N; i++) {
       var x = tx + tk * pos[2 * i], y = ty + tk * pos[2 * i + 1];
       var on = x > -margin && x < w + margin && y > -margin && y < h + margin;
       visMark[i] = on ? 1 : 0;
-      if (on) visIdx[nv++] = i;
+      if (on) {
+        visIdx[nv++] = i;
+        if (thumbs && sheets.length) { var si = (i / perSheet) | 0; if (sheets[si].state !== 2) sheetWanted[si]++; }
+      }
     }
     stats.visible = nv;
-    if (sheets.length) sheetWanted.fill(0);
 
     if (thumbs) {
       stats.mode = "thumbs";
-      var useHires = nv <= HIRES_MAX_VISIBLE && s * state.dpr > cell * 1.15;
-      ctx.imageSmoothingEnabled = true;
-      ctx.imageSmoothingQuality = "low";
+      var useHires = nv <= HIRES_MAX_VISIBLE && s * dpr > cell * 1.15;
       // Smallest level whose cells are still at least the drawn size (device px).
       drawLevel = 0;
-      while (drawLevel < 2 && cell / (2 << drawLevel) >= s * state.dpr) drawLevel++;
-      for (var v = 0; v < nv; v++) {
-        i = visIdx[v];
-        if (!drawThumb(i, s, tx + tk * pos[2 * i], ty + tk * pos[2 * i + 1], useHires) && sheets.length) {
-          sheetWanted[(i / perSheet) | 0]++;
+      while (drawLevel < 2 && cell / (2 << drawLevel) >= s * dpr) drawLevel++;
+      wantLevel = drawLevel;
+      var L = layerT, r = L ? k / L.k : 0, cover = 0, cx0 = 0, cy0 = 0;
+      var reuse = !layerDirty && L && !state.anim && L.cw === canvas.width && L.ch === canvas.height && L.pos === state.pos;
+      if (reuse && !(r === 1 && L.x === state.t.x && L.y === state.t.y)) {
+        // Moved: reuse the stretched layer only while in motion and not stretched too far.
+        cx0 = state.t.x - r * L.x; cy0 = state.t.y - r * L.y;
+        var ix0 = Math.max(0, cx0), iy0 = Math.max(0, cy0), ix1 = Math.min(w, cx0 + r * w), iy1 = Math.min(h, cy0 + r * h);
+        cover = Math.max(0, ix1 - ix0) * Math.max(0, iy1 - iy0) / (w * h);
+        reuse = moving && !useHires && r >= 0.5 && r <= 2 && cover >= LAYER_MIN_COVER;
+      } else cover = 1;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      if (reuse) {
+        stats.layer = cover === 1 && r === 1 ? "same" : "moved";
+        if (cover < 1) { ctx.fillStyle = BG; ctx.fillRect(0, 0, canvas.width, canvas.height); }
+        ctx.imageSmoothingEnabled = true;
+        ctx.imageSmoothingQuality = "low";
+        if (stats.layer === "same") ctx.drawImage(layer, 0, 0);
+        else ctx.drawImage(layer, cx0 * dpr, cy0 * dpr, layer.width * r, layer.height * r);
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        if (cover < 1) {
+          // Newly exposed edges: draw just the thumbnails that reach into them, clipped.
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(0, 0, w, h);
+          ctx.rect(ix0, iy0, ix1 - ix0, iy1 - iy0);
+          ctx.clip("evenodd");
+          var hs = s / 2 + 1;
+          for (var v = 0; v < nv; v++) {
+            i = visIdx[v]; x = tx + tk * pos[2 * i]; y = ty + tk * pos[2 * i + 1];
+            if (x - hs < ix0 || x + hs > ix1 || y - hs < iy0 || y + hs > iy1) drawThumb(ctx, i, s, x, y, false);
+          }
+          ctx.restore();
         }
+      } else {
+        stats.layer = "full";
+        if (!layer) { layer = doc.createElement("canvas"); }
+        if (layer.width !== canvas.width || layer.height !== canvas.height) {
+          layer.width = canvas.width; layer.height = canvas.height;
+          lctx = layer.getContext("2d", { alpha: false });
+        }
+        if (!lctx) lctx = layer.getContext("2d", { alpha: false });
+        lctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        lctx.fillStyle = BG;
+        lctx.fillRect(0, 0, w, h);
+        lctx.imageSmoothingEnabled = true;
+        lctx.imageSmoothingQuality = "low";
+        for (v = 0; v < nv; v++) {
+          i = visIdx[v];
+          drawThumb(lctx, i, s, tx + tk * pos[2 * i], ty + tk * pos[2 * i + 1], useHires);
+        }
+        layerT = { k: k, x: state.t.x, y: state.t.y, cw: canvas.width, ch: canvas.height, pos: state.pos };
+        layerDirty = false;
+        ctx.drawImage(layer, 0, 0);
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       }
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = "low";
     } else {
       stats.mode = "dots";
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = BG;
+      ctx.fillRect(0, 0, w, h);
       var r = Math.max(1.3, Math.min(4, s * 0.45));
       for (var b = 0; b < bucketColor.length; b++) {
         ctx.fillStyle = bucketColor[b];
@@ -320,7 +404,7 @@
       }
       // About to cross into thumbnails: fetch the sheets that will be needed.
       if (sheets.length && s >= THUMB_MIN * 0.55) {
-        for (v = 0; v < nv; v++) sheetWanted[(visIdx[v] / perSheet) | 0]++;
+        for (var v2 = 0; v2 < nv; v2++) sheetWanted[(visIdx[v2] / perSheet) | 0]++;
       }
     }
     drawLevel = 0;                  // highlights are drawn large and sharp
@@ -366,19 +450,19 @@
       ctx.globalAlpha = 1;
       for (j = 0; j < nb.length; j++) {
         var m = nb[j], mx = sx(m), my = sy(m);
-        if (thumbs) { drawThumb(m, s, mx, my, false); outline(m, s, ACCENT, 1.5, mx, my); }
+        if (thumbs) { drawThumb(ctx, m, s, mx, my, false); outline(m, s, ACCENT, 1.5, mx, my); }
         else { ctx.fillStyle = colorStr[m]; ctx.fillRect(mx - 3, my - 3, 6, 6); ring(mx, my, 6, ACCENT, 1.5); }
       }
     }
     var sel = state.selected;
     if (sel >= 0 && sel !== state.hover) {
-      if (thumbs) { drawThumb(sel, s, sx(sel), sy(sel), false); outline(sel, s, ACCENT, 2.5, sx(sel), sy(sel)); }
+      if (thumbs) { drawThumb(ctx, sel, s, sx(sel), sy(sel), false); outline(sel, s, ACCENT, 2.5, sx(sel), sy(sel)); }
       else { ctx.fillStyle = colorStr[sel]; ctx.fillRect(sx(sel) - 4, sy(sel) - 4, 8, 8); ring(sx(sel), sy(sel), 9, ACCENT, 2.5); }
     }
     if (state.hover >= 0) {
       var hv = state.hover, hx = sx(hv), hy = sy(hv);
       if (thumbs) {
-        drawThumb(hv, s, hx, hy, s * state.dpr > cell);
+        drawThumb(ctx, hv, s, hx, hy, s * state.dpr > cell);
         outline(hv, s, hv === sel ? ACCENT : HOVER, 2.5, hx, hy);
       } else {
         ctx.fillStyle = colorStr[hv]; ctx.fillRect(hx - 4, hy - 4, 8, 8);
@@ -401,6 +485,7 @@
     }
     draw();
     if (state.cardDirty) { state.cardDirty = false; updateCard(); }
+    scheduleLevelStep();
   }
 
   /* ---------- card ---------- */
@@ -568,6 +653,7 @@
     })
     .on("zoom", function (event) {
       state.t = event.transform;
+      markMoving();
       state.hoverStale = true;
       requestFrame();
     })
