@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from pagetools import open_map, project, shot
 
@@ -56,7 +57,7 @@ def test_hover_and_click_on_the_real_site(page, built, where):
     pos = project(page, image_id)
     page.mouse.move(pos["x"], pos["y"])
     page.locator("#lk-card").wait_for(state="visible")
-    assert page.locator("#lk-card-title").text_content() == "Quiet harbour"
+    expect(page.locator("#lk-card-title")).to_have_text("Quiet harbour")
     shot(page, f"built-hover-{where}")
     page.mouse.click(pos["x"], pos["y"])
     page.wait_for_url(f"**/image/{image_id}.html")
@@ -81,7 +82,7 @@ def test_hostile_titles_stay_inert(page, built):
         pos = project(page, image_id)
         page.mouse.move(pos["x"], pos["y"])
         page.locator("#lk-card").wait_for(state="visible")
-        assert page.locator("#lk-card-title").text_content() == title
+        expect(page.locator("#lk-card-title")).to_have_text(title)
         page.mouse.move(pos["x"] + 1, pos["y"])  # mouse events over the canvas and the shown title
     assert page.evaluate("window.pwned") is None
     image_id = _id(built["points"], EVIL)
@@ -144,7 +145,7 @@ def test_facet_switch_on_the_real_map_keeps_selection(page, built):
     page.wait_for_timeout(1200)  # the animated transition
     assert map_state(page)["facet"] == "style"
     assert page.evaluate("location.hash").startswith(f"#{image_id}")
-    assert page.locator("#lk-card-title").text_content() == "Quiet harbour"
+    expect(page.locator("#lk-card-title")).to_have_text("Quiet harbour")
     # the hover card now lists the style neighbours of the image
     pos = project(page, image_id)
     page.mouse.move(pos["x"], pos["y"])

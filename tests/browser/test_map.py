@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from conftest import COLOURS, TARGET_TITLE
@@ -38,7 +39,7 @@ def test_hover_shows_title_and_nothing_far_away(page, index_url, small_site):
     page.mouse.move(pos["x"] + 2, pos["y"] + 1)
     card = page.locator("#lk-card")
     card.wait_for(state="visible")
-    assert page.locator("#lk-card-title").text_content() == title
+    expect(page.locator("#lk-card-title")).to_have_text(title)
     # The card never covers the pointer.
     box = card.bounding_box()
     assert not (box["x"] <= pos["x"] + 2 <= box["x"] + box["width"] and box["y"] <= pos["y"] + 1 <= box["y"] + box["height"])
@@ -81,7 +82,7 @@ def test_hash_opens_with_image_selected(page, index_url, small_site):
     open_map(page, f"{index_url}#{image_id}")
     assert map_state(page)["selected"] == image_id
     page.locator("#lk-card").wait_for(state="visible")
-    assert page.locator("#lk-card-title").text_content() == title
+    expect(page.locator("#lk-card-title")).to_have_text(title)
     # Centred on it.
     pos = project(page, image_id)
     canvas = page.locator("#lk-canvas").bounding_box()
@@ -108,7 +109,7 @@ def test_titles_are_text_never_html(page, small_site):
     pos = project(page, _id(small_site["points"], evil))
     page.mouse.move(pos["x"], pos["y"])
     page.locator("#lk-card").wait_for(state="visible")
-    assert page.locator("#lk-card-title").text_content() == evil
+    expect(page.locator("#lk-card-title")).to_have_text(evil)
     assert page.locator("#lk-card img[src='x']").count() == 0
     assert page.title() != "1"
 
@@ -169,8 +170,10 @@ def test_keyboard_walks_to_neighbours(page, small_site):
     assert xy[2 * j] > xy[2 * i], "ArrowRight moved to an image on the right"
     assert abs(xy[2 * j + 1] - xy[2 * i + 1]) < 0.01, "...in the same row of the grid"
     page.locator("#lk-card").wait_for(state="visible")
-    assert page.locator("#lk-card-title").text_content() == points["titles"][j]
-    assert page.locator("#lk-live").text_content().startswith(points["titles"][j])
+    # the card and the live region are updated on the next animation frame
+    expect(page.locator("#lk-card-title")).to_have_text(points["titles"][j])
+    page.wait_for_function("t => document.getElementById('lk-live').textContent.startsWith(t)",
+                           arg=points["titles"][j])
     page.keyboard.press("ArrowDown")
     k = points["ids"].index(map_state(page)["selected"])
     assert xy[2 * k + 1] > xy[2 * j + 1]
