@@ -32,7 +32,7 @@ def test_killed_build_resumes_and_matches(tmp_path, sig):
     work = tmp_path / "work"
     proc = subprocess.Popen(build_cmd(coll, tmp_path / "site", work, tmp_path / "r0.json"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    feature_dir = work / "cache" / "features"
+    feature_dir = work / "cache" / "features" / "efficientnet_lite0-imagenet-224-centre875"  # content vectors
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         done = len(list(feature_dir.rglob("*.npy"))) if feature_dir.exists() else 0
