@@ -45,6 +45,17 @@ def save_npy(path: Path, array) -> bool:
     return write_bytes(path, buf.getvalue())
 
 
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB chunks (image ids, weight-file cache keys)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def load_npy(path: Path):
     import numpy as np
 

@@ -7,7 +7,6 @@ names are reported). Walks are sorted, so row order is reproducible.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import stat
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from PIL import features
 
-from core.files import write_text
+from core.files import sha256_file, write_text
 from embed import filetypes
 from embed.images import file_kind
 from embed.names import display_path
@@ -91,7 +90,7 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
             st = full.stat()
             stamp = [st.st_size, st.st_mtime_ns]
             entry = known.get(rel)
-            sha = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp else _sha256(full)
+            sha = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp else sha256_file(full)
             fresh[rel] = stamp + [sha]
         except PermissionError:
             skipped.append({"path": shown, "reason": "cannot read file: permission denied (check the file's permissions)"})
@@ -159,14 +158,6 @@ def _walk(root: Path, skipped: list[dict], ignored: list[str]):
                 ignored.append(display_path(rel))  # hidden files, ._AppleDouble, .DS_Store
                 continue
             yield rel, full
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _load_hash_cache(path: Path | None) -> dict:

@@ -14,13 +14,15 @@ downloads and caches them when online) or a path to a weights file.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from core.files import sha256_file
+from embed.facets import l2_normalise  # numpy only: no import cycle, no Keras
 
 
 class ModelError(Exception):
@@ -91,11 +93,7 @@ def get_spec(name: str) -> BackboneSpec:
 def _file_digest(path: Path) -> str:
     if not path.is_file():
         raise ModelError(f"weights file {path} does not exist")
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:12]
+    return sha256_file(path)[:12]
 
 
 # Style layers per backbone: conv outputs whose Gram matrices (channel co-activations
@@ -193,11 +191,6 @@ class Backbone:
                     "style": np.zeros((0, facets.STYLE_DIM), np.float32)}
         pooled, grams = self.style_grams(images)
         return {"content": l2_normalise(pooled), "style": facets.style_vectors(grams)}
-
-
-def l2_normalise(v: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return (v / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", batch_size: int = 32,
