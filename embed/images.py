@@ -255,13 +255,28 @@ def model_crop(im: Image.Image, size: int) -> np.ndarray:
     return np.asarray(im.resize((size, size), Image.BICUBIC, box=box, reducing_gap=3.0))
 
 
+def fitted_size(width: int, height: int, longest: int) -> tuple[int, int]:
+    """Size of a copy whose longest side is at most `longest` (never enlarged, never 0 px).
+
+    The one rule for display copies and thumbnails; pages use it for width/height attributes.
+    """
+    scale = longest / max(width, height, 1)
+    if scale >= 1:
+        return width, height
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def copy_sizes(width: int, height: int, thumb_size: int, display_size: int) -> tuple[tuple, tuple]:
+    """(display, thumbnail) sizes as decode() makes them: the thumbnail comes from the display copy."""
+    display = fitted_size(width, height, display_size)
+    return display, fitted_size(*display, thumb_size)
+
+
 def _fit(im: Image.Image, longest: int) -> Image.Image:
     """Shrink so the longest side is at most `longest` (never enlarge, never 0 px)."""
-    w, h = im.size
-    scale = longest / max(w, h)
-    if scale >= 1:
+    size = fitted_size(*im.size, longest)
+    if size == im.size:
         return im
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     # Pillow's own thumbnail() recipe: a box reduction to within 2x, then bicubic. Half the
     # time of LANCZOS from the full decode (docs/benchmarks.md), no visible difference.
     return im.resize(size, Image.BICUBIC, reducing_gap=2.0)

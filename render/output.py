@@ -61,10 +61,6 @@ PAGES_SITE_LIMIT = 1_000_000_000  # GitHub Pages: published sites may be no larg
 PAGES_FILE_LIMIT = 100_000_000  # GitHub refuses files over 100 MB in a push
 
 
-def folder_size(out: Path) -> int:
-    return sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
-
-
 def size_report(out: Path) -> dict:
     """Bytes and files per top-level folder, the largest file, and GitHub Pages warnings."""
     out = Path(out)

@@ -148,9 +148,11 @@ def _static_files() -> list[str]:
     return sorted(p.relative_to(REPO).as_posix() for p in STATIC.rglob("*") if p.is_file())
 
 
-def _thumb_size(im, thumb: int) -> tuple[int, int]:
-    scale = min(1.0, thumb / max(im.width, im.height, 1))
-    return max(1, round(im.width * scale)), max(1, round(im.height * scale))
+def _sizes(im, settings) -> tuple[tuple, tuple]:
+    """(display, thumbnail) pixel sizes of an image's copies, by the rule that made them."""
+    from embed.images import copy_sizes
+
+    return copy_sizes(im.width, im.height, settings.thumb_size, settings.display_size)
 
 
 LABELS = {"creator": "Creator", "date": "Date", "source": "Source", "licence": "Licence", "tags": "Tags"}
@@ -176,7 +178,7 @@ def _index_context(images, settings, vendor_scripts: list[str]) -> dict:
     page = "index.html"
     rows = []
     for im in images:
-        w, h = _thumb_size(im, settings.thumb_size)
+        w, h = _sizes(im, settings)[1]
         rows.append({"id": im.id, "title": im.title, "page_url": relative_url(page, page_path(im.id)),
                      "thumb_url": relative_url(page, thumb_path(im.id)), "width": w, "height": h})
     return {
@@ -211,7 +213,7 @@ def _image_context(i: int, im, images, layouts: dict, features: dict, settings, 
         for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
             j = int(j)
             other = images[j]
-            w, h = _thumb_size(other, settings.thumb_size)
+            w, h = _sizes(other, settings)[1]
             # "why is this similar": the pair's similarity in every facet of the site
             why = [{"facet": f, "label": FACET_LABELS.get(f, f), "value": float(features[f][i] @ features[f][j])}
                    for f in layouts if f in features and f != facet and len(layouts) > 1]
@@ -223,7 +225,7 @@ def _image_context(i: int, im, images, layouts: dict, features: dict, settings, 
             })
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
-    dw, dh = _thumb_size(im, settings.display_size)
+    dw, dh = _sizes(im, settings)[0]
     return {
         "facts": _facts(im.meta),
         "description": im.meta.get("description", ""),

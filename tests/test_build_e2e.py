@@ -199,3 +199,15 @@ def test_blend_of_a_missing_facet_is_a_config_error(built, tmp_path, capsys):
     cfg.write_text('[facets]\nenabled = ["content"]\nblend = { style = 1.0 }\n')
     assert run_build("--config", cfg, "--collection", built["coll"], "--out", tmp_path / "s") == 2
     assert "blend gives weight to style" in capsys.readouterr().err
+
+
+def test_page_image_sizes_match_the_files(built):
+    """width/height attributes come from the same size rule that made the copies."""
+    from PIL import Image
+
+    out = built["out"]
+    page = next((out / "image").glob("*.html"))
+    html = page.read_text()
+    for src, w, h in re.findall(r'<img src="([^"]+)"[^>]* width="(\d+)" height="(\d+)"', html)[:10]:
+        with Image.open((page.parent / src).resolve()) as im:
+            assert im.size == (int(w), int(h)), src
