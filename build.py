@@ -133,7 +133,7 @@ def run(args) -> dict:
 
     image_cache = ImageCache(work / "cache", settings.thumb_size, settings.display_size)
     rendered = render_site(out, manifest, layouts, image_cache, settings, quiet, collection=collection,
-                           features=features)
+                           features=features, state_dir=build_dir)
     seconds["render"] = time.perf_counter() - t
     seconds["total"] = sum(seconds.values())
     sizes = output.size_report(out)

@@ -61,7 +61,8 @@ def original_path(im) -> str:
 
 
 def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet: bool = False,
-                collection: Path | None = None, features: dict | None = None) -> RenderResult:
+                collection: Path | None = None, features: dict | None = None,
+                state_dir: Path | None = None) -> RenderResult:
     """Write the whole site into `out` (already checked by render.output.check_output)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,10 +85,8 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
 
     # Third-party JS and thumbnail atlases for the map.
     vendor_scripts = _vendor(out, written, notes)
-    from render.atlas import write_atlases
-
-    atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out)
-    written.update(_atlas_files(atlas))
+    atlas = _atlases(out, images, image_cache, state_dir)
+    written.update(atlas.get("sheets", []))
 
     points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas, FACET_LABELS, FACET_HINTS)
     put("data/points.json", site_data.points_json(points) + "\n")
@@ -140,8 +139,31 @@ def _vendor(out: Path, written: set[str], notes: list[str]) -> list[str]:
     return scripts
 
 
-def _atlas_files(atlas: dict) -> list[str]:
-    return list(atlas.get("sheets", []))
+def _atlases(out: Path, images, image_cache, state_dir: Path | None) -> dict:
+    """Sprite sheets, rebuilt only when the images (by content, in row order) changed.
+
+    The sheets are made from the cached thumbnails; an unchanged build would decode
+    every thumbnail again for identical bytes, so the last key and metadata are kept
+    in the work folder and reused while the sheets are still in the site.
+    """
+    import hashlib
+    import json
+
+    from render.atlas import write_atlases
+
+    key = hashlib.sha256("\n".join(["atlas-v1", image_cache.dir.name] + [im.sha256 for im in images]).encode())
+    state = Path(state_dir) / "atlas.json" if state_dir else None
+    if state is not None and state.exists():
+        try:
+            saved = json.loads(state.read_text())
+            if saved["key"] == key.hexdigest() and all((out / s).is_file() for s in saved["atlas"]["sheets"]):
+                return saved["atlas"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # damaged state: rebuild the sheets
+    atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out)
+    if state is not None:
+        write_text(state, json.dumps({"key": key.hexdigest(), "atlas": atlas}, sort_keys=True))
+    return atlas
 
 
 def _static_files() -> list[str]:

@@ -107,6 +107,8 @@ def test_removed_image_loses_its_page_and_user_files_stay(built, tmp_path):
     assert run_build("--collection", coll, "--out", out, "--work-dir", built["work"], "--quiet") == 0
     assert len(list((out / "image").glob("*.html"))) == 17
     assert (out / "CNAME").read_text() == "example.org"
+    atlas = json.loads((out / "data" / "points.json").read_text())["atlas"]
+    assert atlas["count"] == 17  # the sheets were rebuilt, not reused from the previous build
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 12])
