@@ -37,6 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--weights", help='"imagenet" (default), "none" (architecture only), or a weights file')
     p.add_argument("--batch-size", type=int, help="images per model call")
     p.add_argument("--workers", type=int, help="decode threads (0 = all cores)")
+    p.add_argument("--precision", choices=("auto", "float32", "bfloat16"),
+                   help="model arithmetic (default auto: bfloat16 only where measured faster)")
     p.add_argument("-k", "--neighbours", dest="k", type=int, help="neighbours per image (default 30)")
     p.add_argument("--trees", type=int, help="Annoy trees (more = more exact, slower)")
     p.add_argument("--perplexity", type=float, help="t-SNE perplexity (lowered for small collections)")
@@ -70,7 +72,7 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
             setattr(settings, attr, str(base / value))
     config.override(
         settings, collection=args.collection, output=args.out, model=args.model, weights=args.weights,
-        batch_size=args.batch_size, workers=args.workers, k=args.k, trees=args.trees,
+        batch_size=args.batch_size, workers=args.workers, precision=args.precision, k=args.k, trees=args.trees,
         perplexity=args.perplexity, seed=args.seed, title=args.title, base_url=args.base_url,
         work_dir=args.work_dir, metadata=args.metadata, copy_originals=args.copy_originals,
         facets=[f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else None,
@@ -150,6 +152,7 @@ def run(args) -> dict:
         "embedded": emb.embedded,
         "layout_cached": all(lay.cached for lay in layouts.values()),
         "model": manifest.model,
+        "precision": emb.precision,
         "k": int(next(iter(layouts.values())).neighbours.shape[1]),
         "facets": list(layouts),
         "notes": notes,

@@ -30,6 +30,7 @@ class Settings:
     weights: str = "imagenet"
     batch_size: int = 32
     workers: int = 0
+    precision: str = "auto"
     # [neighbours]
     k: int = 30
     trees: int = 50
@@ -87,6 +88,8 @@ SCHEMA = [
     ("model", "weights", "weights", str, None, ""),
     ("model", "batch_size", "batch_size", int, _positive, "an integer >= 1"),
     ("model", "workers", "workers", int, _non_negative, "an integer >= 0 (0 = all cores)"),
+    ("model", "precision", "precision", str, lambda v: v in ("auto", "float32", "bfloat16"),
+     '"auto", "float32" or "bfloat16"'),
     ("neighbours", "k", "k", int, _positive, "an integer >= 1"),
     ("neighbours", "trees", "trees", int, _positive, "an integer >= 1"),
     ("neighbours", "map_neighbours", "map_neighbours", int, _non_negative, "an integer >= 0"),

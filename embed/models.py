@@ -72,8 +72,8 @@ def lookalike_cache_dir() -> Path:
     return Path(base or Path.home() / ".cache") / ("" if os.environ.get("LOOKALIKE_CACHE") else "lookalike")
 
 
-def model_key(name: str, weights: str | None) -> str:
-    """Cache key for features: changes whenever the vectors would change."""
+def model_key(name: str, weights: str | None, precision: str = "float32") -> str:
+    """Cache key for features: changes whenever the vectors would change (bf16 ones differ slightly)."""
     spec = get_spec(name)
     if weights in (None, "none"):
         tag = "random0"
@@ -81,7 +81,8 @@ def model_key(name: str, weights: str | None) -> str:
         tag = "imagenet"
     else:
         tag = "file-" + _file_digest(Path(weights))
-    return f"{spec.name}-{tag}-{spec.input_size}-{INPUT_CROP_TAG}"
+    suffix = "" if precision == "float32" else f"-{precision}"
+    return f"{spec.name}-{tag}-{spec.input_size}-{INPUT_CROP_TAG}{suffix}"
 
 
 def get_spec(name: str) -> BackboneSpec:
@@ -194,26 +195,36 @@ class Backbone:
 
 
 def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", batch_size: int = 32,
-                  style_layers: list[str] | tuple[str, ...] | None = None) -> Backbone:
+                  style_layers: list[str] | tuple[str, ...] | None = None,
+                  precision: str = "float32") -> Backbone:
     """Build the named backbone with its weights; heavy imports happen here.
 
     ``style_layers`` (e.g. ``DEFAULT_STYLE_LAYERS[name]``) adds the style model; without
     it the backbone is exactly the content model (nothing extra is built or run).
+    ``precision="bfloat16"`` builds it under Keras' ``mixed_bfloat16`` policy (weights
+    stay float32, convolutions run in bf16; see embed/precision.py for when that pays).
     """
+    if precision not in ("float32", "bfloat16"):
+        raise ModelError(f"precision must be float32 or bfloat16, found {precision!r}")
     spec = get_spec(name)
-    key = model_key(name, weights)
+    key = model_key(name, weights, precision)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
     import keras
 
     keras.utils.set_random_seed(0)  # architecture-only models are reproducible too
-    if spec.name == "efficientnet_lite0":
-        model = _efficientnet_lite0(weights)
-        preprocess = _identity  # rescaling and normalisation are layers of the model
-    else:
-        model = _keras_application(spec, weights)
-        module = getattr(keras.applications, spec.keras_module)
-        preprocess = module.preprocess_input
-    style_model = _style_model(model, style_layers) if style_layers else None
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    try:
+        if spec.name == "efficientnet_lite0":
+            model = _efficientnet_lite0(weights)
+            preprocess = _identity  # rescaling and normalisation are layers of the model
+        else:
+            model = _keras_application(spec, weights)
+            module = getattr(keras.applications, spec.keras_module)
+            preprocess = module.preprocess_input
+        style_model = _style_model(model, style_layers) if style_layers else None
+    finally:  # the policy is global in Keras: never leak it into the next model built
+        keras.config.set_dtype_policy(previous)
     return Backbone(spec, key, model, preprocess, batch_size, style_model, tuple(style_layers or ()))
 
 
@@ -227,7 +238,7 @@ def gram_upper(x):
     from keras import ops
 
     c = x.shape[-1]
-    f = ops.reshape(x, (-1, x.shape[1] * x.shape[2], c))
+    f = ops.reshape(ops.cast(x, "float32"), (-1, x.shape[1] * x.shape[2], c))  # sums of squares: never in bf16
     g = ops.einsum("bpc,bpd->bcd", f, f) / float(x.shape[1] * x.shape[2])
     rows, cols = np.triu_indices(c)
     flat = ops.reshape(g, (-1, c * c))

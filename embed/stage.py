@@ -24,6 +24,7 @@ from embed import models
 from embed.cache import FeatureCache, ImageCache
 from embed.images import ImageDecodeError, ImageReadError, decode
 from embed.manifest import ImageRecord, Manifest
+from embed.precision import resolve as resolve_precision
 
 MODEL_FACETS = ("content", "style")
 
@@ -35,6 +36,8 @@ class EmbedResult:
     decoded: int  # images decoded this run
     embedded: int  # images that went through the CNN this run (the rest came from the cache)
     keys: dict[str, str] = field(default_factory=dict)  # facet -> cache key
+    precision: str = "float32"  # the model's arithmetic, resolved from [model] precision
+    precision_reason: str = ""
 
 
 @dataclass
@@ -49,9 +52,9 @@ class _Job:
         return bool(self.missing & set(MODEL_FACETS))
 
 
-def facet_keys(settings) -> dict[str, str]:
+def facet_keys(settings, precision: str = "float32") -> dict[str, str]:
     """Cache key of every requested facet (changes whenever its vectors would change)."""
-    model_key = models.model_key(settings.model, settings.weights)
+    model_key = models.model_key(settings.model, settings.weights, precision)
     keys = {}
     for facet in settings.facets:
         params = fx.facet_params(facet, settings.model, settings.style_layers or None)
@@ -64,7 +67,8 @@ def facet_keys(settings) -> dict[str, str]:
 def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = None,
               quiet: bool = False) -> EmbedResult:
     scan = coll.scan(root, hash_cache)
-    keys = facet_keys(settings)
+    precision, precision_reason = resolve_precision(settings.model, settings.precision)
+    keys = facet_keys(settings, precision)
     caches = {facet: FeatureCache(cache_dir, key) for facet, key in keys.items()}
     images = ImageCache(cache_dir, settings.thumb_size, settings.display_size)
 
@@ -99,7 +103,9 @@ def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = N
         if n_model:
             want_style = any("style" in j.missing for j in jobs)
             layers = (settings.style_layers or models.DEFAULT_STYLE_LAYERS[settings.model]) if want_style else None
-            backbone = models.load_backbone(settings.model, settings.weights, settings.batch_size, style_layers=layers)
+            say(f"embed: {settings.model} in {precision} ({precision_reason})", quiet)
+            backbone = models.load_backbone(settings.model, settings.weights, settings.batch_size,
+                                            style_layers=layers, precision=precision)
         embedded = _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, quiet)
     else:
         say(f"embed: all {len(scan.candidates)} images cached ({', '.join(keys)})", quiet)
@@ -116,9 +122,9 @@ def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = N
     matrices = {facet: _matrix([vectors[facet][r.sha256] for r in records]) for facet in keys}
     _check_unique_ids(records)
     manifest = Manifest(collection=str(Path(root).resolve()), model=keys.get("content", models.model_key(
-        settings.model, settings.weights)), images=records,
+        settings.model, settings.weights, precision)), images=records,
         skipped=sorted(skipped, key=lambda s: s["path"]), ignored=scan.ignored)
-    return EmbedResult(manifest, matrices, len(jobs), embedded, keys)
+    return EmbedResult(manifest, matrices, len(jobs), embedded, keys, precision, precision_reason)
 
 
 def _matrix(rows: list[np.ndarray]) -> np.ndarray:
