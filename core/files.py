@@ -6,12 +6,26 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it; set straight back (at import, one thread)
+    os.umask(mask)
+    return mask
+
+
+# Mode of every file we write: what open() would give (0644 under the usual umask 022).
+# mkstemp's 0600 would make a published site unreadable to the web server's user.
+FILE_MODE = 0o666 & ~_umask()
+
+
 def write_bytes(path: Path, data: bytes) -> bool:
     """Write data to path via temp file + rename. Returns False when the file
     already held exactly these bytes (left untouched, so mtimes stay stable)."""
     path = Path(path)
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        st = path.stat()
+        if st.st_size == len(data) and path.read_bytes() == data:
+            if st.st_mode & 0o777 != FILE_MODE:  # sites written before 0600 was fixed
+                os.chmod(path, FILE_MODE)
             return False
     except OSError:
         pass
@@ -20,6 +34,7 @@ def write_bytes(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -42,6 +42,18 @@ def test_build_succeeds_and_reports(built):
     assert set(r["seconds"]) >= {"embed", "layout", "render", "total"} and r["output_bytes"] > 0
 
 
+def test_site_files_are_readable_by_a_web_server(built):
+    """A museum copies the folder to Apache or nginx, which run as another user."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    unreadable = [p for p in built["out"].rglob("*") if p.is_file()
+                  and stat.S_IMODE(p.stat().st_mode) & 0o044 != 0o044 & ~mask]
+    assert unreadable == []
+
+
 def test_every_image_has_a_page_with_its_neighbours(built):
     out = built["out"]
     pages = sorted((out / "image").glob("*.html"))
