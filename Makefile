@@ -39,7 +39,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -rs -m "not slow and not browser"
 
 bench: setup
-	$(BIN)/python bench/imagen_build.py
+	$(BIN)/python bench/build_bench.py
 
 clean:
 	rm -rf _site .lookalike demo/collection test-artifacts

@@ -126,11 +126,15 @@ def cosine_check(name: str, files: list[Path]) -> None:
 
 
 def main() -> None:
+    global DISPLAY  # both loaders read it
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=6, help="generated files per size")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--display", type=int, default=DISPLAY,
+                   help="display copy size ([images] display_size) for both loaders; default 1024")
     p.add_argument("--cosine", type=int, default=0, metavar="N", help="CNN cosine check on N imagen photos")
     args = p.parse_args()
+    DISPLAY = args.display
     data = Path(os.environ.get("LOOKALIKE_DATA", ROOT.parent / "shared" / "data")) / "imagen"
     print(f"decode bench: Pillow {Image.__version__}, 1 thread, best of {args.repeat}, "
           f"outputs {MODEL} px model input + {THUMB} px thumbnail + {DISPLAY} px display copy")

@@ -18,9 +18,10 @@ from pathlib import Path
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 # Speed-up of mixed_bfloat16 over float32 measured by bench/precision_bench.py
-# (TensorFlow CPU backend, batches of 32, AVX512-BF16). Models not listed ran slower
-# in bf16 (efficientnet_lite0 0.73x, mobilenet_v2 0.88x: depthwise convolutions).
-BF16_SPEEDUP = {"resnet50": 1.63, "inception_v3": 1.72, "vgg16": 1.8, "vgg19": 1.84}
+# (TensorFlow CPU backend, batches of 32, AVX512-BF16, 2 shared cores; runs varied:
+# resnet50 1.2-1.6x, inception_v3 1.7x, vgg16/19 1.8-2.0x). Models not listed ran
+# slower in bf16 (efficientnet_lite0 0.73-0.94x, mobilenet_v2 0.86-0.91x: depthwise convolutions).
+BF16_SPEEDUP = {"resnet50": 1.5, "inception_v3": 1.7, "vgg16": 2.0, "vgg19": 2.0}
 
 _BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
