@@ -13,7 +13,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from core.files import write_bytes, write_text
 from core.progress import Progress
@@ -100,9 +102,10 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     index_ctx = _index_context(images, settings, vendor_scripts)
     put("index.html", env.get_template("index.html").render(**common, **index_ctx))
     image_tpl = env.get_template("image.html")
+    cards = _Cards(images, settings)
     for i, im in enumerate(images):
         page = page_path(im.id)
-        ctx = _image_context(i, im, images, layouts, features or {}, settings, page)
+        ctx = _image_context(i, im, images, layouts, features or {}, settings, page, cards)
         put(page, image_tpl.render(**common, **ctx))
         progress.advance()
     progress.close()
@@ -228,23 +231,46 @@ FACET_HINTS = {
 }
 
 
-def _image_context(i: int, im, images, layouts: dict, features: dict, settings, page: str) -> dict:
+class _Cards:
+    """Each image's neighbour card (link, thumbnail, title) as escaped HTML, made once per
+    folder of pages instead of once per appearance: an image is listed on ~90 pages, and
+    escaping it each time was most of the render stage (docs/benchmarks.md)."""
+
+    def __init__(self, images, settings):
+        self.images, self.settings = images, settings
+        self._by_folder: dict[str, list] = {}
+
+    def for_page(self, page: str) -> list:
+        folder = posixpath.dirname(page)
+        if folder not in self._by_folder:
+            cards = []
+            for other in self.images:
+                w, h = _sizes(other, self.settings)[1]
+                cards.append(Markup(
+                    '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}">'
+                    '<span class="thumb-title">{}</span>'
+                ).format(relative_url(page, page_path(other.id)), relative_url(page, thumb_path(other.id)),
+                         w, h, other.title))
+            self._by_folder[folder] = cards
+        return self._by_folder[folder]
+
+
+def _image_context(i: int, im, images, layouts: dict, features: dict, settings, page: str,
+                   cards: "_Cards | None" = None) -> dict:
+    cards = cards or _Cards(images, settings)
+    card_of = cards.for_page(page)
+    shown = [f for f in layouts if f in features] if len(layouts) > 1 else []
+    # "why is this similar": the pair's similarity in every facet of the site, one product per facet
+    listed = np.unique(np.concatenate([np.asarray(lay.neighbours[i], np.int64) for lay in layouts.values()]))
+    pair = {f: dict(zip(listed.tolist(), (np.asarray(features[f][listed]) @ np.asarray(features[f][i])).tolist()))
+            for f in shown}
     sections = []
     for facet, lay in layouts.items():
         nbrs = []
         for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
             j = int(j)
-            other = images[j]
-            w, h = _sizes(other, settings)[1]
-            # "why is this similar": the pair's similarity in every facet of the site
-            why = [{"facet": f, "label": FACET_LABELS.get(f, f), "value": float(features[f][i] @ features[f][j])}
-                   for f in layouts if f in features and f != facet and len(layouts) > 1]
-            nbrs.append({
-                "id": other.id, "title": other.title, "path": other.path,
-                "page_url": relative_url(page, page_path(other.id)),
-                "thumb_url": relative_url(page, thumb_path(other.id)),
-                "similarity": float(sim), "width": w, "height": h, "why": why,
-            })
+            why = Markup(" &middot; ").join(f"{FACET_LABELS.get(f, f)} {pair[f][j]:.2f}" for f in shown if f != facet)
+            nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
     dw, dh = _sizes(im, settings)[0]
