@@ -269,7 +269,8 @@ def _image_context(i: int, im, images, layouts: dict, features: dict, settings, 
         nbrs = []
         for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
             j = int(j)
-            why = Markup(" &middot; ").join(f"{FACET_LABELS.get(f, f)} {pair[f][j]:.2f}" for f in shown if f != facet)
+            # safe as markup: facet labels are ours ([facets] enabled only admits known names), the rest digits
+            why = Markup(" &middot; ".join(f"{FACET_LABELS.get(f, f)} {pair[f][j]:.2f}" for f in shown if f != facet))
             nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
