@@ -204,6 +204,12 @@ def summary_text(report: dict) -> str:
         f"  render  {s['render']:7.1f} s   {report['output_files']} files, "
         f"{report['output_bytes'] / 1e6:.1f} MB",
     ]
+    folders = report.get("output_folders") or {}
+    if folders:  # where the bytes are, biggest first: what to shrink when a host has limits
+        lines.append("          " + ", ".join(
+            f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "
+            f"{f['bytes'] / 1e6:.1f} MB"
+            for name, f in sorted(folders.items(), key=lambda kv: -kv[1]["bytes"])))
     if report["skipped"]:
         lines.append(f"  skipped {len(report['skipped'])} file(s):")
         lines += [f"    {x['path']}: {x['reason']}" for x in report["skipped"][:50]]

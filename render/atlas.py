@@ -40,7 +40,8 @@ def _fit(img: Image.Image, cell: int) -> Image.Image:
     return img.resize(size, Image.LANCZOS) if size != img.size else img
 
 
-def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048) -> dict:
+def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048,
+                  on_sheet=None) -> dict:
     """Write site_dir/atlas/<n>.jpg and return the metadata for points["atlas"].
 
     Each thumbnail is fitted inside its cell (longest side = cell), centred, so
@@ -48,6 +49,7 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
     "colors" holds one 6-hex-digit mean colour per row; the map uses it for the
     zoomed-out dots and as a placeholder while a sheet is still loading.
     Output bytes depend only on the input pixels (same input -> same files).
+    ``on_sheet(rows)`` is called after each sheet with the thumbnails it holds (progress).
     """
     if cell < 1:
         raise ValueError(f"atlas cell must be >= 1 px, got {cell}")
@@ -83,6 +85,8 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
         canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
         write_bytes(out_dir / f"{s}.jpg", buf.getvalue())  # atomic; unchanged files untouched
         sheets.append(f"atlas/{s}.jpg")
+        if on_sheet is not None:
+            on_sheet(len(rows))
 
     # Sheets left over from a larger earlier build would be dead weight on deploy.
     for old in out_dir.iterdir():

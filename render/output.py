@@ -61,11 +61,29 @@ PAGES_SITE_LIMIT = 1_000_000_000  # GitHub Pages: published sites may be no larg
 PAGES_FILE_LIMIT = 100_000_000  # GitHub refuses files over 100 MB in a push
 
 
+# What makes each part of the site big, and the setting that shrinks it.
+_FOLDER_ADVICE = {
+    "media": "lower [images] display_size",
+    "thumbs": "lower [images] thumb_size",
+    "originals": "turn off copy_originals",
+    "image": "lower [neighbours] k or list fewer facets (each page shows k neighbours per facet)",
+    "data": "lower [neighbours] k and map_neighbours, or list fewer facets",
+    "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
+}
+_FILE_ADVICE = {
+    "data/neighbours.csv": "lower [neighbours] k or list fewer facets (k rows per image and facet)",
+    "data/points.json": "lower [neighbours] map_neighbours or list fewer facets",
+    "data/points.js": "lower [neighbours] map_neighbours or list fewer facets",
+}
+
+
 def size_report(out: Path) -> dict:
-    """Bytes and files per top-level folder, the largest file, and GitHub Pages warnings."""
+    """Bytes and files per top-level folder, the largest file, and GitHub Pages warnings
+    that name the part that is too big and the setting that shrinks it."""
     out = Path(out)
     folders: dict[str, dict] = {}
     largest = ("", 0)
+    too_big: list[tuple[str, int]] = []
     total = 0
     for p in out.rglob("*"):
         if not p.is_file():
@@ -79,15 +97,17 @@ def size_report(out: Path) -> dict:
         entry["bytes"] += size
         if size > largest[1]:
             largest = (rel.as_posix(), size)
+        if size > PAGES_FILE_LIMIT:
+            too_big.append((rel.as_posix(), size))
     warnings = []
     if total > PAGES_SITE_LIMIT:
-        big = max(folders, key=lambda f: folders[f]["bytes"])
-        warnings.append(
-            f"the site is {total / 1e9:.2f} GB, over GitHub Pages' 1 GB limit; the largest part is {big}/ "
-            f"({folders[big]['bytes'] / 1e9:.2f} GB): lower [images] display_size (media/) or thumb_size "
-            f"(thumbs/), or turn off copy_originals (originals/)")
-    if largest[1] > PAGES_FILE_LIMIT:
-        warnings.append(f"{largest[0]} is {largest[1] / 1e6:.0f} MB, over GitHub's 100 MB file limit; "
-                        f"lower [neighbours] map_neighbours (data/) or split the collection")
+        parts = sorted(folders, key=lambda f: -folders[f]["bytes"])[:2]
+        advice = "; ".join(f"{f}/ is {folders[f]['bytes'] / 1e9:.2f} GB: "
+                           f"{_FOLDER_ADVICE.get(f, 'split the collection')}" for f in parts)
+        warnings.append(f"the site is {total / 1e9:.2f} GB, over GitHub Pages' 1 GB limit; {advice} "
+                        f"(or host it on your own web server, which has no such limit)")
+    for rel, size in sorted(too_big):
+        warnings.append(f"{rel} is {size / 1e6:.0f} MB, over GitHub's 100 MB file limit: "
+                        f"{_FILE_ADVICE.get(rel, 'split the collection')}")
     return {"bytes": total, "folders": folders, "largest": {"path": largest[0], "bytes": largest[1]},
             "warnings": warnings}

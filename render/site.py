@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from core.files import write_bytes, write_text
-from core.progress import Progress
+from core.progress import Progress, say
 from render import data as site_data
 from render import output
 from render.urls import absolute_url, relative_url
@@ -77,17 +77,19 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
         written.add(rel)
 
     images = manifest.images
-    progress = Progress("render", len(images), unit="pages", quiet=quiet)
     # Image files: copied from the content-addressed cache, never re-encoded.
+    copying = Progress("images", len(images), unit="images", quiet=quiet)
     for im in images:
         put(thumb_path(im.id), image_cache.thumb(im.sha256).read_bytes())
         put(media_path(im.id), image_cache.display(im.sha256).read_bytes())
         if settings.copy_originals and collection is not None:
             _copy_original(Path(collection), im, out, written, notes)
+        copying.advance()
+    copying.close()
 
     # Third-party JS and thumbnail atlases for the map.
     vendor_scripts = _vendor(out, written, notes)
-    atlas = _atlases(out, images, image_cache, state_dir)
+    atlas = _atlases(out, images, image_cache, state_dir, quiet)
     written.update(atlas.get("sheets", []))
 
     points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas, FACET_LABELS, FACET_HINTS)
@@ -103,6 +105,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     put("index.html", env.get_template("index.html").render(**common, **index_ctx))
     image_tpl = env.get_template("image.html")
     cards = _Cards(images, settings)
+    progress = Progress("render", len(images), unit="pages", quiet=quiet)
     for i, im in enumerate(images):
         page = page_path(im.id)
         ctx = _image_context(i, im, images, layouts, features or {}, settings, page, cards)
@@ -142,7 +145,7 @@ def _vendor(out: Path, written: set[str], notes: list[str]) -> list[str]:
     return scripts
 
 
-def _atlases(out: Path, images, image_cache, state_dir: Path | None) -> dict:
+def _atlases(out: Path, images, image_cache, state_dir: Path | None, quiet: bool = True) -> dict:
     """Sprite sheets, rebuilt only when the images (by content, in row order) changed.
 
     The sheets are made from the cached thumbnails; an unchanged build would decode
@@ -163,7 +166,9 @@ def _atlases(out: Path, images, image_cache, state_dir: Path | None) -> dict:
                 return saved["atlas"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # damaged state: rebuild the sheets
-    atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out)
+    progress = Progress("map sheets", len(images), unit="thumbs", quiet=quiet)
+    atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out, on_sheet=progress.advance)
+    progress.close()
     if state is not None:
         write_text(state, json.dumps({"key": key.hexdigest(), "atlas": atlas}, sort_keys=True))
     return atlas

@@ -50,3 +50,8 @@ def test_size_report_warns_over_github_pages_limits(tmp_path, monkeypatch):
     monkeypatch.setattr(output, "PAGES_FILE_LIMIT", 2000)
     w = output.size_report(tmp_path)["warnings"]
     assert len(w) == 2 and "display_size" in w[0] and "media/" in w[0] and "media/a.jpg" in w[1]
+    # every file over the limit is named, each with the setting that shrinks it
+    (tmp_path / "data" / "neighbours.csv").write_bytes(b"x" * 2500)
+    w = output.size_report(tmp_path)["warnings"]
+    assert "media/ is" in w[0] and "data/ is" in w[0] and "[neighbours] k" in w[0]
+    assert len(w) == 3 and "data/neighbours.csv is" in w[1] and "[neighbours] k" in w[1] and "media/a.jpg" in w[2]

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Benchmark: render a site for a large synthetic collection (default 100,000 images).
+
+Everything the render stage needs is made up: manifest records with realistic sizes and
+titles, k random neighbours per facet, random map coordinates, one small placeholder JPEG
+for every thumbnail and display copy. It measures what only depends on the number of
+images: seconds to write the pages and the map's data, and the bytes and files per folder,
+and shows the GitHub Pages warnings a user would get. Image folders (media/, thumbs/,
+atlas/) hold placeholders here; their real size is projected from bytes per image
+measured on a real build (--media-kb / --thumb-kb, defaults from imagen).
+
+Usage: .venv/bin/python bench/site_bench.py [--images 100000] [--out DIR] [--keep]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=int, default=100_000)
+    ap.add_argument("--facets", default="content,style,colour")
+    ap.add_argument("--k", type=int, default=30)
+    ap.add_argument("--out", help="folder for the site and its cache (default: a temp folder, removed)")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--media-kb", type=float, default=29.2, help="display copy KB per image (imagen: 29.2)")
+    ap.add_argument("--thumb-kb", type=float, default=12.4, help="thumbnail KB per image (imagen: 12.4)")
+    args = ap.parse_args()
+    from PIL import Image
+
+    from core.config import Settings
+    from embed.cache import ImageCache
+    from embed.manifest import ImageRecord, Manifest
+    from layout.stage import FacetLayout
+    from render import output
+    from render.site import render_site
+
+    n, k = args.images, args.k
+    root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="site-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    settings = Settings()
+    settings.facets = args.facets.split(",")
+    t0 = time.perf_counter()
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(buf, "JPEG", quality=80)
+    placeholder = buf.getvalue()
+    cache = ImageCache(root / "cache", settings.thumb_size, settings.display_size)
+    images = []
+    for i in range(n):
+        sha = hashlib.sha256(f"image {i}".encode()).hexdigest()
+        cache.dir.joinpath(sha[:2]).mkdir(parents=True, exist_ok=True)
+        for path in (cache.thumb(sha), cache.display(sha)):
+            path.write_bytes(placeholder)
+        w, h = (4000, 3000) if i % 3 else (3000, 4000)
+        images.append(ImageRecord(id=sha[:12], sha256=sha, path=f"box-{i // 1000:03d}/IMG_{i:06d}.jpg",
+                                  title=f"Photograph {i:06d}, box {i // 1000}", width=w, height=h,
+                                  bytes=2_500_000, meta={"creator": "Unknown", "date": str(1900 + i % 120)}))
+    manifest = Manifest(collection="/synthetic", model="synthetic", images=images)
+    layouts, features = {}, {}
+    for facet in settings.facets:
+        nb = rng.integers(0, n - 1, (n, k), dtype=np.int32)
+        nb += nb >= np.arange(n, dtype=np.int32)[:, None]  # never itself
+        sims = np.sort(rng.uniform(0.2, 0.9, (n, k)).astype(np.float32), axis=1)[:, ::-1]
+        layouts[facet] = FacetLayout(nb, np.ascontiguousarray(sims), rng.normal(size=(n, 2)).astype(np.float32))
+        f = rng.normal(size=(n, 32)).astype(np.float32)
+        features[facet] = f / np.linalg.norm(f, axis=1, keepdims=True)
+    t_setup = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    result = render_site(root / "site", manifest, layouts, cache, settings, quiet=False,
+                         features=features, state_dir=root / "state")
+    t_render = time.perf_counter() - t
+    t = time.perf_counter()
+    sizes = output.size_report(root / "site")
+    t_report = time.perf_counter() - t
+    t = time.perf_counter()
+    render_site(root / "site", manifest, layouts, cache, settings, quiet=True, features=features,
+                state_dir=root / "state")
+    t_again = time.perf_counter() - t
+
+    print(f"{n:,} images, facets {', '.join(settings.facets)}, k = {k}; setup {t_setup:.0f} s")
+    print(f"render: {t_render:.1f} s ({t_render / n * 1000:.2f} ms per image), {result.files:,} files; "
+          f"unchanged rerender {t_again:.1f} s; size report {t_report:.1f} s")
+    projected = 0.0
+    for name, f in sorted(sizes["folders"].items(), key=lambda kv: -kv[1]["bytes"]):
+        note = ""
+        if name == "media":
+            note, real = f"  (placeholders; at {args.media_kb} KB each: {n * args.media_kb / 1e6:.2f} GB)", \
+                n * args.media_kb * 1e3
+        elif name == "thumbs":
+            note, real = f"  (placeholders; at {args.thumb_kb} KB each: {n * args.thumb_kb / 1e6:.2f} GB)", \
+                n * args.thumb_kb * 1e3
+        else:
+            real = f["bytes"]
+        projected += real
+        print(f"  {name + '/':<10} {f['files']:>8,} files {f['bytes'] / 1e6:>9.1f} MB{note}")
+    print(f"  largest file: {sizes['largest']['path']} {sizes['largest']['bytes'] / 1e6:.1f} MB; "
+          f"site {sizes['bytes'] / 1e9:.2f} GB as written, ~{projected / 1e9:.2f} GB with real images")
+    for w in sizes["warnings"]:
+        print(f"  WARNING: {w}")
+    if not (args.keep or args.out):
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()
