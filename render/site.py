@@ -21,6 +21,7 @@ from core.files import write_bytes, write_text
 from core.progress import Progress, say
 from render import data as site_data
 from render import output
+from render.memo import PageMemo, state_dir_for, templates_digest
 from render.urls import absolute_url, relative_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     """Write the whole site into `out` (already checked by render.output.check_output)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    site_state = state_dir_for(state_dir, out)  # what this work folder last wrote into this output folder
     env = environment()
     written: set[str] = set()
     notes: list[str] = []
@@ -89,7 +91,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
 
     # Third-party JS and thumbnail atlases for the map.
     vendor_scripts = _vendor(out, written, notes)
-    atlas = _atlases(out, images, image_cache, state_dir, quiet)
+    atlas = _atlases(out, images, image_cache, site_state, quiet)
     written.update(atlas.get("sheets", []))
 
     points = site_data.points_dict(manifest, layouts, settings.map_neighbours, atlas, FACET_LABELS, FACET_HINTS)
@@ -105,13 +107,21 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     put("index.html", env.get_template("index.html").render(**common, **index_ctx))
     image_tpl = env.get_template("image.html")
     cards = _Cards(images, settings)
+    memo = PageMemo(site_state, out, templates_digest(TEMPLATES))
     progress = Progress("render", len(images), unit="pages", quiet=quiet)
     for i, im in enumerate(images):
         page = page_path(im.id)
-        ctx = _image_context(i, im, images, layouts, features or {}, settings, page, cards)
-        put(page, image_tpl.render(**common, **ctx))
+        ctx = {**common, **_image_context(i, im, images, layouts, features or {}, settings, page, cards)}
+        digest = memo.digest(ctx)
+        if memo.unchanged(page, digest):  # same inputs, same templates, file still as written
+            written.add(page)
+        else:
+            html = image_tpl.render(**ctx)
+            put(page, html)
+            memo.wrote(page, digest, len(html.encode("utf-8")))
         progress.advance()
     progress.close()
+    memo.save()
     removed = output.finish(out, written)
     return RenderResult(len(written), removed, notes)
 

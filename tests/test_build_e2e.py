@@ -225,3 +225,39 @@ def test_page_image_sizes_match_the_files(built):
     for src, w, h in re.findall(r'<img src="([^"]+)"[^>]* width="(\d+)" height="(\d+)"', html)[:10]:
         with Image.open((page.parent / src).resolve()) as im:
             assert im.size == (int(w), int(h)), src
+
+
+def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_path, monkeypatch):
+    """Warm builds skip page rendering only when the page's inputs, the templates and the file
+    on disk are all as last written into this output folder."""
+    import jinja2
+
+    renders = []
+    real = jinja2.Template.render
+    monkeypatch.setattr(jinja2.Template, "render", lambda self, *a, **k: renders.append(self.name) or real(self, *a, **k))
+    out, other = tmp_path / "a", tmp_path / "b"
+    args = ["--collection", built["coll"], "--work-dir", built["work"], "--quiet"]
+    pages = lambda: [n for n in renders if n == "image.html"]  # noqa: E731
+
+    assert run_build(*args, "--out", out) == 0
+    assert len(pages()) == 18
+    first = {p.name: p.read_bytes() for p in (out / "image").iterdir()}
+    renders.clear()
+    assert run_build(*args, "--out", out) == 0
+    assert pages() == [] and {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
+
+    victim = sorted((out / "image").iterdir())[0]
+    victim.unlink()  # a deleted page comes back
+    edited = sorted((out / "image").iterdir())[1]
+    edited.write_text("hand-edited")  # a page that is not what we wrote is rewritten
+    renders.clear()
+    assert run_build(*args, "--out", out) == 0
+    assert len(pages()) == 2 and {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
+
+    # another output folder with a new title, then back: the first folder's pages are stale
+    renders.clear()
+    assert run_build(*args, "--out", other, "--title", "Second title") == 0
+    assert len(pages()) == 18
+    renders.clear()
+    assert run_build(*args, "--out", out, "--title", "Second title") == 0
+    assert len(pages()) == 18 and "Second title" in victim.read_text()
