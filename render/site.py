@@ -21,7 +21,7 @@ from core.files import write_bytes, write_text
 from core.progress import Progress, say
 from render import data as site_data
 from render import output
-from render.memo import PageMemo, state_dir_for, templates_digest
+from render.memo import PageMemo, site_key, state_dir_for, templates_digest
 from render.urls import absolute_url, relative_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,8 +108,19 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     image_tpl = env.get_template("image.html")
     cards = _Cards(images, settings)
     memo = PageMemo(site_state, out, templates_digest(TEMPLATES))
-    progress = Progress("render", len(images), unit="pages", quiet=quiet)
-    for i, im in enumerate(images):
+    pages = [page_path(im.id) for im in images]
+    feats = features or {}
+    key = site_key(common, sorted((k, v) for k, v in vars(settings).items() if k != "origin"), images,
+                   *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
+                   *[a for f in sorted(feats) for a in (f, np.asarray(feats[f]))])
+    if memo.site_unchanged(key, pages):
+        say(f"render: all {len(pages)} image pages unchanged", quiet)
+        written.update(pages)
+        images_to_render = []
+    else:
+        images_to_render = images
+    progress = Progress("render", len(images_to_render), unit="pages", quiet=quiet)
+    for i, im in enumerate(images_to_render):
         page = page_path(im.id)
         ctx = {**common, **_image_context(i, im, images, layouts, features or {}, settings, page, cards)}
         digest = memo.digest(ctx)
