@@ -49,16 +49,14 @@ def test_precision_setting_is_checked(tmp_path):
 
 
 def _photos(n: int, size: int = 224) -> np.ndarray:
-    """Real photos when the shared data is here, else generated pictures (same code path)."""
+    """The first n imagen photos as CNN input, decoded the way the build does."""
     from embed.images import decode
 
-    try:
-        imagen = shared_data("imagen")
-    except pytest.skip.Exception:
-        imagen = None
-    if imagen is not None:
-        paths = sorted(p for p in imagen.rglob("*.jpg"))[:n]
-        return np.stack([decode(p, size, 64, 128).model_input for p in paths])
+    paths = sorted(shared_data("imagen").rglob("*.jpg"))[:n]  # skips, with the reason, without the data
+    return np.stack([decode(p, size, 64, 128).model_input for p in paths])
+
+
+def _patterns(n: int, size: int = 224) -> np.ndarray:
     rng = np.random.default_rng(1)
     yy, xx = np.mgrid[0:size, 0:size] / size
     out = []
@@ -70,25 +68,34 @@ def _photos(n: int, size: int = 224) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_bf16_features_agree_with_float32_and_keep_the_neighbours():
-    """Real Lite0 weights (the only real ImageNet weights offline), 48 photos: bf16 is what a
-    user gets with --precision bfloat16; cosine >= 0.99 is the issue's bar."""
+def test_bf16_backbone_is_built_in_bf16_without_leaking_the_policy():
     import keras
 
-    x = _photos(48)
     before = keras.config.dtype_policy().name
-    f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16)
-    b16 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16,
+    b16 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
                                style_layers=models.DEFAULT_STYLE_LAYERS["efficientnet_lite0"],
                                precision="bfloat16")
-    assert keras.config.dtype_policy().name == before  # the global policy is not leaked
-    assert b16.model.layers[-1].compute_dtype == "bfloat16" and f32.model.layers[-1].compute_dtype == "float32"
+    assert keras.config.dtype_policy().name == before  # Keras' policy is global: restored after building
+    assert b16.model.layers[-1].compute_dtype == "bfloat16" and b16.key.endswith("-bfloat16")
+    facets = b16.embed_facets(_patterns(6), want_style=True)
+    assert facets["content"].dtype == np.float32 and facets["style"].dtype == np.float32
+    assert np.all(np.isfinite(facets["style"])) and np.allclose(np.linalg.norm(facets["content"], axis=1), 1, atol=1e-5)
+    f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
+    assert f32.model.layers[-1].compute_dtype == "float32"
+
+
+@pytest.mark.slow
+def test_bf16_features_agree_with_float32_on_real_photos():
+    """Real Lite0 weights (the only real ImageNet weights offline) on 48 real photos: bf16 is
+    what a user gets with --precision bfloat16; cosine >= 0.99 is the issue's bar. (On
+    synthetic patterns the agreement is lower, 0.96: they are far from what the net was
+    trained on, so this is measured on photos only.)"""
+    x = _photos(48)
+    f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16)
+    b16 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16, precision="bfloat16")
     a, b = f32.embed(x), b16.embed(x)
     cos = (a * b).sum(1)
     assert cos.min() >= 0.99, cos.min()
     nearest = lambda v: np.argsort(-(v @ v.T), axis=1)[:, 1]  # noqa: E731
     same = np.mean(nearest(a) == nearest(b))
     assert same >= 0.85, same  # 0.94 measured; deeper ranks move more (bench/precision_bench.py)
-    facets = b16.embed_facets(x[:4], want_style=True)
-    assert facets["style"].dtype == np.float32 and np.all(np.isfinite(facets["style"]))
-    assert b16.key.endswith("-bfloat16")
