@@ -2,9 +2,10 @@
 
 Rendering 100,000 image pages takes minutes even when nothing changed (measured in
 docs/benchmarks.md), so each page's file is remembered with a digest of everything it is
-made from: its template context (every value the page shows) and the templates and Jinja
-version that turn that context into HTML. A page is skipped only when that digest and the
-file's size on disk both match what this build folder last wrote into this output folder.
+made from: its template context (every value the page shows), and the templates, Jinja
+version and code that turn that context into HTML. A page is skipped only when that digest
+matches and the file on disk is still the very file this build folder last wrote into this
+output folder (size, modification time and inode).
 When nothing at all changed (one key over every input, the arrays by their bytes, and the
 source of the code that builds contexts), not even the contexts are built.
 The state lives in the work folder, one file per output folder, so building the same
@@ -37,6 +38,27 @@ def templates_digest(template_dir: Path) -> str:
     return h.hexdigest()
 
 
+def code_digest() -> str:
+    """The source of the code that builds page contexts and the Jinja environment: any change
+    to it renders every page anew (it changes pages in ways no context digest can see)."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("render", "embed", "core"):
+        for p in sorted((root / folder).glob("*.py")):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _file_id(path: Path) -> list[int] | None:
+    """Size, modification time and inode: a file replaced or rewritten since we wrote it
+    (a checkout, a restored backup, an interrupted build, a hand edit) never matches."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 class PageMemo:
     """``digest(ctx)`` and ``unchanged(rel, digest)`` before rendering; ``wrote`` after; ``save()``."""
 
@@ -46,13 +68,20 @@ class PageMemo:
         self.old: dict[str, list] = {}
         self.new: dict[str, list] = {}
         self.site_key = self._old_site_key = ""
-        if self.path is not None and self.path.is_file():
-            try:
-                saved = json.loads(self.path.read_text(encoding="utf-8"))
-                if saved.get("salt") == salt:
-                    self.old, self._old_site_key = saved["pages"], saved.get("site_key", "")
-            except (OSError, ValueError, KeyError, TypeError):
-                self.old = {}  # damaged state: render everything
+        if self.path is not None:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # none yet, or damaged: render everything
+        if not isinstance(saved, dict) or saved.get("salt") != self.salt or not isinstance(saved.get("pages"), dict):
+            return
+        self.old = {rel: v for rel, v in saved["pages"].items()
+                    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], list)}
+        key = saved.get("site_key")
+        self._old_site_key = key if isinstance(key, str) and len(self.old) == len(saved["pages"]) else ""
 
     def digest(self, context: dict) -> str:
         # JSON is exact for the str (Markup included), int, float, list and dict values of a
@@ -62,9 +91,10 @@ class PageMemo:
 
     def site_unchanged(self, site_key: str, pages: list[str]) -> bool:
         """True when every input of every page is as last written (one key for the whole site)
-        and each page file is still there with its size: then no page context is even built."""
+        and each page file is still the very file we wrote: then no page context is even built."""
         self.site_key = site_key
-        if self.path is None or self._old_site_key != site_key or set(self.old) != set(pages):
+        if self.path is None or not self._old_site_key or self._old_site_key != site_key \
+                or set(self.old) != set(pages):
             return False
         for rel in pages:
             if not self.unchanged(rel, self.old[rel][0]):
@@ -72,22 +102,23 @@ class PageMemo:
                 return False
         return True
 
+    def begin(self) -> None:
+        """Forget the old claims on disk before the first page is written: an interrupted
+        build leaves no state that could vouch for half-written pages."""
+        if self.path is not None and self.path.exists():
+            self.path.unlink()
+
     def unchanged(self, rel: str, digest: str) -> bool:
         if self.path is None:
             return False
         saved = self.old.get(rel)
-        if not saved or saved[0] != digest:
+        if not saved or saved[0] != digest or _file_id(self.out / rel) != saved[1]:
             return False
-        try:
-            same = (self.out / rel).stat().st_size == saved[1]
-        except OSError:
-            return False
-        if same:
-            self.new[rel] = saved
-        return same
+        self.new[rel] = saved
+        return True
 
-    def wrote(self, rel: str, digest: str, size: int) -> None:
-        self.new[rel] = [digest, size]
+    def wrote(self, rel: str, digest: str) -> None:
+        self.new[rel] = [digest, _file_id(self.out / rel)]
 
     def save(self) -> None:
         if self.path is not None:
@@ -96,19 +127,14 @@ class PageMemo:
 
 
 def site_key(*parts) -> str:
-    """One digest of everything the pages are made from: arrays by their bytes, the rest by repr,
-    and the source of the code that turns them into page contexts (a code change renders anew)."""
+    """One digest of everything the pages are made from: arrays by their bytes, the rest by repr."""
     import numpy as np
 
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for folder in ("render", "embed", "core"):
-        for p in sorted((root / folder).glob("*.py")):
-            h.update(p.read_bytes())
     for part in parts:
         if isinstance(part, np.ndarray):
             h.update(f"{part.dtype}{part.shape}".encode())
-            h.update(np.ascontiguousarray(part).tobytes())
+            h.update(np.ascontiguousarray(part).data)  # no copy for C-ordered (memory-mapped) arrays
         else:
             h.update(repr(part).encode("utf-8", "surrogatepass"))
     return h.hexdigest()

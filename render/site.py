@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from core.files import write_bytes, write_text
 from core.progress import Progress, say
 from render import data as site_data
 from render import output
-from render.memo import PageMemo, site_key, state_dir_for, templates_digest
+from render.memo import PageMemo, code_digest, site_key, state_dir_for, templates_digest
 from render.urls import absolute_url, relative_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
     put("index.html", env.get_template("index.html").render(**common, **index_ctx))
     image_tpl = env.get_template("image.html")
     cards = _Cards(images, settings)
-    memo = PageMemo(site_state, out, templates_digest(TEMPLATES))
+    memo = PageMemo(site_state, out, templates_digest(TEMPLATES) + code_digest())
     pages = [page_path(im.id) for im in images]
     feats = features or {}
     key = site_key(common, sorted((k, v) for k, v in vars(settings).items() if k != "origin"), images,
@@ -119,6 +119,7 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
         images_to_render = []
     else:
         images_to_render = images
+        memo.begin()
     progress = Progress("render", len(images_to_render), unit="pages", quiet=quiet)
     for i, im in enumerate(images_to_render):
         page = page_path(im.id)
@@ -127,9 +128,8 @@ def render_site(out: Path, manifest, layouts: dict, image_cache, settings, quiet
         if memo.unchanged(page, digest):  # same inputs, same templates, file still as written
             written.add(page)
         else:
-            html = image_tpl.render(**ctx)
-            put(page, html)
-            memo.wrote(page, digest, len(html.encode("utf-8")))
+            put(page, image_tpl.render(**ctx))
+            memo.wrote(page, digest)
         progress.advance()
     progress.close()
     memo.save()
@@ -295,8 +295,8 @@ def _image_context(i: int, im, images, layouts: dict, features: dict, settings, 
         nbrs = []
         for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
             j = int(j)
-            # safe as markup: facet labels are ours ([facets] enabled only admits known names), the rest digits
-            why = Markup(" &middot; ".join(f"{FACET_LABELS.get(f, f)} {pair[f][j]:.2f}" for f in shown if f != facet))
+            # labels escaped (only known facet names are admitted today), the rest digits
+            why = Markup(" &middot; ".join(f"{escape(FACET_LABELS.get(f, f))} {pair[f][j]:.2f}" for f in shown if f != facet))
             nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})

@@ -228,8 +228,9 @@ def test_page_image_sizes_match_the_files(built):
 
 
 def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_path, monkeypatch):
-    """Warm builds skip page rendering only when the page's inputs, the templates and the file
-    on disk are all as last written into this output folder."""
+    """Warm builds skip page rendering only when the page's inputs, the templates and code, and
+    the very file on disk are all as last written into this output folder. Every change below
+    keeps the page's size, so a size check alone would pass them all."""
     import jinja2
 
     renders = []
@@ -238,26 +239,50 @@ def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_
     out, other = tmp_path / "a", tmp_path / "b"
     args = ["--collection", built["coll"], "--work-dir", built["work"], "--quiet"]
     pages = lambda: [n for n in renders if n == "image.html"]  # noqa: E731
+    snapshot = lambda: {p.name: p.read_bytes() for p in (out / "image").iterdir()}  # noqa: E731
 
-    assert run_build(*args, "--out", out) == 0
+    assert run_build(*args, "--out", out, "--title", "Title One") == 0
     assert len(pages()) == 18
-    first = {p.name: p.read_bytes() for p in (out / "image").iterdir()}
+    first = snapshot()
     renders.clear()
-    assert run_build(*args, "--out", out) == 0
-    assert pages() == [] and {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
+    assert run_build(*args, "--out", out, "--title", "Title One") == 0
+    assert pages() == [] and snapshot() == first
 
-    victim = sorted((out / "image").iterdir())[0]
+    victim, edited = sorted((out / "image").iterdir())[:2]
     victim.unlink()  # a deleted page comes back
-    edited = sorted((out / "image").iterdir())[1]
-    edited.write_text("hand-edited")  # a page that is not what we wrote is rewritten
+    edited.write_bytes(edited.read_bytes().replace(b"Title One", b"Title 1!!"))  # same size, hand-edited
     renders.clear()
-    assert run_build(*args, "--out", out) == 0
-    assert len(pages()) == 2 and {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
+    assert run_build(*args, "--out", out, "--title", "Title One") == 0
+    assert len(pages()) == 2 and snapshot() == first
 
-    # another output folder with a new title, then back: the first folder's pages are stale
+    # another output folder with a same-length title, then back: the first folder's pages are stale
     renders.clear()
-    assert run_build(*args, "--out", other, "--title", "Second title") == 0
+    assert run_build(*args, "--out", other, "--title", "Title Two") == 0
     assert len(pages()) == 18
     renders.clear()
-    assert run_build(*args, "--out", out, "--title", "Second title") == 0
-    assert len(pages()) == 18 and "Second title" in victim.read_text()
+    assert run_build(*args, "--out", out, "--title", "Title Two") == 0
+    assert len(pages()) == 18 and "Title Two" in victim.read_text()
+
+    # the folder restored from a copy (a git checkout, a backup): same sizes, other bytes
+    import shutil
+
+    saved = tmp_path / "saved"
+    shutil.copytree(out / "image", saved)
+    assert run_build(*args, "--out", out, "--title", "Title One") == 0
+    shutil.rmtree(out / "image")
+    shutil.copytree(saved, out / "image")  # pages of "Title Two" again, new files
+    renders.clear()
+    assert run_build(*args, "--out", out, "--title", "Title One") == 0
+    assert len(pages()) == 18 and snapshot() == first
+
+
+def test_damaged_page_state_means_render_everything(built, tmp_path):
+    out = tmp_path / "s"
+    args = ["--collection", built["coll"], "--work-dir", built["work"], "--out", out, "--quiet"]
+    assert run_build(*args) == 0
+    first = {p.name: p.read_bytes() for p in (out / "image").iterdir()}
+    for state in (built["work"] / "builds").glob("*/sites/*/pages.json"):
+        for text in ("null", "[]", '{"pages": []}', '{"pages": {"image/x.html": 5}}', "{broken"):
+            state.write_text(text)
+            assert run_build(*args) == 0
+            assert {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
