@@ -7,7 +7,13 @@ from pathlib import Path
 
 
 def _umask() -> int:
-    mask = os.umask(0)  # the only way to read it; set straight back (at import, one thread)
+    try:  # Linux says it without changing it
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0)  # elsewhere the only way to read it; set straight back (at import)
     os.umask(mask)
     return mask
 
@@ -24,8 +30,7 @@ def write_bytes(path: Path, data: bytes) -> bool:
     try:
         st = path.stat()
         if st.st_size == len(data) and path.read_bytes() == data:
-            if st.st_mode & 0o777 != FILE_MODE:  # sites written before 0600 was fixed
-                os.chmod(path, FILE_MODE)
+            _add_read_bits(path, st.st_mode)
             return False
     except OSError:
         pass
@@ -43,6 +48,17 @@ def write_bytes(path: Path, data: bytes) -> bool:
             pass
         raise
     return True
+
+
+def _add_read_bits(path: Path, mode: int) -> None:
+    """Sites written before the 0600 fix get the read bits the umask allows; nothing else
+    about a mode someone chose is changed, and a file we may not chmod is left as it is."""
+    wanted = FILE_MODE & 0o444
+    if mode & wanted != wanted:
+        try:
+            os.chmod(path, (mode & 0o7777) | wanted)
+        except OSError:
+            pass
 
 
 def write_text(path: Path, text: str) -> bool:

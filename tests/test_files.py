@@ -25,5 +25,8 @@ def test_unchanged_file_is_left_alone_but_a_0600_mode_is_repaired(tmp_path):
     os.chmod(p, 0o600)  # as written by builds before this fix
     before = os.stat(p).st_mtime_ns
     assert files.write_bytes(p, b"jpeg") is False
-    assert os.stat(p).st_mtime_ns == before and _mode(p) == files.FILE_MODE
+    assert os.stat(p).st_mtime_ns == before and _mode(p) == 0o600 | (files.FILE_MODE & 0o444)
+    os.chmod(p, 0o664)  # a mode chosen on purpose (group-writable) is kept
+    files.write_bytes(p, b"jpeg")
+    assert _mode(p) == 0o664 | (files.FILE_MODE & 0o444)
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
