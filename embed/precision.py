@@ -2,16 +2,20 @@
 
 Why a table and not "always bf16 when the CPU has it": on this 2-core AVX512-BF16 machine
 (TensorFlow 2.21, oneDNN) Keras' ``mixed_bfloat16`` policy makes plain-convolution
-networks 1.6-1.8x faster but depthwise-convolution networks *slower* (oneDNN has no fast
+networks 1.2-2.0x faster but depthwise-convolution networks *slower* (oneDNN has no fast
 bf16 depthwise kernel), so "auto" picks bf16 only for the first kind, only on the
 TensorFlow backend and only on CPUs with native bf16 instructions. Features in bf16 agree
-with float32 to cosine >= 0.999 on real photos (``bench/precision_bench.py``); the
-precision is part of the feature cache key, so the two are never mixed.
+with float32 to cosine >= 0.99 (min 0.994 for efficientnet_lite0 with real weights on real
+photos, ``bench/precision_bench.py``), but near-tied neighbours swap places, and the same
+settings give bf16 vectors on one CPU and float32 on another: ``precision = "float32"`` is
+the setting for lists that must match across machines. The precision is part of the
+feature cache key, so the two are never mixed.
 
 No Keras import here: the cache key is computed before any model is loaded.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,8 +43,15 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
 
 
 def keras_backend() -> str:
-    """The backend Keras will use (its environment variable wins over keras.json, as in Keras)."""
-    return os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower() or "tensorflow"
+    """The backend Keras will use: $KERAS_BACKEND, else keras.json's "backend", else tensorflow."""
+    name = os.environ.get("KERAS_BACKEND", "").strip()
+    if not name:
+        home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+        try:
+            name = str(json.loads((home / "keras.json").read_text()).get("backend", ""))
+        except (OSError, ValueError, AttributeError):
+            name = ""
+    return name.strip().lower() or "tensorflow"
 
 
 def resolve(model: str, requested: str, flags: set[str] | None = None,

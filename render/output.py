@@ -65,7 +65,7 @@ PAGES_FILE_LIMIT = 100_000_000  # GitHub refuses files over 100 MB in a push
 _FOLDER_ADVICE = {
     "media": "lower [images] display_size",
     "thumbs": "lower [images] thumb_size",
-    "originals": "turn off copy_originals",
+    "originals": "turn off copy_originals (originals over 100 MB cannot be published on Pages)",
     "image": "lower [neighbours] k or list fewer facets (each page shows k neighbours per facet)",
     "data": "lower [neighbours] k and map_neighbours, or list fewer facets",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
@@ -102,12 +102,13 @@ def size_report(out: Path) -> dict:
     warnings = []
     if total > PAGES_SITE_LIMIT:
         parts = sorted(folders, key=lambda f: -folders[f]["bytes"])[:2]
-        advice = "; ".join(f"{f}/ is {folders[f]['bytes'] / 1e9:.2f} GB: "
+        advice = "; ".join(f"{f + '/' if f != '.' else 'the top level'} is {folders[f]['bytes'] / 1e9:.2f} GB: "
                            f"{_FOLDER_ADVICE.get(f, 'split the collection')}" for f in parts)
         warnings.append(f"the site is {total / 1e9:.2f} GB, over GitHub Pages' 1 GB limit; {advice} "
                         f"(or host it on your own web server, which has no such limit)")
     for rel, size in sorted(too_big):
-        warnings.append(f"{rel} is {size / 1e6:.0f} MB, over GitHub's 100 MB file limit: "
-                        f"{_FILE_ADVICE.get(rel, 'split the collection')}")
+        top = rel.split("/", 1)[0] if "/" in rel else "."
+        advice = _FILE_ADVICE.get(rel) or _FOLDER_ADVICE.get(top, "split the collection")
+        warnings.append(f"{rel} is {size / 1e6:.0f} MB, over GitHub's 100 MB file limit: {advice}")
     return {"bytes": total, "folders": folders, "largest": {"path": largest[0], "bytes": largest[1]},
             "warnings": warnings}

@@ -27,6 +27,16 @@ def test_explicit_precision_wins_and_nonsense_is_refused():
         precision.resolve("resnet50", "fp8")
 
 
+def test_backend_is_read_like_keras_does(tmp_path, monkeypatch):
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert precision.keras_backend() == "tensorflow"
+    (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
+    assert precision.keras_backend() == "jax"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert precision.keras_backend() == "torch"
+
+
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512_bf16 amx_tile\n\nprocessor\t: 1\n")
@@ -78,6 +88,7 @@ def test_bf16_backbone_is_built_in_bf16_without_leaking_the_policy():
     assert keras.config.dtype_policy().name == before  # Keras' policy is global: restored after building
     assert b16.model.layers[-1].compute_dtype == "bfloat16" and b16.key.endswith("-bfloat16")
     facets = b16.embed_facets(_patterns(6), want_style=True)
+    assert all(o.dtype == "float32" for o in b16.style_model.outputs[1:])  # Gram sums never in bf16
     assert facets["content"].dtype == np.float32 and facets["style"].dtype == np.float32
     assert np.all(np.isfinite(facets["style"])) and np.allclose(np.linalg.norm(facets["content"], axis=1), 1, atol=1e-5)
     f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
