@@ -27,15 +27,20 @@ def state_dir_for(state_dir: Path | None, out: Path) -> Path | None:
     return Path(state_dir) / "sites" / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
 
 
+def _files_digest(h, folder: Path, pattern: str):
+    """Fold the names and bytes of the files under folder matching pattern into h, in a fixed order."""
+    for p in sorted(Path(folder).rglob(pattern)):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    return h
+
+
 def templates_digest(template_dir: Path) -> str:
     import jinja2
     import markupsafe
 
     h = hashlib.sha256(f"jinja2 {jinja2.__version__} markupsafe {markupsafe.__version__}".encode())
-    for p in sorted(Path(template_dir).rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(template_dir).as_posix().encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
+    return _files_digest(h, template_dir, "*").hexdigest()
 
 
 def code_digest() -> str:
@@ -44,8 +49,7 @@ def code_digest() -> str:
     h = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for folder in ("render", "embed", "core"):
-        for p in sorted((root / folder).glob("*.py")):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+        _files_digest(h, root / folder, "*.py")
     return h.hexdigest()
 
 
