@@ -40,7 +40,7 @@ def main() -> None:
     args = ap.parse_args()
     import PIL
 
-    from embed import models
+    from embed import backbones
     from embed.collection import scan
     from embed.images import decode
 
@@ -52,7 +52,7 @@ def main() -> None:
 
     print(f"{args.set}: {len(paths)} images; Keras {keras.__version__} on {keras.backend.backend()}; "
           f"Pillow {PIL.__version__}")
-    bb = models.load_backbone()
+    bb = backbones.load_backbone()
     x = np.stack([decode(p, bb.input_size, 64, 128).model_input for p in paths])
     bb.embed(x[:32])
     t = time.perf_counter()

@@ -38,7 +38,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embed.images import decode, model_crop  # noqa: E402
+from embed.copies import model_crop  # noqa: E402
+from embed.images import decode  # noqa: E402
 
 MODEL, THUMB, DISPLAY = 224, 256, 1024
 
@@ -115,9 +116,9 @@ def measure(name: str, files: list[Path], repeat: int) -> dict:
 
 
 def cosine_check(name: str, files: list[Path]) -> None:
-    from embed import models
+    from embed import backbones
 
-    backbone = models.load_backbone(models.DEFAULT_MODEL, "imagenet", 32)
+    backbone = backbones.load_backbone(backbones.DEFAULT_MODEL, "imagenet", 32)
     a = backbone.embed(np.stack([ours(f) for f in files]))
     b = backbone.embed(np.stack([full_res_input(f) for f in files]))
     cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: embedding throughput of the pipeline against a naive baseline, in one run.
 
-Pipeline: embed.stage.run_embed (draft-mode decode in worker threads overlapped with
+Pipeline: embed.stage.run (draft-mode decode in worker threads overlapped with
 fixed-size compiled batches; thumbnails and display copies from the same decode).
 Baseline: what common tools do: full PIL decode, resize, model.predict on one image
 at a time (timed on a sample, as it is slow). Also times decode alone and the model
@@ -42,10 +42,11 @@ def main() -> None:
     from PIL import Image
 
     from core.config import Settings
-    from embed import models
+    from embed import backbones
     from embed.collection import scan
     from embed.images import decode
-    from embed.stage import run_embed
+    from core.workfolder import WorkFolder
+    from embed import stage as embed_stage
 
     coll = Path(args.data) / args.set
     if not coll.is_dir():
@@ -56,16 +57,20 @@ def main() -> None:
     paths = [coll / c.path for c in cands]
     n = len(paths)
     settings = Settings()
-    settings.facets = ["content"]  # the model-alone figure below is the content model
+    settings.facets.enabled = ["content"]  # the model-alone figure below is the content model
+    model, images = settings.model, settings.images
+
+    def run_embed(src: Path, work: Path) -> None:
+        embed_stage.run(WorkFolder(work).build(src), src, model, images, settings.facets, quiet=True)
     print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
 
-    bb = models.load_backbone(settings.model, settings.weights, settings.batch_size)
+    bb = backbones.load_backbone(model.name, model.weights, model.batch_size)
     bb.embed(np.zeros((1, 224, 224, 3), np.uint8))  # compile outside the timings
 
     # 1. decode alone (same threads as the pipeline)
     t, c = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(os.cpu_count()) as pool:
-        inputs = list(pool.map(lambda p: decode(p, 224, settings.thumb_size, settings.display_size).model_input, paths))
+        inputs = list(pool.map(lambda p: decode(p, 224, images.thumb_size, images.display_size).model_input, paths))
     t_decode, c_decode = time.perf_counter() - t, cpu_seconds() - c
     # 2. model alone on those inputs
     x = np.stack(inputs)
@@ -78,17 +83,17 @@ def main() -> None:
         for c in cands:
             (src / c.path).parent.mkdir(parents=True, exist_ok=True)
             os.symlink(coll / c.path, src / c.path)
-        real_load = models.load_backbone
-        models.load_backbone = lambda *a, **k: bb  # steady state: the model is already loaded
+        real_load = backbones.load_backbone
+        backbones.load_backbone = lambda *a, **k: bb  # steady state: the model is already loaded
         try:
             t, c = time.perf_counter(), cpu_seconds()
-            run_embed(src, Path(tmp) / "cache", settings, quiet=True)
+            run_embed(src, Path(tmp) / "work")
             t_pipe, c_pipe = time.perf_counter() - t, cpu_seconds() - c
         finally:
-            models.load_backbone = real_load
-        settings.facets = ["content", "style", "colour"]
+            backbones.load_backbone = real_load
+        settings.facets.enabled = ["content", "style", "colour"]
         t = time.perf_counter()
-        run_embed(src, Path(tmp) / "cache3", settings, quiet=True)
+        run_embed(src, Path(tmp) / "work3")
         t_pipe3 = time.perf_counter() - t  # includes loading the model with its style layers
     # 4. naive baseline on a sample
     sample = paths[: args.baseline_sample]

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from embed import facets  # noqa: E402
+from embed import colour, style  # noqa: E402
 from embed.images import decode  # noqa: E402
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png"}
@@ -104,7 +104,7 @@ def load_demo(count: int, size: int, seed: int = 0) -> LabelledSet:
 
 def top_k(vectors: np.ndarray, k: int = 10) -> np.ndarray:
     """(N, k) row indices of each row's k nearest rows by cosine (self excluded), exact."""
-    v = facets.l2_normalise(vectors)
+    v = vectors.l2_normalise(vectors)
     out = np.empty((len(v), k), np.intp)
     for start in range(0, len(v), 1024):
         sim = v[start:start + 1024] @ v.T
@@ -135,13 +135,13 @@ def facet_vectors(bb, ds: LabelledSet, full_style: bool = False) -> tuple[dict, 
     pooled, grams = bb.style_grams(ds.model_inputs)
     t_graph = time.perf_counter() - t
     t = time.perf_counter()
-    vecs["style"] = facets.style_vectors(grams)
+    vecs["style"] = style.style_vectors(grams)
     secs["style"] = t_graph + time.perf_counter() - t  # content + Grams in one pass, plus the sketch
     secs["style_sketch"] = time.perf_counter() - t
-    full = facets.style_full(grams) if full_style else None
+    full = style.style_full(grams) if full_style else None
     del grams
     t = time.perf_counter()
-    vecs["colour"] = facets.colour_vectors(ds.smalls)
+    vecs["colour"] = colour.colour_vectors(ds.smalls)
     secs["colour"] = time.perf_counter() - t
     return vecs, secs, full
 
@@ -159,12 +159,12 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", default="imagen,flowers,demo")
     args = ap.parse_args(argv)
 
-    from embed import models
+    from embed import backbones
 
-    layers = [s for s in args.style_layers.split(",") if s] or models.DEFAULT_STYLE_LAYERS[args.model]
-    bb = models.load_backbone(args.model, args.weights, args.batch_size, style_layers=layers)
-    print(f"model {bb.key}; style layers {', '.join(layers)}; style dim {facets.STYLE_DIM}; "
-          f"colour {facets.COLOUR_SPACE} {facets.COLOUR_BINS}^3 soft={facets.COLOUR_SOFT}")
+    layers = [s for s in args.style_layers.split(",") if s] or backbones.DEFAULT_STYLE_LAYERS[args.model]
+    bb = backbones.load_backbone(args.model, args.weights, args.batch_size, style_layers=layers)
+    print(f"model {bb.key}; style layers {', '.join(layers)}; style dim {style.STYLE_DIM}; "
+          f"colour {colour.COLOUR_SPACE} {colour.COLOUR_BINS}^3 soft={colour.COLOUR_SOFT}")
     sets = args.sets.split(",")
     rows = []
     for name in sets:
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
             rows.append((name, kind, ps))
         if full is not None:
             print(f"  style full dim {full.shape[1]:,}: precision@10 {precision_at_k(full, ds.labels['class']):.3f}; "
-                  f"recall@10 of {facets.STYLE_DIM}-d reduced vs full neighbours: "
+                  f"recall@10 of {style.STYLE_DIM}-d reduced vs full neighbours: "
                   f"{recall_at_k(vecs['style'], full):.3f}")
             del full
         n = len(ds.paths)

@@ -81,6 +81,7 @@ def label_accuracy(xy: np.ndarray, labels: np.ndarray, k: int = 10, sample: int 
 
 def child(task: str, data: str, out: str, repeat: bool) -> None:
     from layout import neighbours as nn
+    from layout.search.exact import exact_nearest
     from layout.projection import graph_size, project
 
     x = np.load(data, mmap_mode="r")
@@ -108,7 +109,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
             res["deterministic"] = bool(g.rows.tobytes() == g2.rows.tobytes() and xy.tobytes() == xy2.tobytes())
     elif task == "exact":
         t = time.perf_counter()
-        _, sims = nn.exact_nearest(x, K, n_jobs=os.cpu_count() or 1)
+        _, sims = exact_nearest(x, K, n_jobs=os.cpu_count() or 1)
         res["exact_s"] = time.perf_counter() - t
         np.save(out + ".exact_sims.npy", sims)
     elif task == "annoy":  # for comparison: plain Annoy on the full vectors, no re-ranking
@@ -129,7 +130,7 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
             found = list(pool.map(lambda i: index.get_nns_by_item(int(i), K + 1, search_k=search_k), q))
         res["annoy_query_all_s_estimated"] = (time.perf_counter() - t) * n / len(q)
         res["annoy_total_s_estimated"] = res["annoy_build_s"] + res["annoy_query_all_s_estimated"]
-        _, true = nn.exact_nearest(x, K, rows_of=q, n_jobs=2)
+        _, true = exact_nearest(x, K, rows_of=q, n_jobs=2)
         hits = [np.sum(np.asarray(x[[j for j in f if j != i][:K]]) @ np.asarray(x[i]) >= true[r, -1] - 1e-6)
                 for r, (i, f) in enumerate(zip(q, found))]
         res["annoy_recall"] = float(np.sum(hits) / (K * len(q)))

@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--models", default=ALL)
     ap.add_argument("--seconds", type=float, default=10.0, help="time each precision for at least this long")
     args = ap.parse_args()
-    from embed import models, precision
+    from embed import backbones, precision
     from embed.collection import scan
     from embed.images import decode
 
@@ -55,15 +55,15 @@ def main() -> None:
     inputs = {}
     print(f"{'model':<19}{'f32 img/s':>10}{'bf16 img/s':>11}{'speed-up':>9}{'cos min':>9}{'cos mean':>9}"
           f"{'top10 same':>11}")
-    for name in args.models.split(","):
-        spec = models.get_spec(name)
+    for name in args.backbones.split(","):
+        spec = backbones.get_spec(name)
         if spec.input_size not in inputs:
             inputs[spec.input_size] = np.stack([decode(p, spec.input_size, 64, 128).model_input for p in paths])
         x = inputs[spec.input_size]
-        weights = "imagenet" if name == models.DEFAULT_MODEL else "none"
+        weights = "imagenet" if name == backbones.DEFAULT_MODEL else "none"
         out, rate = {}, {}
         for prec in ("float32", "bfloat16"):
-            bb = models.load_backbone(name, weights, 32, precision=prec)
+            bb = backbones.load_backbone(name, weights, 32, precision=prec)
             bb.embed(x[:32])  # trace and compile outside the timing
             t = time.perf_counter()
             out[prec] = bb.embed(x)

@@ -41,24 +41,25 @@ def main() -> None:
     from PIL import Image
 
     from core.config import Settings
-    from embed.cache import ImageCache
-    from embed.manifest import ImageRecord, Manifest
-    from layout.stage import FacetLayout
+    from core.manifest import ImageRecord, Manifest
+    from core.workfolder import FacetLayout, WorkFolder
     from render import output
-    from render.site import render_site
+    from render import stage as render
 
     n, k = args.images, args.k
     root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="site-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     settings = Settings()
-    settings.facets = args.facets.split(",")
+    facets = args.facets.split(",")
+    settings.site.output = str(root / "site")
+    folder = WorkFolder(root / "work").build(Path("/synthetic"))
     t0 = time.perf_counter()
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 90, 60)).save(buf, "JPEG", quality=80)
     placeholder = buf.getvalue()
-    cache = ImageCache(root / "cache", settings.thumb_size, settings.display_size)
+    cache = folder.work.image_cache(settings.images.thumb_size, settings.images.display_size)
     images = []
     for i in range(n):
         sha = hashlib.sha256(f"image {i}".encode()).hexdigest()
@@ -69,30 +70,30 @@ def main() -> None:
         images.append(ImageRecord(id=sha[:12], sha256=sha, path=f"box-{i // 1000:03d}/IMG_{i:06d}.jpg",
                                   title=f"Photograph {i:06d}, box {i // 1000}", width=w, height=h,
                                   bytes=2_500_000, meta={"creator": "Unknown", "date": str(1900 + i % 120)}))
-    manifest = Manifest(collection="/synthetic", model="synthetic", images=images)
-    layouts, features = {}, {}
-    for facet in settings.facets:
+    manifest = Manifest(collection="/synthetic", model="synthetic", images=images, facets=facets,
+                        copies={"thumb_size": settings.images.thumb_size, "display_size": settings.images.display_size})
+    folder.write_manifest(manifest)  # what embed and layout would have left in the work folder
+    for facet in facets:
         nb = rng.integers(0, n - 1, (n, k), dtype=np.int32)
         nb += nb >= np.arange(n, dtype=np.int32)[:, None]  # never itself
         sims = np.sort(rng.uniform(0.2, 0.9, (n, k)).astype(np.float32), axis=1)[:, ::-1]
-        layouts[facet] = FacetLayout(nb, np.ascontiguousarray(sims), rng.normal(size=(n, 2)).astype(np.float32))
+        layout = FacetLayout(nb, np.ascontiguousarray(sims), rng.normal(size=(n, 2)).astype(np.float32))
+        folder.write_layout(manifest, facet, layout, "synthetic", {})
         f = rng.normal(size=(n, 32)).astype(np.float32)
-        features[facet] = f / np.linalg.norm(f, axis=1, keepdims=True)
+        folder.write_features(manifest, facet, f / np.linalg.norm(f, axis=1, keepdims=True))
     t_setup = time.perf_counter() - t0
 
     t = time.perf_counter()
-    result = render_site(root / "site", manifest, layouts, cache, settings, quiet=False,
-                         features=features, state_dir=root / "state")
+    result = render.run(folder, settings.site, settings.images, settings.neighbours, force=True)
     t_render = time.perf_counter() - t
     t = time.perf_counter()
     sizes = output.size_report(root / "site")
     t_report = time.perf_counter() - t
     t = time.perf_counter()
-    render_site(root / "site", manifest, layouts, cache, settings, quiet=True, features=features,
-                state_dir=root / "state")
+    render.run(folder, settings.site, settings.images, settings.neighbours, quiet=True)
     t_again = time.perf_counter() - t
 
-    print(f"{n:,} images, facets {', '.join(settings.facets)}, k = {k}; setup {t_setup:.0f} s")
+    print(f"{n:,} images, facets {', '.join(facets)}, k = {k}; setup {t_setup:.0f} s")
     print(f"render: {t_render:.1f} s ({t_render / n * 1000:.2f} ms per image), {result.files:,} files; "
           f"unchanged rerender {t_again:.1f} s; size report {t_report:.1f} s")
     projected = 0.0

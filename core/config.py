@@ -1,8 +1,10 @@
-"""Settings: one schema, read from site.toml, overridden by CLI flags.
+"""Settings: one schema, nested like site.toml, read from the file, overridden by flags.
 
-Why a schema rather than a dict bag: every key has one type, one default and one
-place it is checked, so an error can name the file, the key, what was expected
-and what arrived (PixPlot's kwargs bag is the counter-example).
+Each section of site.toml is a dataclass below, and each key is one field that carries
+its type, default, check and (optionally) its command-line flag. Adding a setting is one
+line here and its comment in site.toml; the file reader, the flags of every command that
+uses it and the error messages follow from that line. Each stage receives only its
+sections (build.py), and each cache key names the fields its output depends on.
 """
 from __future__ import annotations
 
@@ -11,60 +13,35 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core.errors import LookalikeError
 
-class ConfigError(Exception):
+FACET_NAMES = ("content", "style", "colour")
+STAGES = ("embed", "layout", "render")
+
+
+class ConfigError(LookalikeError):
     """A setting is wrong; the message names the key, what was expected and what arrived."""
 
 
-@dataclass
-class Settings:
-    # [site]
-    title: str = "Lookalike"
-    description: str = "Images arranged by visual similarity."
-    collection: str = ""
-    output: str = "_site"
-    base_url: str = ""
-    metadata: str = ""
-    # [model]
-    model: str = "efficientnet_lite0"
-    weights: str = "imagenet"
-    batch_size: int = 32
-    workers: int = 0
-    precision: str = "auto"
-    # [neighbours]
-    k: int = 30
-    trees: int = 50
-    map_neighbours: int = 12
-    # [map]
-    perplexity: float = 30.0
-    seed: int = 42
-    # [images]
-    thumb_size: int = 256
-    display_size: int = 1024
-    copy_originals: bool = False
-    max_pixels: int = 200_000_000
-    # [facets]
-    facets: list = field(default_factory=lambda: ["content", "style", "colour"])
-    blend: dict = field(default_factory=dict)
-    style_layers: list = field(default_factory=list)
-    colour_bins: int = 8
-    colour_space: str = "lab"
-    # [build]
-    work_dir: str = ""
-    # where each value came from, for messages ("site.toml", "--k", "default")
-    origin: dict = field(default_factory=dict, repr=False)
+def setting(default, check=None, hint: str = "", flag: str | tuple = (), help: str = "",
+            stage: str | None = None, path: bool = False, choices: tuple = (), parse=None, metavar=None):
+    """A field of a section: default, check (value -> bool), hint (what is expected),
+    flag(s) on the command line, and the stage whose command offers the flag
+    (default: the section's stage). path: relative to the config file when set there."""
+    flags = (flag,) if isinstance(flag, str) else tuple(flag)
+    meta = {"check": check, "hint": hint, "flags": flags, "help": help, "stage": stage, "path": path,
+            "choices": choices, "parse": parse, "metavar": metavar}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
-# (section, key in file, attribute, type, check, hint)
-def _positive(v):
-    return v >= 1
+def _at_least(n):
+    return lambda v: v >= n
 
 
-def _non_negative(v):
-    return v >= 0
-
-
-FACET_NAMES = ("content", "style", "colour")
+def _between(lo, hi):
+    return lambda v: lo <= v <= hi
 
 
 def _facet_list(v):
@@ -77,53 +54,132 @@ def _blend_weights(v):
     return ok and (not v or any(w > 0 for w in v.values()))
 
 
-SCHEMA = [
-    ("site", "title", "title", str, None, ""),
-    ("site", "description", "description", str, None, ""),
-    ("site", "collection", "collection", str, None, ""),
-    ("site", "output", "output", str, None, ""),
-    ("site", "base_url", "base_url", str, None, ""),
-    ("site", "metadata", "metadata", str, None, ""),
-    ("model", "name", "model", str, None, ""),
-    ("model", "weights", "weights", str, None, ""),
-    ("model", "batch_size", "batch_size", int, _positive, "an integer >= 1"),
-    ("model", "workers", "workers", int, _non_negative, "an integer >= 0 (0 = all cores)"),
-    ("model", "precision", "precision", str, lambda v: v in ("auto", "float32", "bfloat16"),
-     '"auto", "float32" or "bfloat16"'),
-    ("neighbours", "k", "k", int, _positive, "an integer >= 1"),
-    ("neighbours", "trees", "trees", int, _positive, "an integer >= 1"),
-    ("neighbours", "map_neighbours", "map_neighbours", int, _non_negative, "an integer >= 0"),
-    ("map", "perplexity", "perplexity", float, lambda v: v > 0, "a number > 0"),
-    ("map", "seed", "seed", int, None, ""),
-    ("images", "thumb_size", "thumb_size", int, lambda v: 16 <= v <= 1024, "an integer from 16 to 1024"),
-    ("images", "display_size", "display_size", int, lambda v: 64 <= v <= 8192, "an integer from 64 to 8192"),
-    ("images", "copy_originals", "copy_originals", bool, None, ""),
-    ("images", "max_pixels", "max_pixels", int, _positive, "an integer >= 1"),
-    ("facets", "enabled", "facets", list, _facet_list, 'a list of facet names from "content", "style", "colour"'),
-    ("facets", "blend", "blend", dict, _blend_weights,
-     'a table of facet = weight (numbers >= 0, at least one > 0), e.g. { content = 2, colour = 1 }'),
-    ("facets", "style_layers", "style_layers", list, lambda v: all(isinstance(x, str) for x in v),
-     "a list of layer names (empty = the backbone's default)"),
-    ("facets", "colour_bins", "colour_bins", int, lambda v: 2 <= v <= 16, "an integer from 2 to 16"),
-    ("facets", "colour_space", "colour_space", str, lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"'),
-    ("build", "work_dir", "work_dir", str, None, ""),
-]
-_BY_ATTR = {row[2]: row for row in SCHEMA}
+def _comma_list(text: str) -> list:
+    return [f.strip() for f in text.split(",") if f.strip()]
+
+
+@dataclass
+class SiteSection:
+    STAGE = "render"
+    title: str = setting("Lookalike", flag="--title", help="site title")
+    description: str = setting("Images arranged by visual similarity.")
+    collection: str = setting("", flag="--collection", metavar="DIR", stage="all", path=True,
+                              help="folder of images ([site] collection)")
+    output: str = setting("_site", flag="--out", metavar="DIR", path=True,
+                          help="output folder (default _site; [site] output)")
+    base_url: str = setting("", flag="--base-url", help="public URL of the site, for link previews (optional)")
+    metadata: str = setting("", flag="--metadata", metavar="FILE", stage="embed", path=True,
+                            help="CSV sidecar keyed by path (default: metadata.csv in the collection, when present)")
+
+
+@dataclass
+class ModelSection:
+    STAGE = "embed"
+    name: str = setting("efficientnet_lite0", flag="--model",
+                        help="backbone: efficientnet_lite0 (default, works offline), "
+                             "inception_v3, vgg16, vgg19, resnet50, mobilenet_v2")
+    weights: str = setting("imagenet", flag="--weights",
+                           help='"imagenet" (default), "none" (architecture only), or a weights file')
+    batch_size: int = setting(32, _at_least(1), "an integer >= 1", "--batch-size", "images per model call")
+    workers: int = setting(0, _at_least(0), "an integer >= 0 (0 = all cores)", "--workers",
+                           "decode threads (0 = all cores)")
+    precision: str = setting("auto", lambda v: v in ("auto", "float32", "bfloat16"),
+                             '"auto", "float32" or "bfloat16"', "--precision",
+                             "model arithmetic (default auto: bfloat16 only where measured faster)",
+                             choices=("auto", "float32", "bfloat16"))
+
+
+@dataclass
+class NeighboursSection:
+    STAGE = "layout"
+    k: int = setting(30, _at_least(1), "an integer >= 1", ("-k", "--neighbours"),
+                     "neighbours per image (default 30)")
+    trees: int = setting(50, _at_least(1), "an integer >= 1", "--trees", "Annoy trees (more = more exact, slower)")
+    map_neighbours: int = setting(12, _at_least(0), "an integer >= 0", stage="render")
+
+
+@dataclass
+class MapSection:
+    STAGE = "layout"
+    perplexity: float = setting(30.0, lambda v: v > 0, "a number > 0", "--perplexity",
+                                "t-SNE perplexity (lowered for small collections)")
+    seed: int = setting(42, flag="--seed", help="random seed for Annoy and t-SNE")
+
+
+@dataclass
+class ImagesSection:
+    STAGE = "embed"
+    thumb_size: int = setting(256, _between(16, 1024), "an integer from 16 to 1024")
+    display_size: int = setting(1024, _between(64, 8192), "an integer from 64 to 8192")
+    copy_originals: bool = setting(False, flag="--copy-originals", stage="render",
+                                   help="publish the original files too, linked from each page")
+    max_pixels: int = setting(200_000_000, _at_least(1), "an integer >= 1")
+
+
+@dataclass
+class FacetsSection:
+    STAGE = "embed"
+    enabled: list = setting(["content", "style", "colour"], _facet_list,
+                            'a list of facet names from "content", "style", "colour"', "--facets",
+                            'comma-separated facets, e.g. "content,style" ([facets] enabled; '
+                            'default content,style,colour)', parse=_comma_list)
+    blend: dict = setting({}, _blend_weights, 'a table of facet = weight (numbers >= 0, at least one > 0), '
+                                              'e.g. { content = 2, colour = 1 }')
+    style_layers: list = setting([], lambda v: all(isinstance(x, str) for x in v),
+                                 "a list of layer names (empty = the backbone's default)")
+    colour_bins: int = setting(8, _between(2, 16), "an integer from 2 to 16")
+    colour_space: str = setting("lab", lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"')
+
+
+@dataclass
+class BuildSection:
+    STAGE = "all"
+    work_dir: str = setting("", flag="--work-dir", metavar="DIR", path=True,
+                            help="caches and stage outputs (default .lookalike/ next to the config, "
+                                 "or in the current folder)")
+
+
+SECTIONS = {"site": SiteSection, "model": ModelSection, "neighbours": NeighboursSection, "map": MapSection,
+            "images": ImagesSection, "facets": FacetsSection, "build": BuildSection}
+
+
+@dataclass
+class Settings:
+    site: SiteSection = field(default_factory=SiteSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    neighbours: NeighboursSection = field(default_factory=NeighboursSection)
+    map: MapSection = field(default_factory=MapSection)
+    images: ImagesSection = field(default_factory=ImagesSection)
+    facets: FacetsSection = field(default_factory=FacetsSection)
+    build: BuildSection = field(default_factory=BuildSection)
+    # where each value came from, for messages: "[neighbours] k" -> "site.toml" or "--neighbours"
+    origin: dict = field(default_factory=dict, repr=False)
+
+
+def schema():
+    """(section name, dataclass field) for every key, in site.toml order."""
+    return [(name, f) for name, cls in SECTIONS.items() for f in fields(cls)]
+
+
+def stage_of(section: str, f) -> str:
+    return f.metadata["stage"] or SECTIONS[section].STAGE
+
+
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 _TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}
 
 
-def _check(value: Any, row, where: str) -> Any:
-    section, key, _attr, typ, check, hint = row
-    name = f"[{section}] {key}"
+def _check(value: Any, section: str, f, where: str) -> Any:
+    typ = _TYPES[f.type]
+    name = f"[{section}] {f.name}"
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
-        raise ConfigError(
-            f"{where}: {name} must be {_TYPE_WORDS[typ]}, found {type(value).__name__} {value!r}"
-        )
+        raise ConfigError(f"{where}: {name} must be {_TYPE_WORDS[typ]}, found {type(value).__name__} {value!r}")
+    check = f.metadata["check"]
     if check is not None and not check(value):
-        raise ConfigError(f"{where}: {name} must be {hint}, found {value!r}")
+        raise ConfigError(f"{where}: {name} must be {f.metadata['hint']}, found {value!r}")
     return value
 
 
@@ -138,44 +194,32 @@ def load(path: Path | None) -> Settings:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}. Check the quotes, brackets and 'key = value' form there.") from None
-    known_sections = {row[0] for row in SCHEMA}
     for section, table in data.items():
-        if section not in known_sections or not isinstance(table, dict):
-            raise ConfigError(
-                f"{path}: unknown section [{section}]; expected one of "
-                f"{', '.join('[' + s + ']' for s in sorted(known_sections))}"
-            )
-        rows = {row[1]: row for row in SCHEMA if row[0] == section}
+        if section not in SECTIONS or not isinstance(table, dict):
+            raise ConfigError(f"{path}: unknown section [{section}]; expected one of "
+                              f"{', '.join('[' + s + ']' for s in sorted(SECTIONS))}")
+        keys = {f.name: f for f in fields(SECTIONS[section])}
         for key, value in table.items():
-            if key not in rows:
-                raise ConfigError(
-                    f"{path}: unknown key {key!r} in [{section}]; expected one of {', '.join(sorted(rows))}"
-                )
-            row = rows[key]
-            setattr(settings, row[2], _check(value, row, str(path)))
-            settings.origin[row[2]] = str(path)
+            if key not in keys:
+                raise ConfigError(f"{path}: unknown key {key!r} in [{section}]; expected one of {', '.join(sorted(keys))}")
+            setattr(getattr(settings, section), key, _check(value, section, keys[key], str(path)))
+            settings.origin[f"[{section}] {key}"] = str(path)
     return settings
 
 
-def override(settings: Settings, **flags: Any) -> Settings:
-    """Apply CLI flags that were given (None means 'not given')."""
-    for attr, value in flags.items():
-        if value is None:
-            continue
-        row = _BY_ATTR[attr]
-        flag = "--" + attr.replace("_", "-")
-        setattr(settings, attr, _check(value, row, f"command line {flag}"))
-        settings.origin[attr] = flag
+def override(settings: Settings, section: str, key: str, value: Any, flag: str) -> Settings:
+    """Apply one command-line value (None means 'not given')."""
+    if value is not None:
+        f = next(f for f in fields(SECTIONS[section]) if f.name == key)
+        setattr(getattr(settings, section), key, _check(value, section, f, f"command line {flag}"))
+        settings.origin[f"[{section}] {key}"] = flag
     return settings
 
 
 def check_consistency(settings: Settings) -> None:
     """Rules that involve several keys."""
-    missing = [f for f, w in settings.blend.items() if w > 0 and f not in settings.facets]
+    enabled = settings.facets.enabled
+    missing = [f for f, w in settings.facets.blend.items() if w > 0 and f not in enabled]
     if missing:
         raise ConfigError(f"[facets] blend gives weight to {', '.join(missing)}, which is not in [facets] enabled "
-                          f"({', '.join(settings.facets)}); add it there or drop its weight")
-
-
-def attributes() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name != "origin"]
+                          f"({', '.join(enabled)}); add it there or drop its weight")

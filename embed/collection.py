@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import features
 
+from core.errors import InputError
 from core.files import sha256_file, write_text
 from embed import filetypes
 from embed.images import file_kind
@@ -67,7 +68,7 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"collection folder {root} does not exist or is not a folder")
+        raise InputError(f"collection folder {root} does not exist or is not a folder")
     known = _load_hash_cache(hash_cache)
     fresh: dict[str, list] = {}
     by_sha: dict[str, Candidate] = {}

@@ -17,7 +17,6 @@ Robustness rules (a museum export holds every kind of odd file):
 """
 from __future__ import annotations
 
-import io
 import os
 import stat
 import threading
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile
 
+from embed.copies import SMALL_SIDE, fit, jpeg, model_crop
 from embed.filetypes import describe_unreadable, format_name
 from embed.names import on_disk
 
@@ -39,9 +39,7 @@ Image.MAX_IMAGE_PIXELS = None
 # Damaged EXIF is common and harmless here (we only read the orientation); keep logs quiet.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
 
-JPEG_QUALITY = 85
 BACKGROUND = (255, 255, 255)  # transparent areas are shown on white, like a page
-SMALL_SIDE = 128  # enough pixels for a colour histogram, cheap to keep per image
 MAX_PIXELS = 200_000_000  # default [images] max_pixels: about 0.8 GB for the largest decode
 BIG_PIXELS = 16_000_000  # decodes above this run one at a time (memory stays bounded)
 _BIG_DECODE = threading.Lock()
@@ -100,11 +98,11 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int,
         except Exception as exc:  # noqa: BLE001 - malformed files raise anything (struct.error, KeyError...)
             name = format_name(fmt, Path(path).suffix)
             raise ImageDecodeError(f"damaged {name} file, it cannot be decoded: {_pillow_says(exc)}") from None
-    display = _fit(rgb, display_size)
-    thumb = _fit(display, thumb_size)
+    display = fit(rgb, display_size)
+    thumb = fit(display, thumb_size)
     model_input = model_crop(display, model_size) if model_size else None
-    small = np.asarray(_fit(thumb, SMALL_SIDE))
-    return Decoded(width, height, model_input, small, _jpeg(thumb), _jpeg(display))
+    small = np.asarray(fit(thumb, SMALL_SIDE))
+    return Decoded(width, height, model_input, small, jpeg(thumb), jpeg(display))
 
 
 def open_regular(path):
@@ -236,56 +234,6 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return im.convert("RGB")  # CMYK (Pillow handles Adobe's inverted JPEGs), L, P, YCbCr...
     except ValueError:
         raise ImageDecodeError(f"colour mode {im.mode} is not supported: save the image as RGB") from None
-
-
-CROP_FRACTION = 0.875  # the ImageNet evaluation recipe: resize to 256, centre crop 224
-
-
-def model_crop(im: Image.Image, size: int) -> np.ndarray:
-    """Centre square of 87.5% of the short side, resized to size x size.
-
-    Measured on imagen (precision@4 of neighbours): 0.38 with this crop against
-    0.34 for squashing the whole image, as the network was trained on crops.
-    A 1-pixel strip still gives a valid input (its centre, stretched).
-    """
-    w, h = im.size
-    side = min(w, h) * CROP_FRACTION
-    left, top = (w - side) / 2, (h - side) / 2
-    box = (left, top, left + side, top + side)
-    return np.asarray(im.resize((size, size), Image.BICUBIC, box=box, reducing_gap=3.0))
-
-
-def fitted_size(width: int, height: int, longest: int) -> tuple[int, int]:
-    """Size of a copy whose longest side is at most `longest` (never enlarged, never 0 px).
-
-    The one rule for display copies and thumbnails; pages use it for width/height attributes.
-    """
-    scale = longest / max(width, height, 1)
-    if scale >= 1:
-        return width, height
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def copy_sizes(width: int, height: int, thumb_size: int, display_size: int) -> tuple[tuple, tuple]:
-    """(display, thumbnail) sizes as decode() makes them: the thumbnail comes from the display copy."""
-    display = fitted_size(width, height, display_size)
-    return display, fitted_size(*display, thumb_size)
-
-
-def _fit(im: Image.Image, longest: int) -> Image.Image:
-    """Shrink so the longest side is at most `longest` (never enlarge, never 0 px)."""
-    size = fitted_size(*im.size, longest)
-    if size == im.size:
-        return im
-    # Pillow's own thumbnail() recipe: a box reduction to within 2x, then bicubic. Half the
-    # time of LANCZOS from the full decode (docs/benchmarks.md), no visible difference.
-    return im.resize(size, Image.BICUBIC, reducing_gap=2.0)
-
-
-def _jpeg(im: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buf.getvalue()
 
 
 def _pillow_says(exc: Exception) -> str:

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import LookalikeError
+
 SIDECAR_NAME = "metadata.csv"
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image")
 # canonical name -> accepted spellings
@@ -29,7 +31,7 @@ KNOWN = {
 }
 
 
-class MetadataError(Exception):
+class MetadataError(LookalikeError):
     """The sidecar cannot be used at all (no path column, unreadable)."""
 
 

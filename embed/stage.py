@@ -1,225 +1,147 @@
-"""The embed stage: collection folder -> manifest + row-aligned vectors per facet.
+"""The embed stage: collection folder -> manifest.json + features/<facet>.npy in the build folder.
 
-Reader (decode), model step and writer (caches) are separate pieces joined by a
-small runner: decoding runs in worker threads (Pillow releases the GIL) with a
-bounded window ahead of the model, so memory stays flat for any collection size.
-Only images missing from a cache are decoded; the model (and TensorFlow) is
-loaded only when a content or style vector is missing, and the style layers only
-when a style vector is. Colour histograms come from the same decode.
+    run(folder, collection, model, images, facets, metadata=None) -> EmbedReport
+
+Reads the collection and the caches, writes the manifest (rows, skipped files, metadata
+sidecar, what the later stages need) and one row-aligned matrix per facet (blend included).
+Settings come as the [model], [images] and [facets] sections only.
 """
 from __future__ import annotations
 
 import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 
 import numpy as np
 
+from core.errors import InputError, LookalikeError
+from core.manifest import ImageRecord, Manifest
 from core.progress import Progress, say
+from core.reports import EmbedReport
+from core.workfolder import BuildFolder
 from embed import collection as coll
-from embed import facets as fx
-from embed import models
-from embed.cache import FeatureCache, ImageCache
-from embed.images import ImageDecodeError, ImageReadError, decode
-from embed.manifest import ImageRecord, Manifest
+from embed import runner
+from embed.facets import blend, facet_keys
+from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
-
-MODEL_FACETS = ("content", "style")
-
-
-@dataclass
-class EmbedResult:
-    manifest: Manifest
-    features: dict[str, np.ndarray]  # facet -> (N, D) float32, unit rows, row i = manifest.images[i]
-    decoded: int  # images decoded this run
-    embedded: int  # images that went through the CNN this run (the rest came from the cache)
-    keys: dict[str, str] = field(default_factory=dict)  # facet -> cache key
-    precision: str = "float32"  # the model's arithmetic, resolved from [model] precision
-    precision_reason: str = ""
+from embed.reader import Reader
 
 
-@dataclass
-class _Job:
-    cand: coll.Candidate
-    full_path: Path
-    missing: set  # facets without a cached vector
-    need_images: bool
-
-    @property
-    def need_model(self) -> bool:
-        return bool(self.missing & set(MODEL_FACETS))
+class EmptyCollectionError(LookalikeError):
+    def __init__(self, collection: Path, manifest: Manifest):
+        reasons = "".join(f"\n  {s['path']}: {s['reason']}" for s in manifest.skipped[:20])
+        super().__init__(f"no usable images in {collection} (looked for .jpg .png .gif .bmp .tif .webp files)"
+                         + (f"; {len(manifest.skipped)} skipped:{reasons}" if manifest.skipped else ""))
 
 
-def facet_keys(settings, precision: str = "float32") -> dict[str, str]:
-    """Cache key of every requested facet (changes whenever its vectors would change)."""
-    model_key = models.model_key(settings.model, settings.weights, precision)
-    keys = {}
-    for facet in settings.facets:
-        params = fx.facet_params(facet, settings.model, settings.style_layers or None)
-        if facet == "colour":
-            params.update(bins=settings.colour_bins, space=settings.colour_space)
-        keys[facet] = fx.facet_cache_key(facet, model_key, params)
-    return keys
+def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: Path | None = None,
+        quiet: bool = False) -> EmbedReport:
+    start = time.perf_counter()
+    root = Path(collection)
+    scan = coll.scan(root, folder.hashes)
+    precision, why_precision = resolve_precision(model.name, model.precision)
+    keys = facet_keys(model, facets, precision)
+    caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
+    image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
+    plan = make_plan(scan, root, caches, image_cache)
+    embedded = _compute(plan, caches, image_cache, model, images, facets, precision, why_precision,
+                        len(scan.candidates), quiet)
+
+    records = _records(scan, plan, keys)
+    matrices = {facet: _matrix([plan.vectors[facet][r.sha256] for r in records]) for facet in keys}
+    if facets.blend and records:
+        matrices["blend"] = blend({f: matrices[f] for f in facets.blend if f in matrices}, facets.blend)
+    from embed.backbones.registry import model_key
+
+    manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
+        model.name, model.weights, precision)), images=records,
+        skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
+        facets=list(matrices), copies={"thumb_size": images.thumb_size, "display_size": images.display_size})
+    _attach_metadata(manifest, root, metadata)
+    folder.write_manifest(manifest)
+    for facet, matrix in matrices.items():
+        folder.write_features(manifest, facet, matrix)
+    if not manifest.images:
+        raise EmptyCollectionError(root, manifest)
+    return EmbedReport(
+        images=len(records), skipped=manifest.skipped, ignored=manifest.ignored, metadata=manifest.metadata,
+        duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
+        decoded=len(plan.jobs), embedded=embedded, model=manifest.model, precision=precision,
+        facets=manifest.facets, seconds=time.perf_counter() - start)
 
 
-def run_embed(root: Path, cache_dir: Path, settings, hash_cache: Path | None = None,
-              quiet: bool = False) -> EmbedResult:
-    scan = coll.scan(root, hash_cache)
-    precision, precision_reason = resolve_precision(settings.model, settings.precision)
-    keys = facet_keys(settings, precision)
-    caches = {facet: FeatureCache(cache_dir, key) for facet, key in keys.items()}
-    images = ImageCache(cache_dir, settings.thumb_size, settings.display_size)
+def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: str, why_precision: str,
+             total: int, quiet: bool) -> int:
+    """Decode and embed what the caches lack; returns how many images went through the model."""
+    if not plan.jobs:
+        say(f"embed: all {total} images cached ({', '.join(caches)})", quiet)
+        return 0
+    say(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
+        f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches)})", quiet)
+    backbone = None
+    if plan.model_jobs:
+        from embed import backbones
 
-    vectors: dict[str, dict[str, np.ndarray]] = {facet: {} for facet in keys}
-    metas: dict[str, dict] = {}
-    jobs: list[_Job] = []
-    skipped = list(scan.skipped)
-    for cand in scan.candidates:
-        meta = images.meta(cand.sha256)
-        if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
-            skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
-            continue
-        missing = set()
-        for facet, cache in caches.items():
-            vec = cache.get(cand.sha256)
-            if vec is None:
-                missing.add(facet)
-            else:
-                vectors[facet][cand.sha256] = vec
-        if meta is not None:
-            metas[cand.sha256] = meta
-        if missing or meta is None:
-            jobs.append(_Job(cand, cand.full_path(root), missing, meta is None))
+        layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
+        say(f"embed: {model.name} in {precision} ({why_precision})", quiet)
+        backbone = backbones.load_backbone(model.name, model.weights, model.batch_size,
+                                           style_layers=layers, precision=precision)
+    read = Reader(plan, caches, image_cache, images, facets, backbone.input_size if backbone else None)
+    want_style = backbone is not None and backbone.style_model is not None
+    progress = Progress("embed", len(plan.jobs), quiet=quiet)
 
-    embedded = 0
-    if jobs:
-        n_model = sum(j.need_model for j in jobs)
-        say(f"embed: {len(scan.candidates)} images, {len(scan.candidates) - len(jobs)} fully cached, "
-            f"{len(jobs)} to decode, {n_model} through {settings.model} "
-            f"(facets: {', '.join(keys)})", quiet)
-        backbone = None
-        if n_model:
-            want_style = any("style" in j.missing for j in jobs)
-            layers = (settings.style_layers or models.DEFAULT_STYLE_LAYERS[settings.model]) if want_style else None
-            say(f"embed: {settings.model} in {precision} ({precision_reason})", quiet)
-            backbone = models.load_backbone(settings.model, settings.weights, settings.batch_size,
-                                            style_layers=layers, precision=precision)
-        embedded = _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, quiet)
-    else:
-        say(f"embed: all {len(scan.candidates)} images cached ({', '.join(keys)})", quiet)
+    def write(job, row: dict) -> None:  # on the writer thread: the model never waits for the disk
+        for facet in MODEL_FACETS:
+            if facet in caches and facet in row:
+                if facet in job.missing:
+                    caches[facet].put(job.cand.sha256, row[facet])
+                plan.vectors[facet].setdefault(job.cand.sha256, row[facet])
 
+    def failed(r: runner.Read) -> None:
+        plan.skipped.extend({"path": p, "reason": r.error} for p in [r.job.cand.path] + r.job.cand.also)
+
+    embedded = runner.run(
+        plan.jobs, read, (lambda batch: backbone.embed_facets(np.stack(batch), want_style=want_style))
+        if backbone else None, write, model.batch_size,
+        model.workers or os.cpu_count() or 1, failed, progress.advance)
+    progress.close()
+    return embedded
+
+
+def _records(scan, plan: Plan, keys: dict) -> list[ImageRecord]:
     records = []
     for cand in scan.candidates:
-        if cand.sha256 not in metas or any(cand.sha256 not in vectors[f] for f in keys):
+        if cand.sha256 not in plan.metas or any(cand.sha256 not in plan.vectors[f] for f in keys):
             continue  # decode failed: already in `skipped` with its reason
-        meta = metas[cand.sha256]
-        records.append(ImageRecord(
-            id=cand.id, sha256=cand.sha256, path=cand.path, title=coll.readable_title(cand.path),
-            width=meta["width"], height=meta["height"], bytes=cand.size, also=cand.also,
-        ))
-    matrices = {facet: _matrix([vectors[facet][r.sha256] for r in records]) for facet in keys}
-    _check_unique_ids(records)
-    manifest = Manifest(collection=str(Path(root).resolve()), model=keys.get("content", models.model_key(
-        settings.model, settings.weights, precision)), images=records,
-        skipped=sorted(skipped, key=lambda s: s["path"]), ignored=scan.ignored)
-    return EmbedResult(manifest, matrices, len(jobs), embedded, keys, precision, precision_reason)
+        meta = plan.metas[cand.sha256]
+        records.append(ImageRecord(id=cand.id, sha256=cand.sha256, path=cand.path,
+                                   title=coll.readable_title(cand.path), width=meta["width"],
+                                   height=meta["height"], bytes=cand.size, also=cand.also))
+    seen: dict[str, str] = {}
+    for r in records:
+        if r.id in seen:  # 12 hex chars collide only for different SHA-256s with a shared prefix
+            raise ValueError(f"id collision: {r.path} and {seen[r.id]} share id {r.id}")
+        seen[r.id] = r.path
+    return records
 
 
 def _matrix(rows: list[np.ndarray]) -> np.ndarray:
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 1), np.float32)
 
 
-def _process(jobs, backbone, caches, images, vectors, metas, skipped, settings, quiet) -> int:
-    """Decode jobs in threads, feed full batches to the model, write caches as they finish."""
-    model_size = backbone.input_size if backbone else None
-    want_style = backbone is not None and backbone.style_model is not None
-    workers = settings.workers or os.cpu_count() or 1
-    progress = Progress("embed", len(jobs), quiet=quiet)
-    batch_inputs: list[np.ndarray] = []
-    batch_jobs: list[_Job] = []
-    embedded = 0
+def _attach_metadata(manifest: Manifest, collection: Path, path: Path | None) -> None:
+    """Titles and catalogue fields from the sidecar CSV, if there is one."""
+    from embed import metadata
 
-    def work(job: _Job):
-        """Runs in a worker thread: decode once, and the colour histogram from that decode."""
-        try:
-            dec = decode(job.full_path, model_size if job.need_model else None,
-                         settings.thumb_size, settings.display_size, max_pixels=settings.max_pixels)
-        except ImageReadError as exc:  # the file, not its content: not cached, retried next build
-            return job, None, None, str(exc)
-        except ImageDecodeError as exc:
-            images.put_error(job.cand.sha256, str(exc))
-            return job, None, None, str(exc)
-        except Exception as exc:  # noqa: BLE001 - one odd file must not end the build
-            return job, None, None, f"unexpected error while decoding: {type(exc).__name__}: {exc}"
-        colour = None
-        if "colour" in job.missing:
-            colour = fx.colour_vector(dec.small_rgb, settings.colour_bins, settings.colour_space)
-            caches["colour"].put(job.cand.sha256, colour)
-        if job.need_images:  # cache writes here, off the thread that feeds the model
-            images.put(job.cand.sha256, dec.width, dec.height, dec.thumb_jpeg, dec.display_jpeg)
-        return job, dec, colour, None
-
-    def flush():
-        nonlocal embedded
-        if not batch_inputs:
-            return
-        out = backbone.embed_facets(np.stack(batch_inputs), want_style=want_style)
-        for row, job in enumerate(batch_jobs):
-            sha = job.cand.sha256
-            for facet in MODEL_FACETS:
-                if facet in caches and facet in out:
-                    vec = out[facet][row]
-                    if facet in job.missing:
-                        writes.append(writer.submit(caches[facet].put, sha, vec))
-                    vectors[facet].setdefault(sha, vec)
-        embedded += len(batch_inputs)
-        progress.advance(len(batch_inputs))
-        batch_inputs.clear()
-        batch_jobs.clear()
-
-    writes: list = []
-    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as writer:
-        window = max(2 * settings.batch_size, 4 * workers)
-        for job, dec, colour, error in _bounded_map(pool, work, jobs, window):
-            sha = job.cand.sha256
-            if error is not None:
-                skipped += [{"path": p, "reason": error} for p in [job.cand.path] + job.cand.also]
-                progress.advance()
-                continue
-            if job.need_images:
-                metas[sha] = {"width": dec.width, "height": dec.height}
-            if colour is not None:
-                vectors["colour"][sha] = colour
-            if job.need_model:
-                batch_inputs.append(dec.model_input)
-                batch_jobs.append(job)
-                if len(batch_inputs) == backbone.batch_size:
-                    flush()
-            else:
-                progress.advance()
-        flush()
-        for w in writes:
-            w.result()  # a failed cache write is an error, not a silent miss
-    progress.close()
-    return embedded
-
-
-def _bounded_map(pool, fn, items, window: int):
-    """pool.map that keeps at most `window` results in flight, in input order."""
-    pending: deque = deque()
-    for item in items:
-        pending.append(pool.submit(fn, item))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-def _check_unique_ids(records: list[ImageRecord]) -> None:
-    seen: dict[str, str] = {}
-    for r in records:
-        if r.id in seen:  # 12 hex chars collide only for different SHA-256s with a shared prefix
-            raise ValueError(f"id collision: {r.path} and {seen[r.id]} share id {r.id}")
-        seen[r.id] = r.path
+    given = path is not None
+    path = Path(path) if given else collection / metadata.SIDECAR_NAME
+    if not path.is_file():
+        if given:
+            raise InputError(f"the metadata file {path} does not exist")
+        return
+    manifest.metadata = metadata.attach(metadata.read_sidecar(path), manifest.images)
+    try:
+        rel = path.resolve().relative_to(collection.resolve()).as_posix()
+        manifest.ignored = [p for p in manifest.ignored if p != rel]  # the sidecar is used, not ignored
+    except ValueError:
+        pass

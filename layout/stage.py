@@ -1,83 +1,75 @@
-"""The layout stage: features -> neighbours, similarities, 2-D coordinates.
+"""The layout stage: features/<facet>.npy -> neighbours, similarities and 2-D coordinates.
 
-One neighbour search serves both outputs: the k nearest per image for the pages
-and the 3 x perplexity nearest that t-SNE needs (layout/neighbours.py measures
-its recall on a sample against brute force; the build summary shows it).
-Results are cached in the build folder under a key made of the feature bytes
-and the settings that shape them, so an unchanged rebuild skips t-SNE entirely.
-`features` may be memory-mapped (np.load(path, mmap_mode="r")): it is read in blocks.
+    run(folder, neighbours, map) -> LayoutReport
+
+One neighbour search serves both outputs: the k nearest per image for the pages and
+the 3 x perplexity nearest that t-SNE needs (layout/neighbours.py measures its recall on
+a sample against brute force; the report carries the figure). Each facet's result is
+kept under a key of the feature bytes and the settings that shape it ([neighbours] k and
+trees, [map] perplexity and seed; nothing else), so an unchanged rebuild skips t-SNE.
+Features are read memory-mapped and in blocks.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
+import time
 
 import numpy as np
 
-from core.files import load_npy, save_npy, write_text
 from core.progress import say
+from core.reports import FacetLayoutReport, LayoutReport
+from core.workfolder import BuildFolder, FacetLayout
 from layout import neighbours as nn
 from layout.projection import graph_size, project
+from layout.search.recall import RECALL_SAMPLE
 
 
-@dataclass
-class FacetLayout:
-    neighbours: np.ndarray  # (N, k) int32 rows
-    similarity: np.ndarray  # (N, k) float32 cosine
-    coords: np.ndarray  # (N, 2) float32 raw t-SNE
-    cached: bool = False
-    notes: list[str] = field(default_factory=list)
-    recall: float | None = None  # neighbour recall@k measured on a sample (1.0 = exact search)
+def run(folder: BuildFolder, neighbours, map, quiet: bool = False) -> LayoutReport:
+    start = time.perf_counter()
+    manifest = folder.read_manifest()
+    reports = [_facet(folder, manifest, facet, neighbours, map, quiet) for facet in manifest.facets]
+    return LayoutReport(reports, time.perf_counter() - start)
 
 
-def run_layout(facet: str, features: np.ndarray, build_dir: Path, settings, quiet: bool = False) -> FacetLayout:
+def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bool) -> FacetLayoutReport:
+    features = folder.read_features(manifest, facet)
     n = len(features)
-    k = min(settings.k, max(n - 1, 0))
-    params = {"k": k, "perplexity": settings.perplexity, "seed": settings.seed, "v": 2,
-              "trees": settings.trees, "target_recall": nn.TARGET_RECALL, "full_max": nn.ANNOY_FULL_MAX,
-              "shape": list(features.shape)}
+    k = min(neighbours.k, max(n - 1, 0))
+    params = {"k": k, "perplexity": map.perplexity, "seed": map.seed, "v": 3, "trees": neighbours.trees,
+              "target_recall": nn.TARGET_RECALL, "full_max": nn.ANNOY_FULL_MAX, "shape": list(features.shape)}
     key = _key(features, params)
-    paths = {name: build_dir / name / f"{facet}.npy" for name in ("neighbours", "similarity", "coords")}
-    key_file = build_dir / "layout" / f"{facet}.key"
-    stats_file = build_dir / "layout" / f"{facet}.json"
-    notes: list[str] = []
-    if settings.k > k:
-        notes.append(f"neighbours: k = {settings.k} is more than the other {n - 1} images; using k = {k}")
-    if key_file.exists() and key_file.read_text() == key and all(p.exists() for p in paths.values()):
+    notes = [f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}"] \
+        if neighbours.k > k else []
+    if folder.layout_key(facet) == key:
         try:
-            loaded = {name: load_npy(p) for name, p in paths.items()}
-            stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+            folder.read_layout(manifest, facet)
+            stats = folder.layout_stats(facet)
             say(f"layout[{facet}]: reusing cached neighbours and map", quiet)
-            notes += stats.get("notes", [])
-            return FacetLayout(loaded["neighbours"], loaded["similarity"], loaded["coords"], True, notes,
-                               stats.get("recall"))
+            return FacetLayoutReport(facet, k, True, stats.get("recall"), stats.get("method", "annoy"),
+                                     stats.get("search_k", 0), notes + stats.get("notes", []))
         except (OSError, ValueError):
-            pass  # damaged cache: recompute below
-    k_graph = max(k, graph_size(n, settings.perplexity))
-    engine = f"Annoy, {settings.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
+            pass  # damaged arrays: recompute below
+    k_graph = max(k, graph_size(n, map.perplexity))
+    engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
     say(f"layout[{facet}]: {n} images, {k_graph} nearest each ({engine})", quiet)
     unit = _unit_rows(features)
-    graph = nn.knn_graph(unit, k_graph, seed=settings.seed, trees=settings.trees, recall_k=k)
-    rows, sims = graph.rows[:, :k].copy(), graph.sims[:, :k].copy()
-    nn.save_index(graph, build_dir / "annoy" / f"{facet}.ann")
+    graph = nn.knn_graph(unit, k_graph, seed=map.seed, trees=neighbours.trees, recall_k=k)
+    folder.write_annoy(facet, graph.index)
     if graph.recall is not None:
-        notes.append(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
-                     f"{min(n, nn.RECALL_SAMPLE)} images ("
-                     + (f"Annoy {settings.trees} trees, search_k {graph.search_k})" if graph.method == "annoy"
-                        else f"cell search {graph.method[5:]} cells per cell, above {nn.ANNOY_FULL_MAX:,} images)"))
-    say(f"layout[{facet}]: t-SNE map (perplexity {settings.perplexity:g}, seed {settings.seed})", quiet)
-    coords = project(unit, settings.perplexity, settings.seed, notes=notes, graph=graph)
-    for note in notes:
+        how = (f"Annoy {neighbours.trees} trees, search_k {graph.search_k}" if graph.method == "annoy"
+               else f"cell search {graph.method[5:]} cells per cell, above {nn.ANNOY_FULL_MAX:,} images")
+        say(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
+            f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
+    say(f"layout[{facet}]: t-SNE map (perplexity {map.perplexity:g}, seed {map.seed})", quiet)
+    map_notes: list[str] = []
+    coords = project(unit, map.perplexity, map.seed, notes=map_notes, graph=graph)
+    for note in map_notes:
         say(note, quiet)
-    for name, arr in (("neighbours", rows), ("similarity", sims), ("coords", coords)):
-        save_npy(paths[name], arr)
-    write_text(stats_file, json.dumps({"recall": graph.recall, "search_k": graph.search_k, "method": graph.method,
-                                       "notes": [x for x in notes if not x.startswith("neighbours: k =")]},
-                                      sort_keys=True) + "\n")
-    write_text(key_file, key)
-    return FacetLayout(rows, sims, coords, False, notes, graph.recall)
+    layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)
+    stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method, "notes": map_notes}
+    folder.write_layout(manifest, facet, layout, key, stats)
+    return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, notes + map_notes)
 
 
 def _unit_rows(features: np.ndarray) -> np.ndarray:

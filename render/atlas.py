@@ -40,6 +40,28 @@ def _fit(img: Image.Image, cell: int) -> Image.Image:
     return img.resize(size, Image.LANCZOS) if size != img.size else img
 
 
+def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[str]) -> bytes:
+    """One sheet's JPEG: each thumbnail fitted in its cell, centred; its mean colour appended."""
+    # The last sheet is only as tall as it needs to be: fewer bytes to load.
+    height = math.ceil(len(rows) / per_row) * cell
+    canvas = Image.new("RGB", (per_row * cell, height), BACKGROUND)
+    for j, p in enumerate(rows):
+        p = Path(p)
+        if not p.is_file():
+            raise FileNotFoundError(f"thumbnail for row {first + j} not found: {p}")
+        with Image.open(p) as im:
+            im.draft("RGB", (cell * 2, cell * 2))  # cheap JPEG downscale on decode
+            fitted = _fit(im, cell)
+        x = (j % per_row) * cell + (cell - fitted.width) // 2
+        y = (j // per_row) * cell + (cell - fitted.height) // 2
+        canvas.paste(fitted, (x, y))
+        r, g, b = fitted.resize((1, 1), Image.BOX).getpixel((0, 0))
+        colors.append(f"{r:02x}{g:02x}{b:02x}")
+    buf = io.BytesIO()
+    canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
+    return buf.getvalue()
+
+
 def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048,
                   on_sheet=None) -> dict:
     """Write site_dir/atlas/<n>.jpg and return the metadata for points["atlas"].
@@ -66,24 +88,7 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
     colors: list[str] = []
     for s in range(n_sheets):
         rows = thumb_paths[s * per_sheet:(s + 1) * per_sheet]
-        # The last sheet is only as tall as it needs to be: fewer bytes to load.
-        height = math.ceil(len(rows) / per_row) * cell
-        canvas = Image.new("RGB", (per_row * cell, height), BACKGROUND)
-        for j, p in enumerate(rows):
-            p = Path(p)
-            if not p.is_file():
-                raise FileNotFoundError(f"thumbnail for row {s * per_sheet + j} not found: {p}")
-            with Image.open(p) as im:
-                im.draft("RGB", (cell * 2, cell * 2))  # cheap JPEG downscale on decode
-                fitted = _fit(im, cell)
-            x = (j % per_row) * cell + (cell - fitted.width) // 2
-            y = (j // per_row) * cell + (cell - fitted.height) // 2
-            canvas.paste(fitted, (x, y))
-            r, g, b = fitted.resize((1, 1), Image.BOX).getpixel((0, 0))
-            colors.append(f"{r:02x}{g:02x}{b:02x}")
-        buf = io.BytesIO()
-        canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
-        write_bytes(out_dir / f"{s}.jpg", buf.getvalue())  # atomic; unchanged files untouched
+        write_bytes(out_dir / f"{s}.jpg", _sheet(rows, s * per_sheet, cell, per_row, colors))  # atomic
         sheets.append(f"atlas/{s}.jpg")
         if on_sheet is not None:
             on_sheet(len(rows))

@@ -5,19 +5,17 @@ import csv
 import io
 import json
 
-import numpy as np
-
 from layout.projection import normalise
 
 
 def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None,
                 labels: dict | None = None, hints: dict | None = None) -> dict:
-    """Everything the map needs in one compact object (see docs/contract.md)."""
+    """Everything the map needs in one compact object (see docs/contract.md).
+
+    The layouts were read through core/workfolder.py, which checked their rows."""
     labels, hints = labels or {}, hints or {}
     facets = {}
     for name, lay in layouts.items():
-        manifest.check_rows(lay.coords, f"coords/{name}")
-        manifest.check_rows(lay.neighbours, f"neighbours/{name}")
         xy = normalise(lay.coords)
         m = min(map_neighbours, lay.neighbours.shape[1])
         facets[name] = {

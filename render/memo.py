@@ -8,8 +8,8 @@ matches and the file on disk is still the very file this build folder last wrote
 output folder (size, modification time and inode).
 When nothing at all changed (one key over every input, the arrays by their bytes, and the
 source of the code that builds contexts), not even the contexts are built.
-The state lives in the work folder, one file per output folder, so building the same
-collection into two folders never mixes them up.
+The state lives in the work folder, one file per output folder (core/workfolder.py,
+BuildFolder.site_state), so building the same collection into two folders never mixes them up.
 """
 from __future__ import annotations
 
@@ -18,13 +18,6 @@ import json
 from pathlib import Path
 
 from core.files import write_text
-
-
-def state_dir_for(state_dir: Path | None, out: Path) -> Path | None:
-    """Per-output-folder state: what is in one site folder says nothing about another."""
-    if state_dir is None:
-        return None
-    return Path(state_dir) / "sites" / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
 
 
 def _files_digest(h, folder: Path, pattern: str):
@@ -66,8 +59,8 @@ def _file_id(path: Path) -> list[int] | None:
 class PageMemo:
     """``digest(ctx)`` and ``unchanged(rel, digest)`` before rendering; ``wrote`` after; ``save()``."""
 
-    def __init__(self, site_state: Path | None, out: Path, salt: str):
-        self.path = site_state / "pages.json" if site_state else None
+    def __init__(self, state: Path | None, out: Path, salt: str):
+        self.path = Path(state) if state else None
         self.out, self.salt = Path(out), salt
         self.old: dict[str, list] = {}
         self.new: dict[str, list] = {}

@@ -10,12 +10,13 @@ import json
 import os
 from pathlib import Path
 
+from core.errors import LookalikeError
 from core.files import write_text
 
 MARKER = ".lookalike-site.json"
 
 
-class OutputError(Exception):
+class OutputError(LookalikeError):
     """The output folder is unsafe to write; the message says why and what to do."""
 
 

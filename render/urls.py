@@ -1,9 +1,11 @@
 """One tested helper for every link: relative URLs, so a site works from disk,
-from a local server, and under a sub-path such as https://user.github.io/repo/."""
+from a local server, and under a sub-path such as https://user.github.io/repo/;
+and the one place that says where each kind of file lives in the site."""
 from __future__ import annotations
 
 import posixpath
 from functools import lru_cache
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 
@@ -31,3 +33,21 @@ def absolute_url(base_url: str, target: str) -> str:
     if not base_url:
         return ""
     return base_url.rstrip("/") + "/" + quote(target, safe="/")
+
+
+# Where each kind of file lives in the site (posix, site-relative).
+
+def page_path(image_id: str) -> str:
+    return f"image/{image_id}.html"
+
+
+def thumb_path(image_id: str) -> str:
+    return f"thumbs/{image_id}.jpg"
+
+
+def media_path(image_id: str) -> str:
+    return f"media/{image_id}.jpg"
+
+
+def original_path(im) -> str:
+    return f"originals/{im.id}{PurePosixPath(im.path).suffix.lower()}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.errors import LookalikeError
 from core.files import write_bytes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,7 @@ MODULES = (
 )
 
 
-class MissingFrontendError(RuntimeError):
+class MissingFrontendError(LookalikeError):
     """The npm packages for the map are not installed (or out of date)."""
 
 

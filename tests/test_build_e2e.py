@@ -199,10 +199,11 @@ def test_blend_from_config(built, tmp_path):
                      "--work-dir", built["work"], "--quiet", "--report", tmp_path / "r.json") == 0
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["facets"] == ["content", "colour", "blend"]
-    import build
+    from core.workfolder import WorkFolder
 
-    bdir = build.build_dir_for(built["work"], built["coll"])  # the work folder holds other builds too
-    f = {name: np.load(bdir / "features" / f"{name}.npy") for name in ("content", "colour", "blend")}
+    folder = WorkFolder(built["work"]).build(built["coll"])  # the work folder holds other builds too
+    manifest = folder.read_manifest()
+    f = {name: folder.read_features(manifest, name) for name in ("content", "colour", "blend")}
     i, j = 0, 5
     expected = (f["content"][i] @ f["content"][j] + f["colour"][i] @ f["colour"][j]) / 2
     assert abs(f["blend"][i] @ f["blend"][j] - expected) < 1e-5  # a weight means what it says

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import build
+from core import cli
 from core.config import ConfigError
 from tests.conftest import run_build, solid
 
@@ -26,16 +26,38 @@ def test_config_paths_are_relative_to_the_file_and_flags_win(tmp_path, monkeypat
     (proj / "site.toml").write_text('[site]\ncollection = "pics"\noutput = "out"\ntitle = "From file"\n'
                                     '[neighbours]\nk = 5\n')
     monkeypatch.chdir(tmp_path)
-    args = build.parse_args(["--config", "proj/site.toml", "-k", "3"])
-    settings, base = build.resolve_settings(args)
-    assert Path(settings.collection) == proj / "pics" and Path(settings.output) == proj / "out"
-    assert settings.k == 3 and settings.title == "From file" and base == proj
+    args = cli.parse_args(["--config", "proj/site.toml", "-k", "3"])
+    settings, base = cli.resolve_settings(args)
+    assert Path(settings.site.collection) == proj / "pics" and Path(settings.site.output) == proj / "out"
+    assert settings.neighbours.k == 3 and settings.site.title == "From file" and base == proj
 
 
 def test_missing_collection_is_a_config_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no collection given"):
-        build.resolve_settings(build.parse_args([]))
+        cli.resolve_settings(cli.parse_args([]))
+
+
+def test_each_command_offers_only_the_flags_of_its_stage():
+    embed = cli.make_parser("embed").format_help()
+    layout = cli.make_parser("layout").format_help()
+    render = cli.make_parser("render").format_help()
+    full = cli.make_parser("build").format_help()
+    assert "--model" in embed and "--model" not in layout and "--model" not in render
+    assert "--perplexity" in layout and "--perplexity" not in embed and "--perplexity" not in render
+    assert "--title" in render and "--title" not in embed and "--out" not in layout
+    for flag in ("--model", "--perplexity", "--title", "--collection", "--work-dir", "--force", "--strict"):
+        assert flag in full, flag
+    assert cli.parse_args(["layout", "--collection", "x"]).command == "layout"
+    assert cli.parse_args(["--collection", "x"]).command == "build"  # today's usage runs all three
+
+
+def test_a_stage_before_its_inputs_says_which_to_run(tmp_path, capsys):
+    solid(tmp_path / "pics" / "a.png", (10, 20, 30))
+    assert run_build("render", "--collection", tmp_path / "pics", "--work-dir", tmp_path / "w",
+                     "--out", tmp_path / "s") == 2
+    err = capsys.readouterr().err
+    assert "no manifest" in err and "python build.py embed" in err and "Traceback" not in err
 
 
 def test_bad_config_exits_2_with_message(tmp_path, capsys):

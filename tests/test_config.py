@@ -14,15 +14,18 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_repo_site_toml_is_valid_and_documented():
     repo = Path(__file__).resolve().parent.parent
     s = config.load(repo / "site.toml")
-    assert s.k == 30 and s.model == "efficientnet_lite0"
+    assert s.neighbours.k == 30 and s.model.name == "efficientnet_lite0"
     text = (repo / "site.toml").read_text()
-    for _section, key, *_ in config.SCHEMA:  # every key is present and commented
-        assert f"\n{key} = " in text, key
+    for section, f in config.schema():  # every key is present, in its section, and commented
+        body = text.split(f"\n[{section}]\n", 1)[1].split("\n[", 1)[0]
+        assert f"\n{f.name} = " in "\n" + body, (section, f.name)
+        before = body.split(f"{f.name} = ", 1)[0].rstrip().splitlines()
+        assert before and (before[-1].startswith("#") or " = " in before[-1]), (section, f.name)  # a group's comment
 
 
 def test_values_are_read(tmp_path):
     s = config.load(write(tmp_path, '[neighbours]\nk = 7\n[map]\nperplexity = 12\n[site]\ntitle = "Picasso"\n'))
-    assert (s.k, s.perplexity, s.title) == (7, 12.0, "Picasso")
+    assert (s.neighbours.k, s.map.perplexity, s.site.title) == (7, 12.0, "Picasso")
 
 
 def test_unknown_key_names_key_and_choices(tmp_path):
@@ -61,10 +64,18 @@ def test_syntax_error_names_file_and_line(tmp_path):
 
 def test_flags_override_file(tmp_path):
     s = config.load(write(tmp_path, "[neighbours]\nk = 7\n"))
-    config.override(s, k=3, seed=None)
-    assert s.k == 3 and s.seed == 42 and s.origin["k"] == "--k"
+    config.override(s, "neighbours", "k", 3, "--neighbours")
+    config.override(s, "map", "seed", None, "--seed")
+    assert s.neighbours.k == 3 and s.map.seed == 42 and s.origin["[neighbours] k"] == "--neighbours"
 
 
 def test_bad_flag_value_names_flag():
-    with pytest.raises(config.ConfigError, match="--k"):
-        config.override(config.Settings(), k=-1)
+    with pytest.raises(config.ConfigError, match="command line --neighbours: \\[neighbours\\] k must be"):
+        config.override(config.Settings(), "neighbours", "k", -1, "--neighbours")
+
+
+def test_every_section_matches_site_toml_and_each_stage_gets_only_its_own():
+    """The sections of the schema are the sections of site.toml; every flag belongs to a stage."""
+    assert list(config.SECTIONS) == ["site", "model", "neighbours", "map", "images", "facets", "build"]
+    for section, f in config.schema():
+        assert config.stage_of(section, f) in config.STAGES + ("all",), (section, f.name)

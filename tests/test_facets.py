@@ -3,7 +3,7 @@ mean what they say, the style reduction keeps neighbours. TensorFlow tests are s
 import numpy as np
 import pytest
 
-from embed import facets
+from embed import colour, facets, style, vectors
 from tests.conftest import shared_data
 
 
@@ -18,19 +18,19 @@ def _solid(rgb, size=(48, 64)):
 # --- colour ---------------------------------------------------------------------------
 
 def test_red_and_blue_fall_in_different_bins():
-    red, blue = facets.colour_vector(_solid((220, 20, 20))), facets.colour_vector(_solid((20, 30, 220)))
-    assert red.shape == (facets.COLOUR_BINS ** 3,)
+    red, blue = colour.colour_vector(_solid((220, 20, 20))), colour.colour_vector(_solid((20, 30, 220)))
+    assert red.shape == (colour.COLOUR_BINS ** 3,)
     assert _cos(red, blue) < 0.01
     assert _cos(red, red) == pytest.approx(1.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("space", facets.COLOUR_SPACES)
+@pytest.mark.parametrize("space", colour.COLOUR_SPACES)
 @pytest.mark.parametrize("soft", [True, False])
 def test_colour_vector_is_unit_sqrt_histogram(space, soft):
     img = np.random.default_rng(0).integers(0, 256, (40, 30, 3), np.uint8)
-    h = facets.colour_histogram(img, 8, space, soft)
+    h = colour.colour_histogram(img, 8, space, soft)
     assert h.sum() == pytest.approx(1.0, abs=1e-5) and (h >= 0).all()
-    v = facets.colour_vector(img, 8, space, soft)
+    v = colour.colour_vector(img, 8, space, soft)
     assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-5)
     assert np.allclose(v, np.sqrt(h))
 
@@ -39,10 +39,10 @@ def test_colour_cosine_is_bhattacharyya_and_ignores_layout_and_size():
     rng = np.random.default_rng(1)
     img = rng.integers(0, 256, (32, 32, 3), np.uint8)
     shuffled = rng.permutation(img.reshape(-1, 3)).reshape(16, 64, 3)
-    assert _cos(facets.colour_vector(img), facets.colour_vector(shuffled)) == pytest.approx(1.0, abs=1e-5)
+    assert _cos(colour.colour_vector(img), colour.colour_vector(shuffled)) == pytest.approx(1.0, abs=1e-5)
     half = np.concatenate([_solid((200, 0, 0), (10, 10)), _solid((0, 0, 200), (10, 10))])
     # half red, half blue against all red: Bhattacharyya = sqrt(0.5) * 1
-    assert _cos(facets.colour_vector(half), facets.colour_vector(_solid((200, 0, 0)))) == pytest.approx(
+    assert _cos(colour.colour_vector(half), colour.colour_vector(_solid((200, 0, 0)))) == pytest.approx(
         np.sqrt(0.5), abs=1e-4)
 
 
@@ -51,8 +51,8 @@ def test_soft_binning_keeps_near_colours_near():
     common, soft bins see nearly the same colour; far colours stay far in both."""
     space, bins = "rgb", 8  # borders every 32 levels: 127 | 128
     a, b, far = _solid((127, 127, 127)), _solid((128, 128, 128)), _solid((30, 30, 30))
-    hard = lambda x: facets.colour_vector(x, bins, space, soft=False)  # noqa: E731
-    soft = lambda x: facets.colour_vector(x, bins, space, soft=True)  # noqa: E731
+    hard = lambda x: colour.colour_vector(x, bins, space, soft=False)  # noqa: E731
+    soft = lambda x: colour.colour_vector(x, bins, space, soft=True)  # noqa: E731
     assert _cos(hard(a), hard(b)) == pytest.approx(0.0, abs=1e-6)
     assert _cos(soft(a), soft(b)) > 0.99
     assert _cos(soft(a), soft(far)) < 0.01
@@ -60,16 +60,16 @@ def test_soft_binning_keeps_near_colours_near():
 
 def test_colour_rejects_wrong_arrays():
     with pytest.raises(ValueError, match="uint8"):
-        facets.colour_vector(np.zeros((4, 4, 3), np.float32))
+        colour.colour_vector(np.zeros((4, 4, 3), np.float32))
     with pytest.raises(ValueError, match="uint8"):
-        facets.colour_vector(np.zeros((0, 4, 3), np.uint8))
+        colour.colour_vector(np.zeros((0, 4, 3), np.uint8))
     with pytest.raises(ValueError, match="colour space"):
-        facets.colour_vector(_solid((1, 2, 3)), space="cmyk")
-    assert facets.colour_vectors([]).shape == (0, facets.COLOUR_BINS ** 3)
+        colour.colour_vector(_solid((1, 2, 3)), space="cmyk")
+    assert colour.colour_vectors([]).shape == (0, colour.COLOUR_BINS ** 3)
 
 
 def test_lab_conversion_known_values():
-    lab = facets.srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], np.uint8))
+    lab = colour.srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], np.uint8))
     assert np.allclose(lab[0], [100, 0, 0], atol=0.05)
     assert np.allclose(lab[1], [0, 0, 0], atol=0.05)
     assert np.allclose(lab[2], [53.24, 80.09, 67.20], atol=0.1)
@@ -81,33 +81,33 @@ def test_gram_ignores_positions_exactly():
     act = np.random.default_rng(2).standard_normal((2, 6, 5, 7)).astype(np.float32)
     perm = np.random.default_rng(3).permutation(30)
     moved = act.reshape(2, 30, 7)[:, perm].reshape(2, 5, 6, 7)
-    g = facets.gram_upper_numpy(act)
+    g = style.gram_upper_numpy(act)
     assert g.shape == (2, 7 * 8 // 2)
-    assert np.allclose(g, facets.gram_upper_numpy(moved), atol=1e-6)
+    assert np.allclose(g, style.gram_upper_numpy(moved), atol=1e-6)
     f = act[0].reshape(30, 7).astype(np.float64)
     full = f.T @ f / 30
     assert np.allclose(g[0], full[np.triu_indices(7)], atol=1e-5)
 
 
 def test_share_budget_is_water_filling():
-    assert facets.share_budget([300, 820, 3240], 1024) == [300, 362, 362]
-    assert facets.share_budget([10, 20], 1024) == [10, 20]
-    assert sum(facets.share_budget([2080, 8256, 32896, 131328, 131328], 1024)) == 1024
+    assert style.share_budget([300, 820, 3240], 1024) == [300, 362, 362]
+    assert style.share_budget([10, 20], 1024) == [10, 20]
+    assert sum(style.share_budget([2080, 8256, 32896, 131328, 131328], 1024)) == 1024
 
 
 def test_fwht_is_orthonormal():
     x = np.random.default_rng(4).standard_normal((3, 64)).astype(np.float32)
-    y = facets.fwht(x)
+    y = style.fwht(x)
     assert np.allclose(np.linalg.norm(y, axis=1), np.linalg.norm(x, axis=1), rtol=1e-5)
-    assert np.allclose(facets.fwht(y), x, atol=1e-5)  # H is its own inverse
+    assert np.allclose(style.fwht(y), x, atol=1e-5)  # H is its own inverse
 
 
 def test_style_vectors_small_layers_are_kept_exactly():
     rng = np.random.default_rng(5)
     grams = [rng.random((4, 10)), rng.random((4, 36))]
-    v = facets.style_vectors(grams)
-    assert v.shape == (4, facets.STYLE_DIM)
-    full = facets.style_full(grams)
+    v = style.style_vectors(grams)
+    assert v.shape == (4, style.STYLE_DIM)
+    full = style.style_full(grams)
     assert np.allclose(v @ v.T, full @ full.T, atol=1e-5)
 
 
@@ -119,8 +119,8 @@ def test_style_reduction_keeps_neighbours_on_clustered_data():
     centres = [rng.standard_normal((n_clusters, d)) for d in sizes]
     grams = [np.repeat(c, per, axis=0) + 0.8 * rng.standard_normal((n_clusters * per, d))
              for c, d in zip(centres, sizes)]
-    full, red = facets.style_full(grams), facets.style_vectors(grams)
-    assert red.shape == (n_clusters * per, facets.STYLE_DIM)
+    full, red = style.style_full(grams), style.style_vectors(grams)
+    assert red.shape == (n_clusters * per, style.STYLE_DIM)
     assert np.allclose(np.linalg.norm(red, axis=1), 1, atol=1e-5)
 
     def knn(v, k=per - 1):
@@ -134,13 +134,13 @@ def test_style_reduction_keeps_neighbours_on_clustered_data():
     labels = np.repeat(np.arange(n_clusters), per)
     assert (labels[a] == labels[:, None]).mean() > 0.95
     # the same image gives the same vector in any batch (rows are independent)
-    assert np.allclose(facets.style_vectors([g[:5] for g in grams]), red[:5], atol=1e-6)
+    assert np.allclose(style.style_vectors([g[:5] for g in grams]), red[:5], atol=1e-6)
 
 
 # --- blend ----------------------------------------------------------------------------
 
 def _unit(rng, n, d):
-    return facets.l2_normalise(rng.standard_normal((n, d)))
+    return vectors.l2_normalise(rng.standard_normal((n, d)))
 
 
 def test_blend_cosine_is_weighted_mean_of_facet_cosines():
@@ -150,7 +150,7 @@ def test_blend_cosine_is_weighted_mean_of_facet_cosines():
     b = facets.blend(vec, w)
     assert b.shape == (6, 50 + 1024 + 512)
     assert np.allclose(np.linalg.norm(b, axis=1), 1, atol=1e-5)
-    expected = sum(w[f] * facets.l2_normalise(vec[f]) @ facets.l2_normalise(vec[f]).T for f in w) / 3.5
+    expected = sum(w[f] * vectors.l2_normalise(vec[f]) @ vectors.l2_normalise(vec[f]).T for f in w) / 3.5
     assert np.allclose(b @ b.T, expected, atol=1e-5)
 
 
@@ -200,12 +200,12 @@ def test_facet_cache_keys():
 def test_in_graph_gram_matches_numpy_reference():
     import keras
 
-    from embed.models import gram_upper
+    from embed.backbones import gram_upper
 
     inp = keras.Input((6, 5, 7))
     model = keras.Model(inp, gram_upper(inp))
     act = np.random.default_rng(9).standard_normal((3, 6, 5, 7)).astype(np.float32)
-    assert np.allclose(model.predict_on_batch(act), facets.gram_upper_numpy(act), atol=1e-5)
+    assert np.allclose(model.predict_on_batch(act), style.gram_upper_numpy(act), atol=1e-5)
 
 
 def _tile_mosaic(seed: int, tiles: int = 7, tile: int = 32) -> np.ndarray:
@@ -224,41 +224,41 @@ def test_style_ignores_where_the_texture_is():
     stride of 32, so every stride grid sees the same pixels): style cosine > 0.999 (only
     zero padding at the image border differs; measured 0.9995), while a different texture
     (stripes in the same colours) is far."""
-    from embed import models
+    from embed import backbones
 
-    bb = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
-                              style_layers=models.DEFAULT_STYLE_LAYERS["efficientnet_lite0"])
+    bb = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
+                              style_layers=backbones.DEFAULT_STYLE_LAYERS["efficientnet_lite0"])
     a = _tile_mosaic(0)
     shifted = np.roll(a, (64, 96), axis=(0, 1))
     stripes = (np.arange(224) // 4 % 2).astype(bool)[:, None, None]
     other = np.where(stripes, a[:1, :1], a[-1:, -1:]).repeat(224, axis=1).astype(np.uint8)
     out = bb.embed_facets(np.stack([a, shifted, other]), want_style=True)
     s = out["style"]
-    assert s.shape == (3, facets.STYLE_DIM)
+    assert s.shape == (3, style.STYLE_DIM)
     assert np.allclose(np.linalg.norm(s, axis=1), 1, atol=1e-5)
     assert _cos(s[0], s[1]) > 0.999
     assert _cos(s[0], s[2]) < 0.9
     # and the colour facet, which ignores positions entirely, is exact
-    assert _cos(facets.colour_vector(a), facets.colour_vector(shifted)) == pytest.approx(1.0, abs=1e-6)
+    assert _cos(colour.colour_vector(a), colour.colour_vector(shifted)) == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.slow
 def test_content_path_is_unchanged_by_style():
-    from embed import models
+    from embed import backbones
 
-    assert models.model_key("efficientnet_lite0", "imagenet") == "efficientnet_lite0-imagenet-224-centre875"
+    assert backbones.model_key("efficientnet_lite0", "imagenet") == "efficientnet_lite0-imagenet-224-centre875"
     x = np.random.default_rng(10).integers(0, 255, (5, 224, 224, 3), np.uint8)
-    plain = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
+    plain = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
     assert plain.style_model is None
     assert set(plain.embed_facets(x, want_style=False)) == {"content"}
-    with pytest.raises(models.ModelError, match="style layers"):
+    with pytest.raises(backbones.ModelError, match="style layers"):
         plain.embed_facets(x, want_style=True)
-    styled = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
-                                  style_layers=models.DEFAULT_STYLE_LAYERS["efficientnet_lite0"])
+    styled = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
+                                  style_layers=backbones.DEFAULT_STYLE_LAYERS["efficientnet_lite0"])
     out = styled.embed_facets(x, want_style=True)
     assert np.allclose(out["content"], plain.embed(x), atol=1e-5)
     assert np.allclose(styled.embed(x), plain.embed(x), atol=1e-6)
-    assert out["style"].shape == (5, facets.STYLE_DIM)
+    assert out["style"].shape == (5, style.STYLE_DIM)
     assert np.allclose(out["style"][:2], styled.embed_facets(x[:2], True)["style"], atol=1e-5)  # batch-free
 
 
@@ -267,14 +267,14 @@ def test_content_path_is_unchanged_by_style():
 def test_default_style_layers_exist(name):
     import keras
 
-    from embed import models
+    from embed import backbones
 
     keras.backend.clear_session()
-    bb = models.load_backbone(name, "none", batch_size=1, style_layers=models.DEFAULT_STYLE_LAYERS[name])
+    bb = backbones.load_backbone(name, "none", batch_size=1, style_layers=backbones.DEFAULT_STYLE_LAYERS[name])
     dims = [o.shape[-1] for o in bb.style_model.outputs[1:]]
     if name == "vgg19":  # VGG2Vec's five layers: 610,304 Gram entries, 305,888 upper-triangle
         assert sum(c * c for c in (64, 128, 256, 512, 512)) == 610304
         assert dims == [c * (c + 1) // 2 for c in (64, 128, 256, 512, 512)]
-    assert len(dims) == len(models.DEFAULT_STYLE_LAYERS[name])
-    with pytest.raises(models.ModelError, match="not a layer"):
-        models.load_backbone(name, "none", batch_size=1, style_layers=["no_such_layer"])
+    assert len(dims) == len(backbones.DEFAULT_STYLE_LAYERS[name])
+    with pytest.raises(backbones.ModelError, match="not a layer"):
+        backbones.load_backbone(name, "none", batch_size=1, style_layers=["no_such_layer"])

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embed.images import ImageDecodeError, decode, model_crop, to_rgb
+from embed.copies import model_crop
+from embed.images import ImageDecodeError, decode, to_rgb
 
 
 def jpeg_with_orientation(path, orientation):

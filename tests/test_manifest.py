@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from embed.manifest import ImageRecord, Manifest, RowMismatchError
+from core.manifest import ImageRecord, Manifest, RowMismatchError
 
 
 def sample() -> Manifest:

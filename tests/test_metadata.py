@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from embed.manifest import ImageRecord
+from core.manifest import ImageRecord
 from embed.metadata import MetadataError, attach, read_sidecar, safe_link
 from tests.conftest import run_build, solid
 

@@ -3,26 +3,27 @@ the offline error, weight files, and the real offline default (slow)."""
 import numpy as np
 import pytest
 
-from embed import models
+from embed import backbones
+from embed.backbones import lite0
 from tests.conftest import shared_data
 
 
 def test_unknown_model_lists_choices():
-    with pytest.raises(models.ModelError, match="efficientnet_lite0"):
-        models.get_spec("alexnet")
+    with pytest.raises(backbones.ModelError, match="efficientnet_lite0"):
+        backbones.get_spec("alexnet")
 
 
 def test_model_key_changes_with_weights(tmp_path):
     w = tmp_path / "w.weights.h5"
     w.write_bytes(b"abc")
-    keys = {models.model_key("vgg16", "imagenet"), models.model_key("vgg16", None), models.model_key("vgg16", str(w)),
-            models.model_key("resnet50", "imagenet")}
+    keys = {backbones.model_key("vgg16", "imagenet"), backbones.model_key("vgg16", None), backbones.model_key("vgg16", str(w)),
+            backbones.model_key("resnet50", "imagenet")}
     assert len(keys) == 4
 
 
 @pytest.mark.slow
 def test_keras_application_architecture_only_embeds():
-    bb = models.load_backbone("mobilenet_v2", "none", batch_size=4)
+    bb = backbones.load_backbone("mobilenet_v2", "none", batch_size=4)
     x = np.random.default_rng(0).integers(0, 255, (5, 224, 224, 3), np.uint8)
     v = bb.embed(x)
     assert v.shape == (5, 1280) and v.dtype == np.float32
@@ -41,8 +42,8 @@ def test_offline_imagenet_error_says_what_to_do(monkeypatch, tmp_path):
 
     monkeypatch.setattr(fu.urllib.request, "urlretrieve", no_network, raising=False)
     monkeypatch.setattr(fu, "urlretrieve", no_network, raising=False)
-    with pytest.raises(models.ModelError) as err:
-        models.load_backbone("vgg16", "imagenet")
+    with pytest.raises(backbones.ModelError) as err:
+        backbones.load_backbone("vgg16", "imagenet")
     msg = str(err.value)
     assert "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in msg
     assert str(tmp_path / "keras" / "models") in msg
@@ -53,7 +54,7 @@ def test_offline_imagenet_error_says_what_to_do(monkeypatch, tmp_path):
 def test_weights_from_a_file_are_loaded(tmp_path):
     import keras
 
-    a = models.load_backbone("efficientnet_lite0", "none", batch_size=2)
+    a = backbones.load_backbone("efficientnet_lite0", "none", batch_size=2)
     path = tmp_path / "lite.weights.h5"
     full = a.model
     # perturb and save: the file, not the seed, must decide the output
@@ -63,10 +64,10 @@ def test_weights_from_a_file_are_loaded(tmp_path):
     x = np.random.default_rng(1).integers(0, 255, (2, 224, 224, 3), np.uint8)
     expected = a.embed(x)
     keras.backend.clear_session()
-    b = models.load_backbone("efficientnet_lite0", str(path), batch_size=2)
+    b = backbones.load_backbone("efficientnet_lite0", str(path), batch_size=2)
     assert np.allclose(b.embed(x), expected, atol=1e-4)
-    with pytest.raises(models.ModelError, match="does not exist"):
-        models.load_backbone("efficientnet_lite0", str(tmp_path / "missing.h5"))
+    with pytest.raises(backbones.ModelError, match="does not exist"):
+        backbones.load_backbone("efficientnet_lite0", str(tmp_path / "missing.h5"))
 
 
 @pytest.mark.slow
@@ -74,13 +75,13 @@ def test_real_lite0_weights_classify_goldfish():
     """The converted ImageNet weights are real: goldfish photos land on class 1."""
     from PIL import Image
 
-    from embed.images import model_crop
+    from embed.copies import model_crop
     from embed.legacy_torch import load_state_dict
 
     folder = shared_data("imagen")
     files = sorted(folder.glob("*_goldfish.jpg"))[:5]
-    model = models._lite0_architecture()
-    models.convert_lite0_state_dict(model, load_state_dict(models.lite0_package_weights()))
+    model = lite0._lite0_architecture()
+    lite0.convert_lite0_state_dict(model, load_state_dict(lite0.lite0_package_weights()))
     x = np.stack([model_crop(Image.open(f).convert("RGB"), 224) for f in files]).astype(np.float32)
     pred = np.asarray(model.predict(x, verbose=0)).argmax(1)
     assert (pred == 1).sum() >= 4, pred

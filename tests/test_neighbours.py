@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from layout import neighbours as nn
+from layout.search.exact import exact_nearest
 
 
 def unit(v):
@@ -55,7 +56,7 @@ def test_duplicate_vectors_do_not_list_self():
 
 def test_exact_search_is_exact_and_blocked():
     v = clusters(10, 30)
-    rows, sims = nn.exact_nearest(v, 10, block=7, n_jobs=2)
+    rows, sims = exact_nearest(v, 10, block=7, n_jobs=2)
     full = v @ v.T
     np.fill_diagonal(full, -np.inf)
     want = -np.sort(-full, axis=1)[:, :10]
@@ -68,7 +69,7 @@ def test_neighbours_are_found_and_recall_reported(full_max):
     v = clusters()
     g = nn.knn_graph(v, 30, seed=42, trees=20, full_max=full_max)
     assert g.method == "annoy" if full_max else g.method.startswith("cells")
-    e_rows, e_sims = nn.exact_nearest(v, 30)
+    e_rows, e_sims = exact_nearest(v, 30)
     recall = np.mean(g.sims >= e_sims[:, -1:] - 1e-6)
     assert recall >= 0.95
     assert g.recall is not None and abs(g.recall - recall) < 0.05  # the sampled estimate is close
@@ -105,10 +106,13 @@ def test_index_is_kept_for_later_queries(tmp_path):
     from annoy import AnnoyIndex
 
     v = clusters(10, 40)
+    from core.workfolder import WorkFolder
+
     g = nn.knn_graph(v, 5, seed=1, trees=10)
-    nn.save_index(g, tmp_path / "content.ann")
+    folder = WorkFolder(tmp_path / "work").build(tmp_path)
+    folder.write_annoy("content", g.index)
     index = AnnoyIndex(v.shape[1], "angular")
-    index.load(str(tmp_path / "content.ann"))
+    index.load(str(folder.annoy_path("content")))
     assert index.get_n_items() == len(v)
     assert index.get_nns_by_item(0, 6)[1:] == g.rows[0].tolist()
 

@@ -3,7 +3,7 @@ and close enough to float32 that the neighbours stay the same."""
 import numpy as np
 import pytest
 
-from embed import models, precision
+from embed import backbones, precision
 from tests.conftest import shared_data
 
 BF16 = {"avx512f", "avx512_bf16"}
@@ -45,8 +45,8 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
 
 
 def test_bf16_vectors_never_share_a_cache_key_with_float32():
-    assert models.model_key("resnet50", "imagenet") != models.model_key("resnet50", "imagenet", "bfloat16")
-    assert models.model_key("resnet50", "imagenet", "float32") == models.model_key("resnet50", "imagenet")
+    assert backbones.model_key("resnet50", "imagenet") != backbones.model_key("resnet50", "imagenet", "bfloat16")
+    assert backbones.model_key("resnet50", "imagenet", "float32") == backbones.model_key("resnet50", "imagenet")
 
 
 def test_precision_setting_is_checked(tmp_path):
@@ -82,8 +82,8 @@ def test_bf16_backbone_is_built_in_bf16_without_leaking_the_policy():
     import keras
 
     before = keras.config.dtype_policy().name
-    b16 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
-                               style_layers=models.DEFAULT_STYLE_LAYERS["efficientnet_lite0"],
+    b16 = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=4,
+                               style_layers=backbones.DEFAULT_STYLE_LAYERS["efficientnet_lite0"],
                                precision="bfloat16")
     assert keras.config.dtype_policy().name == before  # Keras' policy is global: restored after building
     assert b16.model.layers[-1].compute_dtype == "bfloat16" and b16.key.endswith("-bfloat16")
@@ -91,7 +91,7 @@ def test_bf16_backbone_is_built_in_bf16_without_leaking_the_policy():
     assert all(o.dtype == "float32" for o in b16.style_model.outputs[1:])  # Gram sums never in bf16
     assert facets["content"].dtype == np.float32 and facets["style"].dtype == np.float32
     assert np.all(np.isfinite(facets["style"])) and np.allclose(np.linalg.norm(facets["content"], axis=1), 1, atol=1e-5)
-    f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
+    f32 = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=4)
     assert f32.model.layers[-1].compute_dtype == "float32"
 
 
@@ -102,8 +102,8 @@ def test_bf16_features_agree_with_float32_on_real_photos():
     synthetic patterns the agreement is lower, 0.96: they are far from what the net was
     trained on, so this is measured on photos only.)"""
     x = _photos(48)
-    f32 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16)
-    b16 = models.load_backbone("efficientnet_lite0", "imagenet", batch_size=16, precision="bfloat16")
+    f32 = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=16)
+    b16 = backbones.load_backbone("efficientnet_lite0", "imagenet", batch_size=16, precision="bfloat16")
     a, b = f32.embed(x), b16.embed(x)
     cos = (a * b).sum(1)
     assert cos.min() >= 0.99, cos.min()

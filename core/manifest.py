@@ -2,7 +2,9 @@
 
 The manifest is the only map from rows to files. Every stage checks that the
 arrays it reads have one row per manifest image; a mismatch is a loud error,
-never a silent shift.
+never a silent shift. It also says what the embed stage made for the later
+stages (which facets, in which order; the sizes of the image copies), so that
+layout and render can run alone on what embed wrote.
 """
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.errors import LookalikeError
 from core.files import write_text
 
-VERSION = 1
+VERSION = 2
 
 
-class RowMismatchError(Exception):
+class RowMismatchError(LookalikeError):
     """An array does not have one row per image of the manifest."""
 
 
@@ -40,6 +43,8 @@ class Manifest:
     skipped: list[dict] = field(default_factory=list)  # {path, reason}
     ignored: list[str] = field(default_factory=list)  # not image files
     metadata: dict = field(default_factory=dict)  # sidecar report: rows, unmatched, images without row
+    facets: list[str] = field(default_factory=list)  # feature arrays written, in the site's order
+    copies: dict = field(default_factory=dict)  # {"thumb_size", "display_size"} of the image copies
     version: int = VERSION
 
     def __len__(self) -> int:
@@ -49,7 +54,7 @@ class Manifest:
         if len(array) != len(self.images):
             raise RowMismatchError(
                 f"{what} has {len(array)} rows but the manifest lists {len(self.images)} images; "
-                f"the work folder is inconsistent: delete it or rebuild with --rebuild"
+                f"the work folder is inconsistent: run `python build.py embed` (or the whole build) again"
             )
 
     def to_json(self) -> str:
@@ -62,6 +67,7 @@ class Manifest:
     def read(cls, path: Path) -> "Manifest":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("version") != VERSION:
-            raise RowMismatchError(f"{path} has manifest version {data.get('version')}, expected {VERSION}")
+            raise RowMismatchError(f"{path} has manifest version {data.get('version')}, expected {VERSION}; "
+                                   f"run `python build.py embed` (or the whole build) again")
         data["images"] = [ImageRecord(**r) for r in data["images"]]
         return cls(**data)

@@ -1,0 +1,90 @@
+"""The command line, MkDocs/git style: `build.py [embed|layout|render] [options]`.
+
+With no command, all three stages run (today's `build.py --collection DIR`). Each
+command offers the flags of the settings its stage reads, generated from the schema in
+core/config.py, so a new setting with a flag appears on exactly the right commands.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core import config
+
+COMMANDS = {
+    "build": "run embed, layout and render (the default when no command is given)",
+    "embed": "images -> manifest and vectors in the work folder",
+    "layout": "vectors -> neighbours and the 2-D map, in the work folder",
+    "render": "work folder + templates -> the site folder",
+}
+
+
+def _epilog(command: str) -> str:
+    text = "Settings come from site.toml (see the comments there); flags override it."
+    if command == "build":
+        text += "\n\ncommands (python build.py COMMAND --help for each):\n" + "\n".join(
+            f"  {name:<8} {what}" for name, what in COMMANDS.items())
+    return text
+
+
+def make_parser(command: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="build.py" if command == "build" else f"build.py {command}",
+        description="Build a static website where similar images sit together."
+        if command == "build" else f"Run one stage: {COMMANDS[command]}.",
+        epilog=_epilog(command), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", metavar="FILE", help="settings file (default ./site.toml when present)")
+    for section, f in config.schema():
+        stage = config.stage_of(section, f)
+        if not f.metadata["flags"] or not (command == "build" or stage in (command, "all")):
+            continue
+        kw = {"dest": f"{section}.{f.name}", "help": f.metadata["help"] or None}
+        if f.type == "bool":
+            kw.update(action="store_true", default=None)
+        else:
+            kw["type"] = {"int": int, "float": float}.get(f.type, f.metadata["parse"] or str)
+            if f.metadata["choices"]:
+                kw["choices"] = f.metadata["choices"]
+            kw["metavar"] = f.metadata["metavar"] or f.name.upper()
+        p.add_argument(*f.metadata["flags"], **kw)
+    p.add_argument("--report", metavar="FILE", help="also write the summary as JSON")
+    if command in ("build", "render"):
+        p.add_argument("--force", action="store_true", help="write into a non-empty folder not made by Lookalike")
+    if command in ("build", "embed"):
+        p.add_argument("--strict", action="store_true", help="exit with status 1 when any file was skipped")
+    p.add_argument("--quiet", action="store_true", help="only print the summary and errors")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
+    args = make_parser(command).parse_args(argv)
+    args.command = command
+    for name in ("force", "strict"):
+        setattr(args, name, getattr(args, name, False))
+    return args
+
+
+def resolve_settings(args) -> tuple[config.Settings, Path]:
+    """Settings and the folder that relative paths in the config file are relative to."""
+    cfg_path = Path(args.config) if args.config else (Path("site.toml") if Path("site.toml").exists() else None)
+    settings = config.load(cfg_path)
+    base = cfg_path.resolve().parent if cfg_path else Path.cwd()
+    for section, f in config.schema():
+        sec = getattr(settings, section)
+        value = getattr(sec, f.name)
+        if f.metadata["path"] and value and settings.origin.get(f"[{section}] {f.name}"):
+            setattr(sec, f.name, str(base / value))  # from the file: relative to the file
+    for section, f in config.schema():
+        dest = f"{section}.{f.name}"
+        if hasattr(args, dest):
+            config.override(settings, section, f.name, getattr(args, dest), f.metadata["flags"][-1])
+    config.check_consistency(settings)
+    if not settings.site.collection:
+        raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
+    return settings, base

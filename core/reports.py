@@ -1,0 +1,151 @@
+"""What each stage returns, and the build summary and --report JSON made from it.
+
+Stages return these small typed reports (counts, seconds, recall, warnings); the summary
+is formatted from their fields, never parsed back out of a sentence.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class EmbedReport:
+    images: int
+    skipped: list[dict]  # {path, reason}, sorted by path
+    duplicates: list[dict]  # {path, same_as}
+    ignored: list[str]
+    metadata: dict  # the sidecar's report ({} without one)
+    decoded: int  # images decoded this run
+    embedded: int  # images that went through the CNN this run
+    model: str  # the feature key of the content vectors
+    precision: str
+    facets: list[str]  # feature arrays written, blend included
+    seconds: float = 0.0
+
+
+@dataclass
+class FacetLayoutReport:
+    facet: str
+    k: int
+    cached: bool
+    recall: float | None  # recall@k against exact search on a sample (None when k = 0)
+    engine: str  # "annoy" or "cells<probes>/<count>"
+    search_k: int
+    notes: list[str] = field(default_factory=list)  # perplexity lowered, k lowered, ...
+
+
+@dataclass
+class LayoutReport:
+    facets: list[FacetLayoutReport]
+    seconds: float = 0.0
+
+    @property
+    def k(self) -> int:
+        return self.facets[0].k if self.facets else 0
+
+    @property
+    def cached(self) -> bool:
+        return all(f.cached for f in self.facets)
+
+
+@dataclass
+class RenderReport:
+    output: str
+    files: int
+    pages_rendered: int  # image pages written this run (the rest were unchanged)
+    removed: int  # stale files of an earlier build removed
+    bytes: int
+    folders: dict  # top-level folder -> {files, bytes}
+    warnings: list[str]
+    notes: list[str]
+    seconds: float = 0.0
+
+
+def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None,
+            work_dir: str) -> dict:
+    """The --report object: the keys of every stage that ran, flat, as scripts have read them."""
+    out: dict = {"work_dir": work_dir, "seconds": {}}
+    notes: list[str] = []
+    if embed:
+        e = asdict(embed)
+        out["seconds"]["embed"] = round(e.pop("seconds"), 2)
+        out.update(e)
+    if layout:
+        out["seconds"]["layout"] = round(layout.seconds, 2)
+        out.update(k=layout.k, layout_cached=layout.cached, facets=[f.facet for f in layout.facets],
+                   recall={f.facet: f.recall for f in layout.facets},
+                   engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets})
+        notes += [n for f in layout.facets for n in f.notes]
+    if render:
+        out["seconds"]["render"] = round(render.seconds, 2)
+        out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
+                   output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
+                   pages_rendered=render.pages_rendered)
+        notes += render.notes
+    out["notes"] = notes
+    out["seconds"]["total"] = round(sum(out["seconds"].values()), 2)
+    return out
+
+
+def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None) -> str:
+    total = sum(r.seconds for r in (embed, layout, render) if r)
+    images = embed.images if embed else None
+    where = f" -> {render.output}/" if render else ""
+    lines = [f"Lookalike: {images} images{where} in {total:.1f} s" if images is not None
+             else f"Lookalike:{where} in {total:.1f} s"]
+    if embed:
+        lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded, "
+                     f"the rest from the cache ({embed.model})")
+    if layout:
+        lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
+                     f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
+    if render:
+        lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB")
+        if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits
+            lines.append("          " + ", ".join(
+                f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "
+                f"{f['bytes'] / 1e6:.1f} MB"
+                for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
+    if embed:
+        lines += _collection_lines(embed)
+    if layout:
+        measured = [f for f in layout.facets if f.recall is not None]
+        if measured:  # one line for all facets: "recall@30 ...: content 1.000, style 0.998"
+            lines.append(f"  neighbour recall@{layout.k} against exact search (up to 200 images checked): "
+                         + ", ".join(f"{f.facet} {f.recall:.3f}" for f in measured))
+        lines += [f"  note: {n}" for f in layout.facets for n in f.notes]
+    if render:
+        lines += [f"  note: {n}" for n in render.notes]
+        lines += [f"  WARNING: {w}" for w in render.warnings]
+        lines.append(f"  open {render.output}/index.html, or serve it: python -m http.server -d {render.output} 8000")
+    elif embed and not layout:
+        lines.append("  next: python build.py layout (same --collection and --work-dir)")
+    elif layout:
+        lines.append("  next: python build.py render (same --collection and --work-dir)")
+    return "\n".join(lines)
+
+
+def _collection_lines(embed: EmbedReport) -> list[str]:
+    """Skipped, identical, ignored files and the metadata sidecar: what the user should check."""
+    lines = []
+    if embed.skipped:
+        lines.append(f"  skipped {len(embed.skipped)} file(s):")
+        lines += [f"    {x['path']}: {x['reason']}" for x in embed.skipped[:50]]
+        if len(embed.skipped) > 50:
+            lines.append(f"    ... and {len(embed.skipped) - 50} more (see --report)")
+    if embed.duplicates:
+        lines.append(f"  identical files shown once: {len(embed.duplicates)}")
+        lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in embed.duplicates[:20]]
+    if embed.ignored:
+        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {embed.ignored[0]}")
+    md = embed.metadata
+    if md:
+        lines.append(f"  metadata {md['file']}: {md['described']} of {embed.images} images described")
+        if md["images_without_row"]:
+            lines.append(f"    {len(md['images_without_row'])} image(s) have no row, e.g. {md['images_without_row'][0]}")
+        if md["unmatched_rows"]:
+            lines.append(f"    {len(md['unmatched_rows'])} row(s) name no image: "
+                         + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
+        if md["duplicate_rows"]:
+            lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
+    return lines

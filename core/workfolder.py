@@ -1,0 +1,211 @@
+"""The work folder: every path of it, its readers and writers, and the row checks.
+
+Stages talk only through these files, so each can be re-run alone, a build resumes,
+and the deploy folder never carries caches. No other module spells a work-folder path.
+
+    .lookalike/                           WorkFolder (default next to the config file)
+      cache/features/<key>/<sha[:2]>/<sha>.npy   FeatureCache: one vector per image and facet
+      cache/images/t<T>-d<D>-v2/<sha[:2]>/       ImageCache: <sha>.thumb.jpg .display.jpg .json
+      builds/<collection>-<hash8>/               BuildFolder: one per collection
+        hashes.json                  path, size, mtime -> SHA-256 (skips re-hashing)
+        manifest.json                the contract: row i = image i (core/manifest.py)
+        features/<facet>.npy         (N, D) float32 unit rows                  embed ->
+        neighbours/<facet>.npy       (N, k) int32 rows, nearest first          layout ->
+        similarity/<facet>.npy       (N, k) float32 cosine                     layout ->
+        coords/<facet>.npy           (N, 2) float32 t-SNE coordinates          layout ->
+        annoy/<facet>.ann            the Annoy index, for later queries        layout
+        layout/<facet>.key|json      what the layout was made from; its recall and notes
+        sites/<hash12>/pages.json|atlas.json   what render last wrote into one output folder
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import LookalikeError
+from core.files import load_npy, save_npy, write_bytes, write_text
+from core.manifest import Manifest
+
+LAYOUT_ARRAYS = ("neighbours", "similarity", "coords")
+
+
+class StageOrderError(LookalikeError):
+    """A stage needs files that an earlier stage has not written yet."""
+
+
+@dataclass
+class FacetLayout:
+    """What layout wrote for one facet, as render reads it."""
+    neighbours: np.ndarray  # (N, k) int32 rows
+    similarity: np.ndarray  # (N, k) float32 cosine
+    coords: np.ndarray  # (N, 2) float32 raw t-SNE
+
+
+class WorkFolder:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def feature_cache(self, key: str) -> "FeatureCache":
+        return FeatureCache(self.root / "cache" / "features" / key)
+
+    def image_cache(self, thumb_size: int, display_size: int) -> "ImageCache":
+        # v2: bicubic with reducing_gap (embed/copies.py); a new recipe gets a new folder
+        return ImageCache(self.root / "cache" / "images" / f"t{thumb_size}-d{display_size}-v2")
+
+    def build(self, collection: Path) -> "BuildFolder":
+        """One stage folder per collection, named readably and uniquely."""
+        resolved = Path(collection).resolve()
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", resolved.name).strip("-") or "collection"
+        digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+        return BuildFolder(self, self.root / "builds" / f"{slug}-{digest}")
+
+
+class BuildFolder:
+    def __init__(self, work: WorkFolder, path: Path):
+        self.work, self.path = work, Path(path)
+        self.hashes = self.path / "hashes.json"
+        self.manifest_path = self.path / "manifest.json"
+
+    # --- manifest and features (embed writes, layout and render read) ---------------------
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        manifest.write(self.manifest_path)
+
+    def read_manifest(self) -> Manifest:
+        if not self.manifest_path.is_file():
+            raise StageOrderError(f"no manifest in {self.path}: run `python build.py embed` for this collection "
+                                  f"first (or the whole build, `python build.py --collection ...`)")
+        return Manifest.read(self.manifest_path)
+
+    def features_path(self, facet: str) -> Path:
+        return self.path / "features" / f"{facet}.npy"
+
+    def write_features(self, manifest: Manifest, facet: str, matrix: np.ndarray) -> None:
+        manifest.check_rows(matrix, f"features/{facet}")
+        save_npy(self.features_path(facet), matrix)
+
+    def read_features(self, manifest: Manifest, facet: str) -> np.ndarray:
+        """(N, D) float32, memory-mapped: a 100k x 1,280 matrix is not read until used."""
+        path = self.features_path(facet)
+        if not path.is_file():
+            raise StageOrderError(f"no {facet} vectors in {self.path}: run `python build.py embed` again")
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+        manifest.check_rows(matrix, f"features/{facet}")
+        return matrix
+
+    # --- layout (layout writes, render reads) ---------------------------------------------
+
+    def annoy_path(self, facet: str) -> Path:
+        return self.path / "annoy" / f"{facet}.ann"
+
+    def write_annoy(self, facet: str, index) -> None:
+        """Keep the Annoy index for later queries (nothing to keep after a cell search)."""
+        if index is None:
+            return
+        path = self.annoy_path(facet)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        index.save(str(tmp))
+        index.unload()
+        os.replace(tmp, path)
+
+    def _array_path(self, name: str, facet: str) -> Path:
+        return self.path / name / f"{facet}.npy"
+
+    def layout_key(self, facet: str) -> str | None:
+        """The key the facet's layout was last made with, when all its arrays are there."""
+        key_file = self.path / "layout" / f"{facet}.key"
+        if not key_file.is_file() or not all(self._array_path(a, facet).is_file() for a in LAYOUT_ARRAYS):
+            return None
+        return key_file.read_text()
+
+    def write_layout(self, manifest: Manifest, facet: str, layout: FacetLayout, key: str, stats: dict) -> None:
+        """Arrays first, the key last: a build killed in between recomputes, never trusts half."""
+        for name in LAYOUT_ARRAYS:
+            array = getattr(layout, name)
+            manifest.check_rows(array, f"{name}/{facet}")
+            save_npy(self._array_path(name, facet), array)
+        write_text(self.path / "layout" / f"{facet}.json", json.dumps(stats, sort_keys=True) + "\n")
+        write_text(self.path / "layout" / f"{facet}.key", key)
+
+    def read_layout(self, manifest: Manifest, facet: str) -> FacetLayout:
+        if self.layout_key(facet) is None:
+            raise StageOrderError(f"no {facet} layout in {self.path}: run `python build.py layout` first")
+        arrays = {name: load_npy(self._array_path(name, facet)) for name in LAYOUT_ARRAYS}
+        for name, array in arrays.items():
+            manifest.check_rows(array, f"{name}/{facet}")
+        return FacetLayout(**arrays)
+
+    def layout_stats(self, facet: str) -> dict:
+        try:
+            stats = json.loads((self.path / "layout" / f"{facet}.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return stats if isinstance(stats, dict) else {}
+
+    # --- render's memory of each output folder ----------------------------------------------
+
+    def site_state(self, out: Path, name: str) -> Path:
+        """pages.json / atlas.json for one output folder: one site says nothing about another."""
+        digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
+        return self.path / "sites" / digest / name
+
+
+class FeatureCache:
+    """Content-addressed vectors of one facet key: editing one image invalidates only it."""
+
+    def __init__(self, folder: Path):
+        self.dir = Path(folder)
+
+    def _path(self, sha: str) -> Path:
+        return self.dir / sha[:2] / f"{sha}.npy"
+
+    def get(self, sha: str) -> np.ndarray | None:
+        try:
+            return load_npy(self._path(sha))
+        except (OSError, ValueError):
+            return None  # missing or damaged: recompute
+
+    def put(self, sha: str, vector: np.ndarray) -> None:
+        save_npy(self._path(sha), np.asarray(vector, np.float32))
+
+
+class ImageCache:
+    """Thumbnail, display copy and original size of each image, per size setting."""
+
+    def __init__(self, folder: Path):
+        self.dir = Path(folder)
+
+    def thumb(self, sha: str) -> Path:
+        return self.dir / sha[:2] / f"{sha}.thumb.jpg"
+
+    def display(self, sha: str) -> Path:
+        return self.dir / sha[:2] / f"{sha}.display.jpg"
+
+    def _meta(self, sha: str) -> Path:
+        return self.dir / sha[:2] / f"{sha}.json"
+
+    def meta(self, sha: str) -> dict | None:
+        """{width, height} when every derivative is present, {error} for content that
+        cannot be decoded (the bytes decide that, so it is not retried), else None."""
+        try:
+            meta = json.loads(self._meta(sha).read_text())
+        except (OSError, ValueError):
+            return None
+        if "error" in meta:
+            return meta
+        return meta if self.thumb(sha).exists() and self.display(sha).exists() else None
+
+    def put_error(self, sha: str, reason: str) -> None:
+        write_text(self._meta(sha), json.dumps({"error": reason}, sort_keys=True))
+
+    def put(self, sha: str, width: int, height: int, thumb_jpeg: bytes, display_jpeg: bytes) -> None:
+        write_bytes(self.thumb(sha), thumb_jpeg)
+        write_bytes(self.display(sha), display_jpeg)
+        write_text(self._meta(sha), json.dumps({"height": height, "width": width}, sort_keys=True))

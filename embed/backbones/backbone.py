@@ -1,0 +1,161 @@
+"""A loaded backbone: batches of images -> content vectors and style Gram matrices.
+
+Every backbone turns a batch of RGB uint8 images (N, S, S, 3) into the pooled
+penultimate feature vector (the ``content`` facet). When asked for (``style_layers``),
+a second Keras model over the same layers also returns the Gram matrices of chosen
+conv layers (the ``style`` facet), computed inside the graph so that the big
+activations never reach numpy; content-only backbones keep exactly the plain model.
+Keras is imported inside the functions that build models (embed/backbones/ is the only
+package that imports it).
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import numpy as np
+
+from embed.backbones.registry import DEFAULT_MODEL, BackboneSpec, ModelError, get_spec, model_key
+from embed.style import STYLE_DIM, l2_normalise, style_vectors
+
+
+class Backbone:
+    """A loaded model: ``embed(batch)`` gives L2-normalised float32 vectors.
+
+    Batches are padded to a fixed size so the compiled predict step is traced once.
+    With ``style_model`` (see ``load_backbone(style_layers=...)``), ``embed_facets``
+    also returns the reduced style vectors from the same forward pass.
+    """
+
+    def __init__(self, spec: BackboneSpec, key: str, model, preprocess: Callable, batch_size: int,
+                 style_model=None, style_layers: tuple[str, ...] = ()):
+        self.spec = spec
+        self.key = key
+        self.model = model
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.style_model = style_model  # outputs [pooled, gram_triu(layer) for layer in style_layers]
+        self.style_layers = tuple(style_layers)
+
+    @property
+    def input_size(self) -> int:
+        return self.spec.input_size
+
+    def _batches(self, model, images: np.ndarray):
+        """Yield the model's outputs (a list of arrays) per padded batch, padding removed."""
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start:start + self.batch_size]
+            pad = self.batch_size - len(chunk)
+            if pad:
+                chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:], chunk.dtype)])
+            x = self.preprocess(chunk.astype(np.float32))
+            ys = model.predict_on_batch(x)
+            ys = ys if isinstance(ys, (list, tuple)) else [ys]
+            yield [np.asarray(y, dtype=np.float32)[: len(chunk) - pad] for y in ys]
+
+    def embed(self, images: np.ndarray) -> np.ndarray:
+        n = len(images)
+        if n == 0:
+            return np.zeros((0, self.spec.feature_dim), np.float32)
+        out = [ys[0] for ys in self._batches(self.model, images)]
+        vectors = np.concatenate(out).reshape(n, -1)
+        return l2_normalise(vectors)
+
+    def style_grams(self, images: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(pooled content (N, D) unnormalised, [Gram upper triangles (N, C(C+1)/2) per style layer])."""
+        if self.style_model is None:
+            raise ModelError("this backbone was loaded without style layers: "
+                             "load_backbone(..., style_layers=DEFAULT_STYLE_LAYERS[name])")
+        parts = list(zip(*self._batches(self.style_model, images)))
+        return np.concatenate(parts[0]).reshape(len(images), -1), [np.concatenate(p) for p in parts[1:]]
+
+    def embed_facets(self, images: np.ndarray, want_style: bool) -> dict[str, np.ndarray]:
+        """{"content": (N, D)} and, when want_style, {"style": (N, STYLE_DIM)}; all rows unit length.
+
+        The content vectors equal ``embed(images)`` (same layers, same weights); the style
+        vectors come from the same forward pass, reduced by ``embed.style.style_vectors``.
+        """
+        if not want_style:
+            return {"content": self.embed(images)}
+        if len(images) == 0:
+            return {"content": np.zeros((0, self.spec.feature_dim), np.float32),
+                    "style": np.zeros((0, STYLE_DIM), np.float32)}
+        pooled, grams = self.style_grams(images)
+        return {"content": l2_normalise(pooled), "style": style_vectors(grams)}
+
+
+def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", batch_size: int = 32,
+                  style_layers: list[str] | tuple[str, ...] | None = None,
+                  precision: str = "float32") -> Backbone:
+    """Build the named backbone with its weights; heavy imports happen here.
+
+    ``style_layers`` (e.g. ``DEFAULT_STYLE_LAYERS[name]``) adds the style model; without
+    it the backbone is exactly the content model (nothing extra is built or run).
+    ``precision="bfloat16"`` builds it under Keras' ``mixed_bfloat16`` policy (weights
+    stay float32, convolutions run in bf16; see embed/precision.py for when that pays).
+    """
+    if precision not in ("float32", "bfloat16"):
+        raise ModelError(f"precision must be float32 or bfloat16, found {precision!r}")
+    spec = get_spec(name)
+    key = model_key(name, weights, precision)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
+    import keras
+
+    keras.utils.set_random_seed(0)  # architecture-only models are reproducible too
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    try:
+        if spec.name == "efficientnet_lite0":
+            from embed.backbones.lite0 import efficientnet_lite0
+
+            model = efficientnet_lite0(weights)
+            preprocess = _identity  # rescaling and normalisation are layers of the model
+        else:
+            from embed.backbones.keras_apps import keras_application
+
+            model = keras_application(spec, weights)
+            module = getattr(keras.applications, spec.keras_module)
+            preprocess = module.preprocess_input
+        style_model = _style_model(model, style_layers) if style_layers else None
+    finally:  # the policy is global in Keras: never leak it into the next model built
+        keras.config.set_dtype_policy(previous)
+    return Backbone(spec, key, model, preprocess, batch_size, style_model, tuple(style_layers or ()))
+
+
+def gram_upper(x):
+    """Keras op: (B, H, W, C) activations -> (B, C(C+1)/2) upper triangle (row-major, diagonal
+    included) of the Gram matrix G = F^T F / (H W), F the (H W, C) activations.
+
+    The mean over positions makes it independent of where things are (and of image size).
+    """
+    import keras
+    from keras import ops
+
+    c = x.shape[-1]
+    f = ops.reshape(ops.cast(x, "float32"), (-1, x.shape[1] * x.shape[2], c))  # sums of squares: never in bf16
+    g = ops.einsum("bpc,bpd->bcd", f, f) / float(x.shape[1] * x.shape[2])
+    rows, cols = np.triu_indices(c)
+    flat = ops.reshape(g, (-1, c * c))
+    return ops.take(flat, keras.ops.convert_to_tensor((rows * c + cols).astype("int32")), axis=1)
+
+
+def _style_model(model, layers) -> "object":
+    """One model, one forward pass: [pooled content] + [Gram upper triangle per style layer]."""
+    import keras
+
+    outs = []
+    for name in layers:
+        try:
+            layer = model.get_layer(name)
+        except ValueError:
+            raise ModelError(f"style layer {name!r} is not a layer of {model.name}") from None
+        if len(layer.output.shape) != 4:
+            raise ModelError(f"style layer {name!r} of {model.name} is not a conv feature map "
+                             f"(shape {layer.output.shape})")
+        outs.append(gram_upper(layer.output))
+    return keras.Model(model.inputs, [model.output] + outs, name=f"{model.name}_style")
+
+
+def _identity(x):
+    return x
+

@@ -1,0 +1,66 @@
+"""What this build must compute: each image's cached vectors, and a job for the rest.
+
+Only images missing from a cache are decoded; the model (and TensorFlow) is loaded only
+when a content or style vector is missing, and the style layers only when a style vector
+is. Content the cache knows cannot be decoded is reported again without being opened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embed.collection import Candidate, Scan
+
+MODEL_FACETS = ("content", "style")
+
+
+@dataclass
+class Job:
+    cand: Candidate
+    full_path: Path
+    missing: set  # facets without a cached vector
+    need_images: bool  # thumbnail / display copy / size not cached yet
+
+    @property
+    def need_model(self) -> bool:
+        return bool(self.missing & set(MODEL_FACETS))
+
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    vectors: dict[str, dict[str, np.ndarray]]  # facet -> sha -> vector (cached, then computed)
+    metas: dict[str, dict]  # sha -> {width, height}
+    skipped: list[dict] = field(default_factory=list)  # {path, reason}
+
+    @property
+    def model_jobs(self) -> int:
+        return sum(j.need_model for j in self.jobs)
+
+    @property
+    def wants_style(self) -> bool:
+        return any("style" in j.missing for j in self.jobs)
+
+
+def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
+    """caches: facet -> FeatureCache; images: the ImageCache of this build's copy sizes."""
+    plan = Plan([], {facet: {} for facet in caches}, {}, list(scan.skipped))
+    for cand in scan.candidates:
+        meta = images.meta(cand.sha256)
+        if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
+            plan.skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
+            continue
+        missing = set()
+        for facet, cache in caches.items():
+            vec = cache.get(cand.sha256)
+            if vec is None:
+                missing.add(facet)
+            else:
+                plan.vectors[facet][cand.sha256] = vec
+        if meta is not None:
+            plan.metas[cand.sha256] = meta
+        if missing or meta is None:
+            plan.jobs.append(Job(cand, cand.full_path(root), missing, meta is None))
+    return plan

@@ -1,0 +1,165 @@
+"""The pages: the Jinja environment and the context of the map page and of each image page.
+
+Contexts hold every value a page shows (escaped once where it repeats), so a digest of a
+context says whether its page can change (render/memo.py).
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """What pages depend on besides the data: [site] base_url, [images] copy_originals,
+    and the sizes of the image copies that embed made (from the manifest)."""
+    base_url: str
+    copy_originals: bool
+    thumb_size: int
+    display_size: int
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _sizes(im, opts: PageOptions) -> tuple[tuple, tuple]:
+    """(display, thumbnail) pixel sizes of an image's copies, by the rule that made them."""
+    from embed.copies import copy_sizes
+
+    return copy_sizes(im.width, im.height, opts.thumb_size, opts.display_size)
+
+
+LABELS = {"creator": "Creator", "date": "Date", "source": "Source", "licence": "Licence", "tags": "Tags"}
+
+
+def _facts(meta: dict) -> list[dict]:
+    """Catalogue fields for the page: known ones first, in a fixed order, then the rest as-is."""
+    from embed.metadata import safe_link
+
+    facts = []
+    for key in ("creator", "date", "source", "licence", "tags"):
+        if meta.get(key):
+            value = meta[key]
+            facts.append({"label": LABELS[key], "value": value,
+                          "link": safe_link(value) if key == "source" else ""})
+    for key, value in meta.items():
+        if key not in LABELS and key not in ("title", "description"):
+            facts.append({"label": key, "value": value, "link": ""})
+    return facts
+
+
+def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
+    page = "index.html"
+    rows = []
+    for im in images:
+        w, h = _sizes(im, opts)[1]
+        rows.append({"id": im.id, "title": im.title, "page_url": relative_url(page, page_path(im.id)),
+                     "thumb_url": relative_url(page, thumb_path(im.id)), "width": w, "height": h})
+    return {
+        "page": page,
+        "root": "",
+        "images": rows,
+        "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
+        "points_js_url": "data/points.js",
+        "explorer_js_url": "static/explorer.js",
+        "static_url": "static/",
+        "explorer_css_url": "static/explorer.css",
+        "style_url": "static/style.css",
+        "og_image": (absolute_url(opts.base_url, thumb_path(images[0].id)) or thumb_path(images[0].id))
+        if images else "",
+        "canonical": absolute_url(opts.base_url, page),
+        "image_count": len(images),
+    }
+
+
+FACET_LABELS = {"content": "Subject", "style": "Style", "colour": "Colour", "blend": "Blend"}
+FACET_HINTS = {
+    "content": "what is depicted (CNN content features)",
+    "style": "texture and brushwork (Gram matrices of CNN activations)",
+    "colour": "palette (colour histogram)",
+    "blend": "a weighted mix of the facets",
+}
+
+
+class Cards:
+    """Each image's neighbour card (link, thumbnail, title) as escaped HTML, made once per
+    folder of pages instead of once per appearance: an image is listed on ~90 pages, and
+    escaping it each time was most of the render stage (docs/benchmarks.md)."""
+
+    def __init__(self, images, opts: PageOptions):
+        self.images, self.opts = images, opts
+        self._by_folder: dict[str, list] = {}
+
+    def for_page(self, page: str) -> list:
+        folder = posixpath.dirname(page)
+        if folder not in self._by_folder:
+            cards = []
+            for other in self.images:
+                w, h = _sizes(other, self.opts)[1]
+                cards.append(Markup(
+                    '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}">'
+                    '<span class="thumb-title">{}</span>'
+                ).format(relative_url(page, page_path(other.id)), relative_url(page, thumb_path(other.id)),
+                         w, h, other.title))
+            self._by_folder[folder] = cards
+        return self._by_folder[folder]
+
+
+def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageOptions, page: str,
+                  cards: "Cards | None" = None) -> dict:
+    cards = cards or Cards(images, opts)
+    card_of = cards.for_page(page)
+    shown = [f for f in layouts if f in features] if len(layouts) > 1 else []
+    # "why is this similar": the pair's similarity in every facet of the site, one product per facet
+    listed = np.unique(np.concatenate([np.asarray(lay.neighbours[i], np.int64) for lay in layouts.values()]))
+    pair = {f: dict(zip(listed.tolist(), (np.asarray(features[f][listed]) @ np.asarray(features[f][i])).tolist()))
+            for f in shown}
+    sections = []
+    for facet, lay in layouts.items():
+        nbrs = []
+        for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
+            j = int(j)
+            # labels escaped (only known facet names are admitted today), the rest digits
+            why = Markup(" &middot; ".join(f"{escape(FACET_LABELS.get(f, f))} {pair[f][j]:.2f}" for f in shown if f != facet))
+            nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
+        sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
+                         "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
+    dw, dh = _sizes(im, opts)[0]
+    return {
+        "facts": _facts(im.meta),
+        "description": im.meta.get("description", ""),
+        "page": page,
+        "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",
+        "image": im,
+        "display_url": relative_url(page, media_path(im.id)),
+        "display_width": dw,
+        "display_height": dh,
+        "map_url": relative_url(page, "index.html", im.id),
+        "home_url": relative_url(page, "index.html"),
+        "style_url": relative_url(page, "static/style.css"),
+        "sections": sections,
+        "neighbours": sections[0]["neighbours"] if sections else [],
+        "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
+        "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
+        "og_image": absolute_url(opts.base_url, thumb_path(im.id)) or relative_url(page, thumb_path(im.id)),
+        "original_url": relative_url(page, original_path(im)) if opts.copy_originals else "",
+        "canonical": absolute_url(opts.base_url, page),
+    }
+

@@ -1,0 +1,104 @@
+"""The render stage: the build folder + templates/ + static/ -> the site folder.
+
+    run(folder, site, images, neighbours, force=False) -> RenderReport
+
+A read phase takes everything from the work folder (manifest, layouts, features; the
+copy sizes that embed made), then a write phase writes each file atomically; files whose
+bytes are unchanged are left alone, so an unchanged rebuild is byte-identical and a
+gh-pages diff shows only what really changed. Settings come as the [site] section,
+[images] copy_originals and [neighbours] map_neighbours.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core.progress import Progress, say
+from core.reports import RenderReport
+from core.workfolder import BuildFolder
+from render import assets, output, pages
+from render import data as site_data
+from render.memo import PageMemo, code_digest, site_key, templates_digest
+from render.urls import page_path
+
+
+def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quiet: bool = False) -> RenderReport:
+    start = time.perf_counter()
+    manifest = folder.read_manifest()  # read phase: everything the site is made from
+    layouts = {facet: folder.read_layout(manifest, facet) for facet in manifest.facets}
+    features = {facet: folder.read_features(manifest, facet) for facet in manifest.facets}
+    copies = manifest.copies
+    image_cache = folder.work.image_cache(copies["thumb_size"], copies["display_size"])
+    opts = pages.PageOptions(site.base_url, images.copy_originals, copies["thumb_size"], copies["display_size"])
+    out, collection = Path(site.output), Path(manifest.collection)
+    output.check_output(out, collection, force=force)
+
+    out.mkdir(parents=True, exist_ok=True)  # write phase
+    written: set[str] = set()
+    notes: list[str] = []
+    records = manifest.images
+    assets.copy_images(out, records, image_cache, written, quiet)
+    if images.copy_originals:
+        assets.copy_originals(out, collection, records, written, notes)
+    scripts = assets.vendor_scripts(out, written, notes)
+    atlas = assets.atlases(out, records, image_cache, folder.site_state(out, "atlas.json"), written, quiet)
+    _write_data(out, manifest, layouts, neighbours.map_neighbours, atlas, written)
+    assets.static_files(out, written)
+    _put(out, ".nojekyll", "", written)
+
+    env = pages.environment()
+    common = {"site_title": site.title, "site_description": site.description}
+    _put(out, "index.html", env.get_template("index.html").render(
+        **common, **pages.index_context(records, opts, scripts)), written)
+    key = site_key(common, opts, manifest.copies, records,
+                   *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
+                   *[a for f in sorted(features) for a in (f, np.asarray(features[f]))])
+    rendered = _image_pages(out, env, common, records, layouts, features, opts, key,
+                            folder.site_state(out, "pages.json"), written, quiet)
+    removed = output.finish(out, written)
+    sizes = output.size_report(out)
+    return RenderReport(output=str(out), files=len(written), pages_rendered=rendered, removed=len(removed),
+                        bytes=sizes["bytes"], folders=sizes["folders"], warnings=sizes["warnings"], notes=notes,
+                        seconds=time.perf_counter() - start)
+
+
+def _put(out: Path, rel: str, text: str, written: set[str]) -> None:
+    from core.files import write_text
+
+    write_text(out / rel, text)
+    written.add(rel)
+
+
+def _write_data(out: Path, manifest, layouts: dict, map_neighbours: int, atlas: dict, written: set[str]) -> None:
+    points = site_data.points_dict(manifest, layouts, map_neighbours, atlas, pages.FACET_LABELS, pages.FACET_HINTS)
+    _put(out, "data/points.json", site_data.points_json(points) + "\n", written)
+    _put(out, "data/points.js", site_data.points_js(points), written)
+    _put(out, "data/neighbours.csv", site_data.neighbours_csv(manifest, layouts), written)
+
+
+def _image_pages(out: Path, env, common: dict, records, layouts: dict, features: dict, opts, key: str,
+                 state: Path, written: set[str], quiet: bool) -> int:
+    """One page per image, skipping those whose inputs and file are as last written."""
+    memo = PageMemo(state, out, templates_digest(pages.TEMPLATES) + code_digest())
+    paths = [page_path(im.id) for im in records]
+    if memo.site_unchanged(key, paths):
+        say(f"render: all {len(paths)} image pages unchanged", quiet)
+        written.update(paths)
+        return 0
+    memo.begin()
+    template, cards, rendered = env.get_template("image.html"), pages.Cards(records, opts), 0
+    progress = Progress("render", len(records), unit="pages", quiet=quiet)
+    for i, (im, page) in enumerate(zip(records, paths)):
+        ctx = {**common, **pages.image_context(i, im, records, layouts, features, opts, page, cards)}
+        digest = memo.digest(ctx)
+        if not memo.unchanged(page, digest):  # same inputs, same templates, file still as written
+            _put(out, page, template.render(**ctx), written)
+            memo.wrote(page, digest)
+            rendered += 1
+        written.add(page)
+        progress.advance()
+    progress.close()
+    memo.save()
+    return rendered
