@@ -114,7 +114,7 @@ def style_vectors(grams: list[np.ndarray], dim: int = STYLE_DIM, seed: int = STY
 
 
 def gram_upper_numpy(act: np.ndarray) -> np.ndarray:
-    """Reference (numpy) for ``embed.models.gram_upper``: (B, H, W, C) -> (B, C(C+1)/2)."""
+    """Reference (numpy) for ``embed.backbones.gram_upper``: (B, H, W, C) -> (B, C(C+1)/2)."""
     b, h, w, c = act.shape
     f = act.reshape(b, h * w, c).astype(np.float64)
     g = np.einsum("bpc,bpd->bcd", f, f) / (h * w)

@@ -50,6 +50,17 @@ def pattern(path: Path, kind: str, seed: int, size=(96, 96)) -> Path:
     return path
 
 
+KINDS = ("stripes", "checks", "disc")
+
+
+def pattern_collection(coll: Path, per_kind: int) -> Path:
+    """per_kind generated pictures of each kind in coll/<kind>/ (labels for precision checks)."""
+    for kind in KINDS:
+        for i in range(per_kind):
+            pattern(coll / kind / f"{kind}_{i}.jpg", kind, seed=i * 10 + KINDS.index(kind))
+    return coll
+
+
 def run_build(*argv: str) -> int:
     """build.main in-process; without --config it runs from an empty folder, so the
     repo's own site.toml is not picked up."""

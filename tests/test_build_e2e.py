@@ -7,20 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import pattern, run_build, solid
+from tests.conftest import pattern_collection, run_build, solid
 from tests.sitecheck import broken_links
 
 pytestmark = pytest.mark.slow
-KINDS = ["stripes", "checks", "disc"]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     coll = root / "coll"
-    for kind in KINDS:
-        for i in range(6):
-            pattern(coll / kind / f"{kind}_{i}.jpg", kind, seed=i * 10 + KINDS.index(kind))
+    pattern_collection(coll, 6)
     (coll / "notes.txt").write_text("not an image")
     (coll / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
     (coll / "copy").mkdir()

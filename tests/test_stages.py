@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, pattern, run_build
+from tests.conftest import REPO, pattern_collection, run_build
 
 pytestmark = pytest.mark.slow
-KINDS = ["stripes", "checks", "disc"]
 
 
 def files_of(site: Path) -> dict[str, bytes]:
@@ -22,9 +21,7 @@ def two_ways(tmp_path_factory):
     """One collection built in one go, and again stage by stage into another work folder."""
     root = tmp_path_factory.mktemp("stages")
     coll = root / "coll"
-    for kind in KINDS:
-        for i in range(4):
-            pattern(coll / kind / f"{kind}_{i}.jpg", kind, seed=i * 10 + KINDS.index(kind))
+    pattern_collection(coll, 4)
     common = ["--collection", coll, "--quiet", "--facets", "content,colour"]
     assert run_build(*common, "--out", root / "one", "--work-dir", root / "w1") == 0
     where = ["--collection", coll, "--work-dir", root / "w2", "--quiet"]
