@@ -21,7 +21,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
 
-from sitegen import FakeImage, write_site  # noqa: E402
+from sitegen import FakeImage, copy_explorer, write_site  # noqa: E402
 
 SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -168,15 +168,14 @@ def main(argv=None):
     ap.add_argument("--keep", type=Path, help="write the site here instead of a temp dir")
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--reuse", action="store_true",
-                    help="with --keep: reuse the site there, refreshing only static/explorer.*")
+                    help="with --keep: reuse the site there, refreshing only the explorer (static/explorer*)")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         site = (args.keep or Path(tmp) / "site").resolve()
         if args.reuse and (site / "index.html").exists():
             build_s = 0.0
-            for name in ("explorer.js", "explorer.css"):
-                (site / "static" / name).write_bytes((REPO / "static" / name).read_bytes())
+            copy_explorer(site)
         else:
             build_s = build(args.n, site)
         sheets = sorted((site / "atlas").glob("*.jpg"))
@@ -187,7 +186,7 @@ def main(argv=None):
         res = run((site / "index.html").as_uri(), w, h)
     print(f"viewport {w}x{h}, headless Chromium (--disable-gpu)")
     print(f"first drawn map     : {res['first_draw_ms']:.0f} ms after navigation start "
-          f"(explorer.js started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
+          f"(explorer started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
     print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "
           f"worst {res['hover_max_ms']:.3f} ms")
     for g in ("zoom_in", "pan_zoomed", "zoom_out", "pan_densest_thumbs"):

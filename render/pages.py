@@ -78,7 +78,6 @@ def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
         "images": rows,
         "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
         "points_js_url": "data/points.js",
-        "explorer_js_url": "static/explorer.js",
         "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
         "style_url": "static/style.css",

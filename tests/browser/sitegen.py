@@ -2,8 +2,8 @@
 
 It follows docs/contract.md (points.json/points.js, thumbs/, atlas/, image/<id>.html)
 and renders index.html from a tiny stand-in base that includes templates/_map.html,
-so the explorer can be tested before (and independently of) render/site.py.
-Kept deliberately small: the real site writer is render/site.py.
+so the explorer can be tested before (and independently of) render/stage.py.
+Kept deliberately small: the real site writer is render/stage.py.
 """
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ def _neighbours(xys: list[tuple[float, float]], k: int):
     return np.concatenate(order_all).tolist(), np.concatenate(sims_all).tolist()
 
 
+def copy_explorer(dest: Path) -> None:
+    """Copy the explorer (static/explorer.css and the scripts in static/explorer/) into dest/static/."""
+    for src in [REPO / "static" / "explorer.css", *sorted((REPO / "static" / "explorer").glob("*.js"))]:
+        out = Path(dest) / src.relative_to(REPO)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(src.read_bytes())
+
+
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
                default_facet: str = "content", k: int = 6, image_pages: bool = True) -> dict:
     """Write a complete static site for `images` into dest; return points dict."""
@@ -113,13 +121,11 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
                    for im in images],
         "points_js_url": "data/points.js",
         "vendor_scripts": vendor,
-        "explorer_js_url": "static/explorer.js",
+        "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
     }
     (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
-    (dest / "static").mkdir(exist_ok=True)
-    for name in ("explorer.js", "explorer.css"):
-        (dest / "static" / name).write_bytes((REPO / "static" / name).read_bytes())
+    copy_explorer(dest)
     if image_pages:
         for im in images:
             (dest / "image" / f"{im.id}.html").write_text(

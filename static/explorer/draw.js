@@ -1,0 +1,141 @@
+/* Lookalike map explorer: draw.js (draw(): culling, dots, highlights).
+ * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ *
+ * Exports: lk.draw(), which paints one frame from lk.state and only reads it.
+ * It writes its own scratch (`fr`, the culled frame), lk.stats and, through
+ * lk.layer.paint, the layer cache; it asks lk.sheets.pump for the sheets it needs.
+ */
+(function (lk) {
+  "use strict";
+  if (!lk) return;
+  var state = lk.state, stats = lk.stats, view = lk.view, sheets = lk.sheets;
+  var D = lk.data, N = D.N, atlas = D.atlas, cell = D.cell, perSheet = D.perSheet, colorStr = D.colorStr;
+  var ctx = lk.dom.ctx, layer = lk.layer;
+  var sx = view.sx, sy = view.sy, rectSize = view.rectSize, drawThumb = sheets.drawThumb;
+  var THUMB_MIN = view.THUMB_MIN;
+
+  var BG = view.BG;
+  var ACCENT = "#e3b55b";           // selection, neighbour links
+  var HOVER = "#f4f1ea";            // hovered outline
+
+  /* This frame's numbers and culling results, reused every frame (draw's own scratch). */
+  var fr = {
+    w: 0, h: 0, k: 1, dpr: 1, s: 0, thumbs: false, tx: 0, ty: 0, tk: 0,
+    n: 0, idx: new Int32Array(N), mark: new Uint8Array(N),
+    wanted: new Float64Array(sheets.list.length)    // visible images per sheet not yet loaded
+  };
+
+  function draw() {
+    var t0 = performance.now();
+    cull();
+    stats.visible = fr.n;
+    if (fr.thumbs) { stats.mode = "thumbs"; layer.paint(fr); } else drawDots();
+    drawHighlights(fr.s, fr.thumbs);    // drawn large and sharp (level 0)
+    if (sheets.list.length) sheets.pump(fr.wanted);
+
+    var dt = performance.now() - t0;
+    view.record(stats.drawMs, dt);
+    stats.draws++;
+    if (stats.firstDrawMs === null) {
+      stats.firstDrawMs = performance.now();
+      if (performance.mark) performance.mark("lookalike-first-draw");
+    }
+  }
+
+  /* Only what is on screen is drawn: fills fr.idx / fr.mark, and fr.wanted in thumbnail mode. */
+  function cull() {
+    var t = state.t, k = t.k, w = fr.w = state.w, h = fr.h = state.h;
+    fr.k = k; fr.dpr = state.dpr;
+    var s = fr.s = view.thumbSize(k);
+    var thumbs = fr.thumbs = s >= THUMB_MIN && atlas;
+    var margin = thumbs ? s : 8, list = sheets.list, countSheets = thumbs && list.length;
+    var nv = 0, pos = state.pos, tk = fr.tk = k * state.fit, tx = fr.tx = t.x + k * state.ox, ty = fr.ty = t.y + k * state.oy;
+    var idx = fr.idx, mark = fr.mark, wanted = fr.wanted;
+    if (list.length) wanted.fill(0);
+    for (var i = 0; i < N; i++) {
+      var x = tx + tk * pos[2 * i], y = ty + tk * pos[2 * i + 1];
+      var on = x > -margin && x < w + margin && y > -margin && y < h + margin;
+      mark[i] = on ? 1 : 0;
+      if (on) {
+        idx[nv++] = i;
+        if (countSheets) { var si = (i / perSheet) | 0; if (list[si].state !== 2) wanted[si]++; }
+      }
+    }
+    fr.n = nv;
+  }
+
+  /* Zoomed out: one square per image, one fill() per colour bucket. */
+  function drawDots() {
+    stats.mode = "dots";
+    var s = fr.s, pos = state.pos, tx = fr.tx, ty = fr.ty, tk = fr.tk, mark = fr.mark;
+    var order = D.bucketOrder, start = D.bucketStart, colors = D.bucketColor;
+    ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
+    ctx.fillStyle = BG;
+    ctx.fillRect(0, 0, fr.w, fr.h);
+    var r = Math.max(1.3, Math.min(4, s * 0.45));
+    for (var b = 0; b < colors.length; b++) {
+      ctx.fillStyle = colors[b];
+      ctx.beginPath();
+      for (var q = start[2 * b], end = start[2 * b + 1]; q < end; q++) {
+        var i = order[q];
+        if (mark[i]) ctx.rect(tx + tk * pos[2 * i] - r, ty + tk * pos[2 * i + 1] - r, 2 * r, 2 * r);
+      }
+      ctx.fill();
+    }
+    // About to cross into thumbnails: fetch the sheets that will be needed.
+    if (sheets.list.length && s >= THUMB_MIN * 0.55) {
+      for (var v = 0; v < fr.n; v++) fr.wanted[(fr.idx[v] / perSheet) | 0]++;
+    }
+  }
+
+  function ring(x, y, rad, color, width) {
+    ctx.beginPath();
+    ctx.arc(x, y, rad, 0, 2 * Math.PI);
+    ctx.lineWidth = width; ctx.strokeStyle = color; ctx.stroke();
+  }
+  function outline(i, s, color, width, x, y) {
+    var wh = rectSize(i, s), gap = width / 2 + 1;
+    ctx.lineWidth = width; ctx.strokeStyle = color;
+    ctx.strokeRect(x - wh[0] / 2 - gap, y - wh[1] / 2 - gap, wh[0] + 2 * gap, wh[1] + 2 * gap);
+  }
+
+  /* Focus image, its neighbours (lines + rings, on top of everything) and the selection. */
+  function drawHighlights(s, thumbs) {
+    var f = view.focusIndex();
+    var fac = D.P.facets[state.facet];
+    if (f >= 0 && fac.neighbours && fac.neighbours[f]) {
+      var nb = fac.neighbours[f], sim = fac.similarity ? fac.similarity[f] : null;
+      var fx = sx(f), fy = sy(f);
+      ctx.lineCap = "round";
+      for (var j = 0; j < nb.length; j++) {
+        var a = sim ? Math.max(0.25, Math.min(0.9, sim[j])) : 0.6;
+        ctx.globalAlpha = a;
+        ctx.beginPath(); ctx.moveTo(fx, fy); ctx.lineTo(sx(nb[j]), sy(nb[j]));
+        ctx.lineWidth = 1.25; ctx.strokeStyle = ACCENT; ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+      for (j = 0; j < nb.length; j++) {
+        var m = nb[j], mx = sx(m), my = sy(m);
+        if (thumbs) { drawThumb(ctx, m, s, mx, my, false, 0); outline(m, s, ACCENT, 1.5, mx, my); }
+        else { ctx.fillStyle = colorStr[m]; ctx.fillRect(mx - 3, my - 3, 6, 6); ring(mx, my, 6, ACCENT, 1.5); }
+      }
+    }
+    var sel = state.selected;
+    if (sel >= 0 && sel !== state.hover) {
+      if (thumbs) { drawThumb(ctx, sel, s, sx(sel), sy(sel), false, 0); outline(sel, s, ACCENT, 2.5, sx(sel), sy(sel)); }
+      else { ctx.fillStyle = colorStr[sel]; ctx.fillRect(sx(sel) - 4, sy(sel) - 4, 8, 8); ring(sx(sel), sy(sel), 9, ACCENT, 2.5); }
+    }
+    if (state.hover >= 0) {
+      var hv = state.hover, hx = sx(hv), hy = sy(hv);
+      if (thumbs) {
+        drawThumb(ctx, hv, s, hx, hy, s * state.dpr > cell, 0);
+        outline(hv, s, hv === sel ? ACCENT : HOVER, 2.5, hx, hy);
+      } else {
+        ctx.fillStyle = colorStr[hv]; ctx.fillRect(hx - 4, hy - 4, 8, 8);
+        ring(hx, hy, 9, hv === sel ? ACCENT : HOVER, 2.5);
+      }
+    }
+  }
+
+  lk.draw = draw;
+})(window.Lookalike);

@@ -1,0 +1,36 @@
+/* Lookalike map explorer: main.js (start-up and the read-only test hooks), the last part.
+ * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Exports nothing: it starts the map and hangs the hooks on the map element (mapEl.lookalike).
+ */
+(function (lk) {
+  "use strict";
+  if (!lk) return;
+  var parts = ["state", "view", "sheets", "layer", "draw", "card", "route", "zoom", "input"];
+  for (var p = 0; p < parts.length; p++) {
+    if (!lk[parts[p]]) return lk.fail("explorer script missing or broken (" + parts[p] + ")");
+  }
+  var state = lk.state, stats = lk.stats, view = lk.view, sheets = lk.sheets, zoom = lk.zoom;
+  var root = lk.dom.root, mapEl = lk.dom.map, canvas = lk.dom.canvas, ids = lk.data.ids;
+
+  zoom.canvasSel.call(zoom.behavior);
+  root.classList.add("lk-ready");    // before measuring: the map is laid out only when ready
+  if (!zoom.resize()) return lk.fail("map has no size");
+  lk.route.applyHash(false);
+  lk.draw();                         // first paint now, not a frame later
+  if (window.ResizeObserver) new ResizeObserver(function () { zoom.resize(); }).observe(mapEl);
+  else window.addEventListener("resize", zoom.resize);
+
+  /* Read-only hooks for tests and the benchmark (an expando on the map element). */
+  mapEl.lookalike = {
+    stats: stats,
+    project: function (id) {
+      var i = lk.data.idIndex.get(id), r = canvas.getBoundingClientRect();
+      return i == null ? null : { x: r.left + view.sx(i), y: r.top + view.sy(i), size: view.thumbSize(state.t.k) };
+    },
+    state: function () {
+      return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
+               k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible,
+               sheetsLoaded: sheets.list.filter(function (s) { return s.state === 2; }).length, sheetsLoading: sheets.loading };
+    }
+  };
+})(window.Lookalike);

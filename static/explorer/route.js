@@ -1,0 +1,96 @@
+/* Lookalike map explorer: route.js (selection, opening pages, the URL hash).
+ * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ *
+ * The hash is "#<id>&z=<zoom>&c=<x>,<y>&facet=<name>", each part optional.
+ * Exports: lk.route {select(i, opts), open(i), scheduleHash(), writeHash(), parseHash(h),
+ *   applyHash(animate), onHashChange(); own mutable: timer, last}.
+ * applyHash uses lk.input.setFacet and lk.zoom (later parts) when it runs.
+ */
+(function (lk) {
+  "use strict";
+  if (!lk) return;
+  var state = lk.state, view = lk.view, D = lk.data;
+  var ids = D.ids, facetNames = D.facetNames;
+  var requestFrame = view.requestFrame;
+
+  var route = lk.route = {
+    timer: 0,                       // pending writeHash
+    last: null                      // the hash last written or applied (hashchange ignores it)
+  };
+
+  function select(i, opts) {
+    if (i === state.selected) return;
+    state.selected = i;
+    state.cardDirty = true;
+    if (opts && opts.announce) lk.card.announce(i);
+    scheduleHash();
+    requestFrame();
+  }
+  function open(i) {
+    if (i < 0) return;
+    state.selected = i;
+    writeHash();                      // back button returns to this view with i selected
+    window.location.href = D.pageUrl(i);
+  }
+
+  function scheduleHash() { clearTimeout(route.timer); route.timer = setTimeout(writeHash, 250); }
+  function viewHashParts() {
+    var t = state.t, parts = [];
+    var atHome = Math.abs(t.k - 1) < 1e-3 && Math.abs(t.x) < 0.5 && Math.abs(t.y) < 0.5;
+    if (!atHome) {
+      parts.push("z=" + t.k.toFixed(2));
+      parts.push("c=" + view.worldX(state.w / 2).toFixed(4) + "," + view.worldY(state.h / 2).toFixed(4));
+    }
+    return parts;
+  }
+  function writeHash() {
+    clearTimeout(route.timer);
+    var parts = [];
+    if (state.selected >= 0) parts.push(ids[state.selected]);
+    parts = parts.concat(viewHashParts());
+    if (state.facet !== D.defaultFacet) parts.push("facet=" + encodeURIComponent(state.facet));
+    var h = parts.length ? "#" + parts.join("&") : "";
+    if (h === (location.hash || "")) { route.last = h; return; }
+    route.last = h;
+    try { history.replaceState(history.state, "", h || location.pathname + location.search); } catch (e) { /* sandboxed */ }
+  }
+  function parseHash(h) {
+    var out = { id: -1, z: null, c: null, facet: null };
+    (h || "").replace(/^#/, "").split("&").forEach(function (tok) {
+      if (!tok) return;
+      var eq = tok.indexOf("=");
+      if (eq < 0) { var i = D.idIndex.get(decodeURIComponent(tok)); if (i != null) out.id = i; return; }
+      var key = tok.slice(0, eq), val = decodeURIComponent(tok.slice(eq + 1));
+      if (key === "z" && isFinite(parseFloat(val))) out.z = parseFloat(val);
+      else if (key === "c") {
+        var c = val.split(",").map(parseFloat);
+        if (c.length === 2 && isFinite(c[0]) && isFinite(c[1])) out.c = c;
+      } else if (key === "facet" && facetNames.indexOf(val) >= 0) out.facet = val;
+    });
+    return out;
+  }
+  /* Zoom at which an image is drawn at a comfortable size. */
+  function closeUpZoom() { return Math.max(1, Math.min(view.maxZoom(), 96 / view.baseSize())); }
+  function applyHash(animate) {
+    var hs = parseHash(location.hash), zoom = lk.zoom;
+    if (hs.facet && hs.facet !== state.facet) lk.input.setFacet(hs.facet, false);
+    if (hs.id >= 0) { state.selected = hs.id; state.cardDirty = true; }
+    var target = null;
+    if (hs.z != null) {
+      var c = hs.c || (hs.id >= 0 ? [state.pos[2 * hs.id], state.pos[2 * hs.id + 1]] : [0.5, 0.5]);
+      target = zoom.transformAt(c[0], c[1], hs.z);
+    } else if (hs.id >= 0) {
+      target = zoom.transformAt(state.pos[2 * hs.id], state.pos[2 * hs.id + 1], closeUpZoom());
+    }
+    if (target) zoom.setTransform(target, animate);
+    route.last = location.hash;
+    requestFrame();
+  }
+  function onHashChange() {
+    if (location.hash !== route.last) applyHash(true);
+  }
+
+  route.select = select; route.open = open;
+  route.scheduleHash = scheduleHash; route.writeHash = writeHash;
+  route.parseHash = parseHash; route.applyHash = applyHash; route.onHashChange = onHashChange;
+})(window.Lookalike);
