@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from core.workfolder import WorkFolder  # noqa: E402
 
 
 def build(coll: Path, out: Path, work: Path, report: Path, env: dict, extra: list[str]) -> tuple[dict, float]:
@@ -56,10 +59,10 @@ def main() -> None:
         first = snapshot(tmp / "site")
         r2, wall2 = build(coll, tmp / "site", tmp / "work", tmp / "r2.json", env, args.extra)
         identical = snapshot(tmp / "site") == first
-        bdir = next((tmp / "work" / "builds").iterdir())
-        manifest = json.loads((bdir / "manifest.json").read_text())
-        labels = [label_of(args.set, im["path"]) for im in manifest["images"]]
-        nb = np.load(bdir / "neighbours" / "content.npy")
+        folder = WorkFolder(tmp / "work").build(coll)
+        manifest = folder.read_manifest()
+        labels = [label_of(args.set, im.path) for im in manifest.images]
+        nb = folder.read_layout(manifest, "content").neighbours
         prec = {k: float(np.mean([[labels[j] == labels[i] for j in row[:k]] for i, row in enumerate(nb)]))
                 for k in (1, 4, 10)}
     print(f"{args.set}: machine {os.cpu_count()} cores; model {r1['model']} ({r1.get('precision', 'float32')})")
