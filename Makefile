@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup demo test test-fast bench clean chromium
+.PHONY: setup demo test test-fast bench clean chromium java
 
-setup: $(STAMP) $(NPM_STAMP) chromium
+setup: $(STAMP) $(NPM_STAMP) chromium java
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "make: could not install chromium; browser tests will be skipped"; \
 	  else echo "make: run 'sudo apt-get install chromium' to enable the browser tests"; fi; }
+
+# Java for the Nu Html Checker (npm's vnu-jar) in the tests.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	      || echo "make: could not install Java; the HTML checker test will be skipped"; \
+	  else echo "make: run 'sudo apt-get install default-jre-headless' to enable the HTML checker test"; fi; }
 
 demo: setup
 	$(BIN)/python demo/generate.py demo/collection

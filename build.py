@@ -5,6 +5,7 @@
     python build.py embed  --collection picasso/     # images -> manifest + vectors (work folder)
     python build.py layout --collection picasso/     # vectors -> neighbours + map (work folder)
     python build.py render --collection picasso/     # work folder + templates -> _site/
+    python build.py deploy --collection picasso/     # build, check, push to the gh-pages branch
 
 The stages talk only through files in the work folder (core/workfolder.py), so each can
 run alone. This file parses arguments, runs the stages and prints the summary made from
@@ -15,9 +16,11 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 from core import cli
+from core.console import quiet_libraries
 from core.errors import InputError, LookalikeError
 from core.files import write_text
 from core.progress import say
@@ -25,16 +28,21 @@ from core.reports import summary_text, to_json
 from core.workfolder import WorkFolder
 
 STAGES_OF = {"build": ("embed", "layout", "render"), "embed": ("embed",), "layout": ("layout",),
-             "render": ("render",)}
+             "render": ("render",), "deploy": ("embed", "layout", "render", "deploy")}
 
 
 def build(args) -> dict:
     """Run the stages of the command in order; returns {stage: report}."""
     cfg, base = cli.resolve_settings(args)
+    work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
+    with nullcontext() if args.verbose else quiet_libraries(work.library_log):
+        return run_stages(args, cfg, work)
+
+
+def run_stages(args, cfg, work: WorkFolder) -> dict:
     quiet = args.quiet
     collection = Path(cfg.site.collection)
     stages = STAGES_OF[args.command]
-    work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
     folder = work.build(collection)
     if "embed" in stages and not collection.is_dir():
         raise InputError(f"the collection folder {collection} does not exist or is not a folder")
@@ -56,6 +64,10 @@ def build(args) -> dict:
         from render import stage as render
 
         reports["render"] = render.run(folder, cfg.site, cfg.images, cfg.neighbours, args.force, quiet)
+    if "deploy" in stages:
+        from deploy import stage as deploy
+
+        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, quiet)
     return reports
 
 
@@ -74,10 +86,10 @@ def main(argv=None) -> int:
               f"lookalike: unexpected error: {type(exc).__name__}: {exc}\n(run again with --debug for details)",
               file=sys.stderr)
         return 2
-    embed, layout, render = (reports.get(s) for s in ("embed", "layout", "render"))
-    print(summary_text(embed, layout, render))
+    embed, layout, render, deployed = (reports.get(s) for s in ("embed", "layout", "render", "deploy"))
+    print(summary_text(embed, layout, render, deployed))
     if args.report:
-        report = to_json(embed, layout, render, reports["work_dir"])
+        report = to_json(embed, layout, render, reports["work_dir"], deployed)
         write_text(Path(args.report), json.dumps(report, indent=1, sort_keys=True) + "\n")
     if args.strict and embed and embed.skipped:
         say(f"lookalike: --strict: {len(embed.skipped)} file(s) skipped", False)

@@ -10,12 +10,14 @@ import argparse
 from pathlib import Path
 
 from core import config
+from core.config import STAGES
 
 COMMANDS = {
     "build": "run embed, layout and render (the default when no command is given)",
     "embed": "images -> manifest and vectors in the work folder",
     "layout": "vectors -> neighbours and the 2-D map, in the work folder",
     "render": "work folder + templates -> the site folder",
+    "deploy": "build, check the site, and push it to a gh-pages branch with ghp-import",
 }
 
 
@@ -30,14 +32,17 @@ def _epilog(command: str) -> str:
 def make_parser(command: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="build.py" if command == "build" else f"build.py {command}",
-        description="Build a static website where similar images sit together."
-        if command == "build" else f"Run one stage: {COMMANDS[command]}.",
+        description={"build": "Build a static website where similar images sit together.",
+                     "deploy": "Build the site, check it, and push it to a gh-pages branch (ghp-import)."}.get(
+            command, f"Run one stage: {COMMANDS[command]}."),
         epilog=_epilog(command), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", metavar="FILE", help="settings file (default ./site.toml when present)")
+    p.add_argument("--config", metavar="FILE", help="settings file (default: site.toml in the collection "
+                                                    "folder, else ./site.toml unless it is for another collection)")
     for section, f in config.schema():
         stage = config.stage_of(section, f)
-        if not f.metadata["flags"] or not (command == "build" or stage in (command, "all")):
+        offered = {"build": STAGES[:3], "deploy": STAGES}.get(command, (command,)) + ("all",)
+        if not f.metadata["flags"] or stage not in offered:
             continue
         kw = {"dest": f"{section}.{f.name}", "help": f.metadata["help"] or None}
         if f.type == "bool":
@@ -49,11 +54,14 @@ def make_parser(command: str) -> argparse.ArgumentParser:
             kw["metavar"] = f.metadata["metavar"] or f.name.upper()
         p.add_argument(*f.metadata["flags"], **kw)
     p.add_argument("--report", metavar="FILE", help="also write the summary as JSON")
-    if command in ("build", "render"):
+    if command in ("build", "render", "deploy"):
         p.add_argument("--force", action="store_true", help="write into a non-empty folder not made by Lookalike")
-    if command in ("build", "embed"):
+    if command in ("build", "embed", "deploy"):
         p.add_argument("--strict", action="store_true", help="exit with status 1 when any file was skipped")
     p.add_argument("--quiet", action="store_true", help="only print the summary and errors")
+    p.add_argument("--verbose", action="store_true",
+                   help="also show the log lines of TensorFlow and other libraries (normally in the work "
+                        "folder's logs/libraries.log)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
@@ -70,9 +78,32 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def find_config(args) -> Path | None:
+    """--config; else site.toml in the collection folder; else ./site.toml, unless that file
+    is for another collection (the demo's, say). The choice is said in one line."""
+    from core.progress import say
+
+    if args.config:
+        return Path(args.config)
+    given = getattr(args, "site.collection", None)
+    if given and (Path(given) / "site.toml").is_file():
+        say(f"config: {Path(given) / 'site.toml'} (in the collection folder)", args.quiet)
+        return Path(given) / "site.toml"
+    here = Path("site.toml")
+    if not here.is_file():
+        return None
+    named = config.load(here).site.collection
+    if given and named and (here.resolve().parent / named).resolve() != Path(given).resolve():
+        say(f"config: not using ./site.toml, which is for the collection {named}; defaults apply "
+            f"(pass --config site.toml to use it anyway)", args.quiet)
+        return None
+    say("config: ./site.toml (in the current folder; --config FILE chooses another)", args.quiet)
+    return here
+
+
 def resolve_settings(args) -> tuple[config.Settings, Path]:
     """Settings and the folder that relative paths in the config file are relative to."""
-    cfg_path = Path(args.config) if args.config else (Path("site.toml") if Path("site.toml").exists() else None)
+    cfg_path = find_config(args)
     settings = config.load(cfg_path)
     base = cfg_path.resolve().parent if cfg_path else Path.cwd()
     for section, f in config.schema():

@@ -16,7 +16,7 @@ from typing import Any
 from core.errors import LookalikeError
 
 FACET_NAMES = ("content", "style", "colour")
-STAGES = ("embed", "layout", "render")
+STAGES = ("embed", "layout", "render", "deploy")
 
 
 class ConfigError(LookalikeError):
@@ -139,8 +139,17 @@ class BuildSection:
                                  "or in the current folder)")
 
 
+@dataclass
+class DeploySection:
+    STAGE = "deploy"
+    remote: str = setting("origin", flag="--remote", help="git remote to push the site to (default origin)")
+    branch: str = setting("gh-pages", lambda v: bool(v.strip()), "a branch name", "--branch",
+                          "branch that holds the published site (default gh-pages)")
+    message: str = setting("Lookalike site", flag="--message", help="commit message on that branch")
+
+
 SECTIONS = {"site": SiteSection, "model": ModelSection, "neighbours": NeighboursSection, "map": MapSection,
-            "images": ImagesSection, "facets": FacetsSection, "build": BuildSection}
+            "images": ImagesSection, "facets": FacetsSection, "build": BuildSection, "deploy": DeploySection}
 
 
 @dataclass
@@ -152,6 +161,7 @@ class Settings:
     images: ImagesSection = field(default_factory=ImagesSection)
     facets: FacetsSection = field(default_factory=FacetsSection)
     build: BuildSection = field(default_factory=BuildSection)
+    deploy: DeploySection = field(default_factory=DeploySection)
     # where each value came from, for messages: "[neighbours] k" -> "site.toml" or "--neighbours"
     origin: dict = field(default_factory=dict, repr=False)
 

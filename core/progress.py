@@ -1,7 +1,8 @@
-"""Progress lines for long stages: count, rate and ETA, quiet when asked.
+"""Progress for long steps: a tqdm bar on a terminal, one line per step in logs, nothing when quiet.
 
-On a terminal the line is redrawn in place; in logs (CI, pipes) a line is
-printed every few seconds so the log stays short but shows the build is alive.
+On a terminal tqdm redraws one bar in place, with a rate and an ETA it only shows once it
+has measured something (no guesses from the first, slowest item). In logs (CI, pipes) each
+step prints one line when it ends, with its count, time and rate, so a log stays short.
 """
 from __future__ import annotations
 
@@ -13,38 +14,39 @@ class Progress:
     def __init__(self, label: str, total: int, unit: str = "images", quiet: bool = False, stream=None):
         self.label, self.total, self.unit, self.quiet = label, total, unit, quiet
         self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.done = 0
         self.start = time.perf_counter()
-        self._last = 0.0
+        self.bar = None
+        if not quiet and _is_tty(self.stream):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=f"  {label:<10}", unit=f" {unit}", file=self.stream,
+                            dynamic_ncols=True, leave=True, mininterval=0.2, smoothing=0.1)
 
     def advance(self, n: int = 1) -> None:
         self.done += n
-        now = time.perf_counter()
-        if now - self._last >= (0.2 if self.tty else 5.0) or self.done >= self.total:
-            self._last = now
-            self._show(final=False)
-
-    def _line(self) -> str:
-        elapsed = time.perf_counter() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else 0.0
-        pct = 100.0 * self.done / self.total if self.total else 100.0
-        return (f"  {self.label:<10} {self.done:>7}/{self.total:<7} {pct:5.1f}%  "
-                f"{rate:8.1f} {self.unit}/s  ETA {left:5.0f}s  elapsed {elapsed:5.1f}s")
-
-    def _show(self, final: bool) -> None:
-        if self.quiet:
-            return
-        if self.tty:
-            self.stream.write("\r" + self._line() + ("\n" if final else ""))
-        elif not final:
-            self.stream.write(self._line() + "\n")
-        self.stream.flush()
+        if self.bar is not None:
+            self.bar.update(n)
 
     def close(self) -> None:
-        if self.tty and not self.quiet:
-            self._show(final=True)
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif not self.quiet and self.total:
+            elapsed = time.perf_counter() - self.start
+            rate = f", {self.done / elapsed:.1f} {self.unit}/s" if elapsed > 0 and self.done else ""
+            self.stream.write(f"  {self.label:<10} {self.done}/{self.total} {self.unit} in {elapsed:.1f} s{rate}\n")
+            self.stream.flush()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _is_tty(stream) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def say(message: str, quiet: bool = False) -> None:

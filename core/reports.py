@@ -17,6 +17,7 @@ class EmbedReport:
     metadata: dict  # the sidecar's report ({} without one)
     decoded: int  # images decoded this run
     embedded: int  # images that went through the CNN this run
+    cached: int  # images whose vectors and copies all came from the cache
     model: str  # the feature key of the content vectors
     precision: str
     facets: list[str]  # feature arrays written, blend included
@@ -61,8 +62,17 @@ class RenderReport:
     seconds: float = 0.0
 
 
+@dataclass
+class DeployReport:
+    remote: str
+    branch: str
+    commit: str  # the new commit on the branch
+    files: int
+    seconds: float = 0.0
+
+
 def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None,
-            work_dir: str) -> dict:
+            work_dir: str, deploy: DeployReport | None = None) -> dict:
     """The --report object: the keys of every stage that ran, flat, as scripts have read them."""
     out: dict = {"work_dir": work_dir, "seconds": {}}
     notes: list[str] = []
@@ -82,20 +92,24 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
                    pages_rendered=render.pages_rendered)
         notes += render.notes
+    if deploy:
+        out["seconds"]["deploy"] = round(deploy.seconds, 2)
+        out["deployed"] = {"remote": deploy.remote, "branch": deploy.branch, "commit": deploy.commit}
     out["notes"] = notes
     out["seconds"]["total"] = round(sum(out["seconds"].values()), 2)
     return out
 
 
-def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None) -> str:
-    total = sum(r.seconds for r in (embed, layout, render) if r)
+def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None,
+                 deploy: DeployReport | None = None) -> str:
+    total = sum(r.seconds for r in (embed, layout, render, deploy) if r)
     images = embed.images if embed else None
     where = f" -> {render.output}/" if render else ""
     lines = [f"Lookalike: {images} images{where} in {total:.1f} s" if images is not None
              else f"Lookalike:{where} in {total:.1f} s"]
     if embed:
-        lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded, "
-                     f"the rest from the cache ({embed.model})")
+        lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded"
+                     + (f", {embed.cached} from the cache" if embed.cached else "") + f" ({embed.model})")
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
@@ -106,6 +120,9 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                 f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "
                 f"{f['bytes'] / 1e6:.1f} MB"
                 for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
+    if deploy:
+        lines.append(f"  deploy  {deploy.seconds:7.1f} s   {deploy.files} files pushed to {deploy.remote}/"
+                     f"{deploy.branch} (commit {deploy.commit})")
     if embed:
         lines += _collection_lines(embed)
     if layout:

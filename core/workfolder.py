@@ -6,6 +6,7 @@ and the deploy folder never carries caches. No other module spells a work-folder
     .lookalike/                           WorkFolder (default next to the config file)
       cache/features/<key>/<sha[:2]>/<sha>.npy   FeatureCache: one vector per image and facet
       cache/images/t<T>-d<D>-v2/<sha[:2]>/       ImageCache: <sha>.thumb.jpg .display.jpg .json
+      logs/libraries.log                         TensorFlow's, absl's... own lines (without --verbose)
       builds/<collection>-<hash8>/               BuildFolder: one per collection
         hashes.json                  path, size, mtime -> SHA-256 (skips re-hashing)
         manifest.json                the contract: row i = image i (core/manifest.py)
@@ -57,6 +58,11 @@ class WorkFolder:
     def image_cache(self, thumb_size: int, display_size: int) -> "ImageCache":
         # v2: bicubic with reducing_gap (embed/copies.py); a new recipe gets a new folder
         return ImageCache(self.root / "cache" / "images" / f"t{thumb_size}-d{display_size}-v2")
+
+    @property
+    def library_log(self) -> Path:
+        """Where TensorFlow's and other libraries' own log lines go in a normal build (core/console.py)."""
+        return self.root / "logs" / "libraries.log"
 
     def build(self, collection: Path) -> "BuildFolder":
         """One stage folder per collection, named readably and uniquely."""

@@ -175,3 +175,24 @@ def readable_title(rel_path: str) -> str:
     stem = Path(rel_path).stem
     words = stem.replace("_", " ").replace("-", " ").split()
     return " ".join(words) or stem
+
+
+def unique_titles(paths: list[str]) -> list[str]:
+    """Titles from file names; names shared by several images get as much of their folder as
+    tells them apart: 'airplane/0000.png', 'cat/0000.png' -> 'airplane / 0000', 'cat / 0000'."""
+    titles = [readable_title(p) for p in paths]
+    depth = {i: 0 for i in range(len(paths))}
+    while True:
+        seen: dict[str, list[int]] = {}
+        for i, t in enumerate(titles):
+            seen.setdefault(t, []).append(i)
+        clashes = [i for group in seen.values() if len(group) > 1 for i in group]
+        grown = False
+        for i in clashes:
+            folders = Path(paths[i]).parent.parts
+            if depth[i] < len(folders):
+                depth[i] += 1
+                titles[i] = " / ".join(list(folders[len(folders) - depth[i]:]) + [readable_title(paths[i])])
+                grown = True
+        if not grown:
+            return titles

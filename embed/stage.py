@@ -66,7 +66,8 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     return EmbedReport(
         images=len(records), skipped=manifest.skipped, ignored=manifest.ignored, metadata=manifest.metadata,
         duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
-        decoded=len(plan.jobs), embedded=embedded, model=manifest.model, precision=precision,
+        decoded=len(plan.jobs), embedded=embedded, cached=_cached(records, plan),
+        model=manifest.model, precision=precision,
         facets=manifest.facets, seconds=time.perf_counter() - start)
 
 
@@ -109,20 +110,23 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: 
 
 
 def _records(scan, plan: Plan, keys: dict) -> list[ImageRecord]:
-    records = []
-    for cand in scan.candidates:
-        if cand.sha256 not in plan.metas or any(cand.sha256 not in plan.vectors[f] for f in keys):
-            continue  # decode failed: already in `skipped` with its reason
-        meta = plan.metas[cand.sha256]
-        records.append(ImageRecord(id=cand.id, sha256=cand.sha256, path=cand.path,
-                                   title=coll.readable_title(cand.path), width=meta["width"],
-                                   height=meta["height"], bytes=cand.size, also=cand.also))
+    kept = [c for c in scan.candidates  # a failed decode is already in `skipped` with its reason
+            if c.sha256 in plan.metas and all(c.sha256 in plan.vectors[f] for f in keys)]
+    records = [ImageRecord(id=c.id, sha256=c.sha256, path=c.path, title=title,
+                           width=plan.metas[c.sha256]["width"], height=plan.metas[c.sha256]["height"],
+                           bytes=c.size, also=c.also)
+               for c, title in zip(kept, coll.unique_titles([c.path for c in kept]))]
     seen: dict[str, str] = {}
     for r in records:
         if r.id in seen:  # 12 hex chars collide only for different SHA-256s with a shared prefix
             raise ValueError(f"id collision: {r.path} and {seen[r.id]} share id {r.id}")
         seen[r.id] = r.path
     return records
+
+
+def _cached(records: list[ImageRecord], plan: Plan) -> int:
+    worked = {j.cand.sha256 for j in plan.jobs}
+    return sum(r.sha256 not in worked for r in records)
 
 
 def _matrix(rows: list[np.ndarray]) -> np.ndarray:

@@ -20,6 +20,9 @@ import numpy as np
 
 MIN_TSNE = 5
 FFT_FROM = 10000
+EXAGGERATION_ITERS, ITERS = 250, 500  # openTSNE's defaults: the two phases of the optimisation
+TSNE_ITERATIONS = EXAGGERATION_ITERS + ITERS
+PROGRESS_EVERY = 25  # iterations between progress updates
 
 
 def graph_size(n: int, perplexity: float) -> int:
@@ -35,11 +38,12 @@ def effective_perplexity(n: int, perplexity: float) -> float:
 
 
 def project(vectors: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
-            notes: list[str] | None = None, graph=None) -> np.ndarray:
+            notes: list[str] | None = None, graph=None, on_progress=None) -> np.ndarray:
     """(N, 2) float32 coordinates, deterministic for a given seed.
 
     graph: a layout.neighbours.Graph of the same (unit) vectors with at least
     graph_size(N, perplexity) neighbours; computed here when not given.
+    on_progress(iterations): told every PROGRESS_EVERY of the TSNE_ITERATIONS iterations.
     """
     from layout import neighbours as nn
 
@@ -75,8 +79,15 @@ def project(vectors: np.ndarray, perplexity: float, seed: int, n_jobs: int | Non
         init = np.random.default_rng(seed).normal(size=(n, 2))
         spread = init[:, 0].std()
     init = init / spread * 1e-4  # openTSNE's recommended initial scale
+    progress = {}
+    if on_progress is not None:
+        def tell(iteration, error, embedding):  # openTSNE's callback: returning True would stop it
+            on_progress(PROGRESS_EVERY)
+            return False
+        progress = {"callbacks": tell, "callbacks_every_iters": PROGRESS_EVERY}
     tsne = TSNE(n_components=2, n_jobs=n_jobs, random_state=seed, verbose=False,
-                negative_gradient_method="bh" if n < FFT_FROM else "fft")
+                early_exaggeration_iter=EXAGGERATION_ITERS, n_iter=ITERS,
+                negative_gradient_method="bh" if n < FFT_FROM else "fft", **progress)
     return np.asarray(tsne.fit(affinities=affinities, initialization=init), dtype=np.float32)
 
 

@@ -17,11 +17,11 @@ import time
 
 import numpy as np
 
-from core.progress import say
+from core.progress import Progress, say
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout
 from layout import neighbours as nn
-from layout.projection import graph_size, project
+from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, project
 from layout.search.recall import RECALL_SAMPLE
 
 
@@ -52,7 +52,9 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
             pass  # damaged arrays: recompute below
     k_graph = max(k, graph_size(n, map.perplexity))
     engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
-    say(f"layout[{facet}]: {n} images, {k_graph} nearest each ({engine})", quiet)
+    say(f"layout[{facet}]: {n} images, the {k_graph} nearest of each ({engine}): {k} for the pages, "
+        f"{k_graph} for the map (t-SNE uses 3 x perplexity)" if k_graph > k else
+        f"layout[{facet}]: {n} images, the {k} nearest of each ({engine})", quiet)
     unit = _unit_rows(features)
     graph = nn.knn_graph(unit, k_graph, seed=map.seed, trees=neighbours.trees, recall_k=k)
     folder.write_annoy(facet, graph.index)
@@ -61,9 +63,11 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
                else f"cell search {graph.method[5:]} cells per cell, above {nn.ANNOY_FULL_MAX:,} images")
         say(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
             f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
-    say(f"layout[{facet}]: t-SNE map (perplexity {map.perplexity:g}, seed {map.seed})", quiet)
     map_notes: list[str] = []
-    coords = project(unit, map.perplexity, map.seed, notes=map_notes, graph=graph)
+    with Progress(f"map {facet}", TSNE_ITERATIONS if n >= MIN_TSNE else 0, unit="iterations",
+                  quiet=quiet) as progress:
+        coords = project(unit, map.perplexity, map.seed, notes=map_notes, graph=graph,
+                         on_progress=progress.advance)
     for note in map_notes:
         say(note, quiet)
     layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)

@@ -81,11 +81,21 @@ def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
         "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
         "style_url": "static/style.css",
-        "og_image": (absolute_url(opts.base_url, thumb_path(images[0].id)) or thumb_path(images[0].id))
-        if images else "",
         "canonical": absolute_url(opts.base_url, page),
         "image_count": len(images),
+        **(_preview(images[0], opts, page) if images else {"og_image": ""}),
     }
+
+
+UPSCALE_TO = 320  # CSS px: a smaller original is shown at a whole multiple of its size, pixelated
+SMALL_THUMB = 96  # thumbnails smaller than this on both sides are scaled up pixelated in grids
+
+
+def _preview(im, opts: PageOptions, page: str) -> dict:
+    """Link-preview image (og:image): the display copy, absolute when [site] base_url is set."""
+    dw, dh = _sizes(im, opts)[0]
+    url = absolute_url(opts.base_url, media_path(im.id)) or relative_url(page, media_path(im.id))
+    return {"og_image": url, "og_image_width": dw, "og_image_height": dh, "og_image_alt": im.title}
 
 
 FACET_LABELS = {"content": "Subject", "style": "Style", "colour": "Colour", "blend": "Blend"}
@@ -112,11 +122,12 @@ class Cards:
             cards = []
             for other in self.images:
                 w, h = _sizes(other, self.opts)[1]
+                crisp = Markup(' class="px"') if max(w, h) < SMALL_THUMB else ""
                 cards.append(Markup(
-                    '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}">'
+                    '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}"{}>'
                     '<span class="thumb-title">{}</span>'
                 ).format(relative_url(page, page_path(other.id)), relative_url(page, thumb_path(other.id)),
-                         w, h, other.title))
+                         w, h, crisp, other.title))
             self._by_folder[folder] = cards
         return self._by_folder[folder]
 
@@ -141,6 +152,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
     dw, dh = _sizes(im, opts)[0]
+    up = -(-UPSCALE_TO // max(dw, dh, 1)) if max(dw, dh) < UPSCALE_TO else 1  # tiny originals: whole pixels
     return {
         "facts": _facts(im.meta),
         "description": im.meta.get("description", ""),
@@ -148,8 +160,9 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",
         "image": im,
         "display_url": relative_url(page, media_path(im.id)),
-        "display_width": dw,
-        "display_height": dh,
+        "display_width": dw * up,
+        "display_height": dh * up,
+        "display_upscaled": up > 1,
         "map_url": relative_url(page, "index.html", im.id),
         "home_url": relative_url(page, "index.html"),
         "style_url": relative_url(page, "static/style.css"),
@@ -157,7 +170,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "neighbours": sections[0]["neighbours"] if sections else [],
         "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
         "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
-        "og_image": absolute_url(opts.base_url, thumb_path(im.id)) or relative_url(page, thumb_path(im.id)),
+        **_preview(im, opts, page),
         "original_url": relative_url(page, original_path(im)) if opts.copy_originals else "",
         "canonical": absolute_url(opts.base_url, page),
     }

@@ -46,6 +46,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     atlas = assets.atlases(out, records, image_cache, folder.site_state(out, "atlas.json"), written, quiet)
     _write_data(out, manifest, layouts, neighbours.map_neighbours, atlas, written)
     assets.static_files(out, written)
+    assets.favicon(out, records, image_cache, written)
     _put(out, ".nojekyll", "", written)
 
     env = pages.environment()

@@ -124,3 +124,10 @@ def test_unicode_forms_are_two_files(tmp_path):
     solid(tmp_path / "caf\u00e9.jpg", (1, 1, 1))
     solid(tmp_path / "cafe\u0301.jpg", (2, 2, 2))
     assert sorted(c.path for c in scan(tmp_path).candidates) == sorted(["caf\u00e9.jpg", "cafe\u0301.jpg"])
+
+
+def test_titles_that_collide_get_their_folder():
+    from embed.collection import unique_titles
+
+    paths = ["airplane/0000.png", "cat/0000.png", "x/dog_1.jpg", "a/x/1.png", "b/x/1.png", "z.png"]
+    assert unique_titles(paths) == ["airplane / 0000", "cat / 0000", "dog 1", "a / x / 1", "b / x / 1", "z"]

@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests.conftest import REPO, run_build
 from tests.corpus import Case, make_corpus
-from tests.sitecheck import broken_links
+from render.linkcheck import broken_links
 
 THUMB, DISPLAY = 256, 1024  # the defaults of site.toml ([images])
 
@@ -203,7 +203,7 @@ def test_exif_rotated_photo_is_upright_on_its_page(built):
     im = built["by_path"]["orient/rotated-6.jpg"]
     html = (built["out"] / "image" / f"{im['id']}.html").read_text(encoding="utf-8")
     assert (im["width"], im["height"]) == (80, 60)
-    assert re.search(r'<img src="\.\./media/[0-9a-f]{12}\.jpg"[^>]* width="80" height="60"', html)
+    assert re.search(r'<img src="\.\./media/[0-9a-f]{12}\.jpg"[^>]* width="320" height="240"', html)  # 80 x 60, x4
     assert "80 &times; 60 px" in html
 
 

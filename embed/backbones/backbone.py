@@ -10,7 +10,6 @@ package that imports it).
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import numpy as np
@@ -98,7 +97,6 @@ def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", b
         raise ModelError(f"precision must be float32 or bfloat16, found {precision!r}")
     spec = get_spec(name)
     key = model_key(name, weights, precision)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
     import keras
 
     keras.utils.set_random_seed(0)  # architecture-only models are reproducible too

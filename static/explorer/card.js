@@ -10,10 +10,14 @@
   var pageUrl = D.pageUrl, thumbUrl = D.thumbUrl, titleOf = D.titleOf;
 
   var CARD_NEIGHBOURS = 6;
+  var SMALL_PX = 96;                // thumbnails below this (both sides) are drawn pixelated
 
   var cardEl = doc.getElementById("lk-card");
   var cardLink = doc.getElementById("lk-card-link");
-  var cardImg = doc.getElementById("lk-card-img");
+  // The card's picture is made here: an <img> without a src in the HTML is invalid.
+  var cardImg = doc.createElement("img");
+  cardImg.className = "lk-card-img"; cardImg.id = "lk-card-img"; cardImg.alt = "";
+  cardLink.insertBefore(cardImg, cardLink.firstChild);
   var cardTitle = doc.getElementById("lk-card-title");
   var cardSub = doc.getElementById("lk-card-sub");
   var cardNbrs = doc.getElementById("lk-card-nbrs");
@@ -23,9 +27,18 @@
     shownFacet: null                // ... and under which facet (the neighbours differ)
   };
 
+  /* Thumbnails of tiny originals (a 32 px icon) are scaled up like the others, pixels kept sharp. */
+  function keepCrisp(img) {
+    img.addEventListener("load", function () {
+      img.classList.toggle("lk-px", img.naturalWidth < SMALL_PX && img.naturalHeight < SMALL_PX);
+    });
+  }
+  keepCrisp(cardImg);
+
   function nbrItem() {
     var li = doc.createElement("li"), a = doc.createElement("a"), img = doc.createElement("img"), sp = doc.createElement("span");
     img.decoding = "async"; img.alt = "";
+    keepCrisp(img);
     a.appendChild(img); a.appendChild(sp); li.appendChild(a);
     return li;
   }

@@ -30,7 +30,21 @@
     if (i < 0) return;
     state.selected = i;
     writeHash();                      // back button returns to this view with i selected
+    remember(i);                      // ... and so does the page's "Show on map" link
     window.location.href = D.pageUrl(i);
+  }
+
+  /* The view a visitor left the map with, kept for this tab (sessionStorage): "Show on map"
+     on that image's page (index.html#<id>, no zoom) brings them back to it, not to a default. */
+  var KEY = "lookalike-view:" + location.pathname;
+  function remember(i) {
+    try { sessionStorage.setItem(KEY, JSON.stringify({ id: ids[i], hash: location.hash })); } catch (e) { /* private mode */ }
+  }
+  function remembered(id) {
+    try {
+      var v = JSON.parse(sessionStorage.getItem(KEY) || "null");
+      return v && v.id === id ? parseHash(v.hash) : null;
+    } catch (e) { return null; }
   }
 
   function scheduleHash() { clearTimeout(route.timer); route.timer = setTimeout(writeHash, 250); }
@@ -73,6 +87,10 @@
   function closeUpZoom() { return Math.max(1, Math.min(view.maxZoom(), 96 / view.baseSize())); }
   function applyHash(animate) {
     var hs = parseHash(location.hash), zoom = lk.zoom;
+    if (hs.id >= 0 && hs.z == null) {  // a link to an image: where the visitor last left it, if they did
+      var back = remembered(ids[hs.id]);
+      if (back && back.id === hs.id && back.z != null) { hs.z = back.z; hs.c = back.c; }
+    }
     if (hs.facet && hs.facet !== state.facet) lk.input.setFacet(hs.facet, false);
     if (hs.id >= 0) { state.selected = hs.id; state.cardDirty = true; }
     var target = null;

@@ -3,7 +3,7 @@
  *
  * Exports: lk.zoom {behavior (the d3-zoom), canvasSel (d3.select(canvas)), REDUCED_MOTION,
  *   setTransform(t, animate), zoomBy(f), reveal(i), transformAt(wx, wy, k), resize();
- *   own mutable: settleTimer}. Motion sets state.moving until it settles.
+ *   own mutable: settleTimer, stepTo, steps}. Motion sets state.moving until it settles.
  */
 (function (lk) {
   "use strict";
@@ -16,7 +16,8 @@
   var REDUCED_MOTION = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
   var SETTLE_MS = 150;
 
-  var zoom = lk.zoom = { settleTimer: 0, REDUCED_MOTION: REDUCED_MOTION };
+  // own mutable: settleTimer; stepTo, steps (the zoom a run of +/- steps is heading for)
+  var zoom = lk.zoom = { settleTimer: 0, stepTo: 0, steps: 0, REDUCED_MOTION: REDUCED_MOTION };
 
   function markMoving() {
     state.moving = true;
@@ -32,6 +33,7 @@
       return (!event.ctrlKey || event.type === "wheel") && !event.button;
     })
     .on("start", function (event) {
+      if (event.sourceEvent) zoom.stepTo = 0;  // the visitor's own wheel or drag: steps start afresh
       if (event.sourceEvent && event.sourceEvent.type !== "wheel") state.pointerDown = true;
     })
     .on("zoom", function (event) {
@@ -51,10 +53,17 @@
     if (animate && !REDUCED_MOTION) canvasSel.transition().duration(550).call(behavior.transform, t);
     else canvasSel.call(behavior.transform, t);
   }
+  /* Zoom steps (+/- keys and buttons) compound from where the last step is going, not from
+     where its animation happens to be: three quick presses of + zoom 2 x 2 x 2. */
   function zoomBy(f) {
     var c = state.selected >= 0 ? [sx(state.selected), sy(state.selected)] : [state.w / 2, state.h / 2];
-    if (REDUCED_MOTION) canvasSel.call(behavior.scaleBy, f, c);
-    else canvasSel.transition().duration(300).call(behavior.scaleBy, f, c);
+    var ext = behavior.scaleExtent();
+    var k = Math.max(ext[0], Math.min(ext[1], (zoom.stepTo || state.t.k) * f));
+    if (REDUCED_MOTION) { canvasSel.call(behavior.scaleTo, k, c); return; }
+    var step = ++zoom.steps;
+    zoom.stepTo = k;
+    canvasSel.transition().duration(300).call(behavior.scaleTo, k, c)
+      .on("end", function () { if (zoom.steps === step) zoom.stepTo = 0; });
   }
   /* Keep the keyboard selection on screen by panning (never zooming). */
   function reveal(i) {

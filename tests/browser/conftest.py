@@ -6,7 +6,9 @@ GitHub Pages serves a project site.
 """
 from __future__ import annotations
 
+import csv
 import functools
+import json
 import http.server
 import os
 import sys
@@ -137,3 +139,30 @@ def page(browser):
     yield pg
     ctx.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+EVIL = "</script><script>window.pwned=1</script>"
+ATTR = '" onmouseover="window.pwned=2" x="'
+
+
+@pytest.fixture(scope="session")
+def built(www, tmp_path_factory):
+    """The real pipeline's site of 36 generated images with a hostile sidecar, under /pages/repo/."""
+    from demo.generate import generate
+    from tests.conftest import run_build
+
+    root, base = www
+    tmp = tmp_path_factory.mktemp("built")
+    coll = tmp / "coll"
+    paths = generate(coll, count=36, seed=5, size=160)
+    rel = sorted(p.relative_to(coll).as_posix() for p in paths)
+    with open(coll / "metadata.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "title", "creator"])
+        w.writerow([rel[0], EVIL, "<b>nobody</b>"])
+        w.writerow([rel[1], ATTR, "x"])
+        w.writerow([rel[2], "Quiet harbour", "A. Painter"])
+    site = root / "pages" / "repo"
+    assert run_build("--collection", coll, "--out", site, "--work-dir", tmp / "work", "--quiet") == 0
+    points = json.loads((site / "data" / "points.json").read_text())
+    return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html", "file": (site / "index.html").as_uri()}

@@ -2,8 +2,6 @@
 images (with a hostile metadata sidecar), served under a sub-path like GitHub Pages."""
 from __future__ import annotations
 
-import csv
-import json
 import sys
 import urllib.request
 from html.parser import HTMLParser
@@ -13,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from conftest import ATTR, EVIL
 from pagetools import open_map, project, shot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,32 +19,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-EVIL = "</script><script>window.pwned=1</script>"
-ATTR = '" onmouseover="window.pwned=2" x="'
-
-
-@pytest.fixture(scope="module")
-def built(www, tmp_path_factory):
-    from demo.generate import generate
-    from tests.conftest import run_build
-
-    root, base = www
-    tmp = tmp_path_factory.mktemp("built")
-    coll = tmp / "coll"
-    paths = generate(coll, count=36, seed=5, size=160)
-    rel = sorted(p.relative_to(coll).as_posix() for p in paths)
-    with open(coll / "metadata.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "title", "creator"])
-        w.writerow([rel[0], EVIL, "<b>nobody</b>"])
-        w.writerow([rel[1], ATTR, "x"])
-        w.writerow([rel[2], "Quiet harbour", "A. Painter"])
-    site = root / "pages" / "repo"
-    assert run_build("--collection", coll, "--out", site, "--work-dir", tmp / "work", "--quiet") == 0
-    points = json.loads((site / "data" / "points.json").read_text())
-    return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html", "file": (site / "index.html").as_uri()}
-
-
 def _id(points, title):
     return points["ids"][points["titles"].index(title)]
 

@@ -1,0 +1,58 @@
+"""The deploy stage: a built and checked site folder -> a gh-pages branch, pushed (MkDocs' gh-deploy).
+
+    run(out, deploy) -> DeployReport
+
+ghp-import writes the folder as one commit on the branch (with .nojekyll, so GitHub Pages
+serves files whose names start with "_") and pushes it. A site that would be broken or
+refused is never pushed: missing index.html, a link that points at no file, or a part over
+GitHub Pages' limits stops the deploy with the reason.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from core.errors import LookalikeError
+from core.progress import say
+from core.reports import DeployReport
+
+
+class DeployError(LookalikeError):
+    """The site cannot or must not be pushed; the message says why."""
+
+
+def check_site(out: Path) -> list[str]:
+    """Why this folder must not be published ([] when it may)."""
+    from render.linkcheck import broken_links
+    from render.output import size_report
+
+    if not (out / "index.html").is_file():
+        return [f"{out} has no index.html: build the site first"]
+    problems = [f"broken link: {b}" for b in broken_links(out)[:20]]
+    problems += size_report(out)["warnings"]
+    return problems
+
+
+def run(out: Path, deploy, quiet: bool = False) -> DeployReport:
+    start = time.perf_counter()
+    out = Path(out)
+    problems = check_site(out)
+    if problems:
+        raise DeployError("not deploying, the site has problems:\n  " + "\n  ".join(problems))
+    from ghp_import import GhpError, ghp_import
+
+    say(f"deploy: pushing {out} to {deploy.remote}/{deploy.branch}", quiet)
+    try:
+        ghp_import(str(out), mesg=deploy.message, remote=deploy.remote, branch=deploy.branch,
+                   push=True, nojekyll=True)
+    except GhpError as exc:
+        raise DeployError(f"ghp-import could not publish the site: {getattr(exc, 'message', exc)}") from None
+    except subprocess.CalledProcessError as exc:
+        raise DeployError(f"git failed while publishing ({exc}); is {deploy.remote!r} a remote of the "
+                          f"repository in the current folder, and may you push to it?") from None
+    commit = subprocess.run(["git", "rev-parse", "--short", deploy.branch], capture_output=True,
+                            text=True).stdout.strip()
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    return DeployReport(remote=deploy.remote, branch=deploy.branch, commit=commit, files=files,
+                        seconds=time.perf_counter() - start)

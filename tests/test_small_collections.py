@@ -1,0 +1,32 @@
+"""What a user of tiny images, same-named files and link previews sees (no TensorFlow: colour only)."""
+import json
+import re
+
+from PIL import Image
+
+from tests.conftest import run_build, solid
+
+
+def test_tiny_images_same_names_favicon_and_previews(tmp_path):
+    coll = tmp_path / "cifar"
+    for k, cls in enumerate(("airplane", "cat", "ship")):
+        for i in range(3):
+            solid(coll / cls / f"{i:04d}.png", (60 * k + 20 * i, 200 - 50 * k, 40 + 60 * i), size=(32, 32))
+    out = tmp_path / "site"
+    assert run_build("--collection", coll, "--out", out, "--work-dir", tmp_path / "w", "--facets", "colour",
+                     "--base-url", "https://user.github.io/cifar/", "--quiet") == 0
+    points = json.loads((out / "data" / "points.json").read_text())
+    assert sorted(points["titles"])[:3] == ["airplane / 0000", "airplane / 0001", "airplane / 0002"]
+    assert len(set(points["titles"])) == 9  # no two images share a title in cards and lists
+
+    page = (out / "image" / f"{points['ids'][0]}.html").read_text()
+    img = re.search(r'<figure class="artwork-figure">\s*<img [^>]+>', page).group(0)
+    assert 'width="320" height="320"' in img and 'class="upscaled"' in img  # 32 px shown at 10x, crisp
+    assert page.count('class="px"') == 8  # the neighbours' thumbnails too
+    assert f'<meta property="og:image" content="https://user.github.io/cifar/media/{points["ids"][0]}.jpg">' in page
+    assert '<link rel="icon" type="image/png" href="../favicon.png">' in page
+
+    index = (out / "index.html").read_text()
+    assert re.search(r"<h1 class=\"site-name\"><a href=\"index.html\">", index)
+    with Image.open(out / "favicon.png") as icon:
+        assert icon.size == (64, 64) and icon.format == "PNG"
