@@ -36,7 +36,19 @@ def build(args) -> dict:
     cfg, base = cli.resolve_settings(args)
     work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
     with nullcontext() if args.verbose else quiet_libraries(work.library_log):
-        return run_stages(args, cfg, work)
+        reports = run_stages(args, cfg, work)
+    if "deploy" in STAGES_OF[args.command]:  # git's own messages (push refused...) must reach the user
+        embed = reports.get("embed")
+        if args.strict and embed and embed.skipped:
+            raise StrictError(f"--strict: {len(embed.skipped)} file(s) skipped, so the site was not deployed")
+        from deploy import stage as deploy
+
+        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet)
+    return reports
+
+
+class StrictError(LookalikeError):
+    """--strict and some files were skipped."""
 
 
 def run_stages(args, cfg, work: WorkFolder) -> dict:
@@ -64,10 +76,6 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
         from render import stage as render
 
         reports["render"] = render.run(folder, cfg.site, cfg.images, cfg.neighbours, args.force, quiet)
-    if "deploy" in stages:
-        from deploy import stage as deploy
-
-        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, quiet)
     return reports
 
 

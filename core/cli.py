@@ -92,7 +92,13 @@ def find_config(args) -> Path | None:
     here = Path("site.toml")
     if not here.is_file():
         return None
-    named = config.load(here).site.collection
+    try:
+        named = config.load(here).site.collection
+    except config.ConfigError as exc:
+        if not given:
+            raise
+        say(f"config: not using ./site.toml, which has an error ({exc}); defaults apply", args.quiet)
+        return None
     if given and named and (here.resolve().parent / named).resolve() != Path(given).resolve():
         say(f"config: not using ./site.toml, which is for the collection {named}; defaults apply "
             f"(pass --config site.toml to use it anyway)", args.quiet)

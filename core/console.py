@@ -23,6 +23,7 @@ NOISY_MODULES = r"(tensorflow|keras|absl|jax|h5py|google)(\.|$)"
 @contextmanager
 def quiet_libraries(native_log: Path | None):
     """Hide third-party log lines while the stages run; everything is restored afterwards."""
+    env = {name: os.environ.get(name) for name in ("TF_CPP_MIN_LOG_LEVEL", "GRPC_VERBOSITY")}
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
@@ -38,6 +39,11 @@ def quiet_libraries(native_log: Path | None):
                 restore()
             for name, level in levels.items():
                 logging.getLogger(name).setLevel(level)
+            for name, value in env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _divert_native_stderr(path: Path):
@@ -46,11 +52,11 @@ def _divert_native_stderr(path: Path):
         if sys.stderr.fileno() != 2:
             return None  # stderr is already elsewhere (a test's capture, a redirect of Python's own)
         sys.stderr.flush()
-        saved, ours = os.dup(2), os.dup(2)
         path.parent.mkdir(parents=True, exist_ok=True)
         log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     except (OSError, ValueError, AttributeError):
         return None  # no descriptor 2 (an embedding host) or no log file: leave things as they are
+    saved, ours = os.dup(2), os.dup(2)
     previous = sys.stderr
     sys.stderr = os.fdopen(ours, "w", buffering=1, encoding=getattr(previous, "encoding", None) or "utf-8",
                            errors="backslashreplace")
@@ -58,10 +64,11 @@ def _divert_native_stderr(path: Path):
     os.close(log)
 
     def restore() -> None:
+        # The stream stays open: a library may keep it (TensorFlow's logger does) and must still
+        # reach the terminal; descriptor 2 is the terminal again.
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
-        sys.stderr.close()
         sys.stderr = previous
 
     return restore

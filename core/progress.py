@@ -17,7 +17,7 @@ class Progress:
         self.done = 0
         self.start = time.perf_counter()
         self.bar = None
-        if not quiet and _is_tty(self.stream):
+        if not quiet and total and _is_tty(self.stream):
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=f"  {label:<10}", unit=f" {unit}", file=self.stream,

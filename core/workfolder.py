@@ -132,7 +132,9 @@ class BuildFolder:
         return key_file.read_text()
 
     def write_layout(self, manifest: Manifest, facet: str, layout: FacetLayout, key: str, stats: dict) -> None:
-        """Arrays first, the key last: a build killed in between recomputes, never trusts half."""
+        """Arrays first, the key last: a build killed in between recomputes, never trusts half.
+        The stats record which images, in which row order, the arrays describe."""
+        stats = dict(stats, rows=rows_digest(manifest))
         for name in LAYOUT_ARRAYS:
             array = getattr(layout, name)
             manifest.check_rows(array, f"{name}/{facet}")
@@ -146,6 +148,9 @@ class BuildFolder:
         arrays = {name: load_npy(self._array_path(name, facet)) for name in LAYOUT_ARRAYS}
         for name, array in arrays.items():
             manifest.check_rows(array, f"{name}/{facet}")
+        if self.layout_stats(facet).get("rows") != rows_digest(manifest):  # same count, other images
+            raise StageOrderError(f"the {facet} layout in {self.path} is for other images than the manifest "
+                                  f"lists (embed ran since): run `python build.py layout` first")
         return FacetLayout(**arrays)
 
     def layout_stats(self, facet: str) -> dict:
@@ -161,6 +166,11 @@ class BuildFolder:
         """pages.json / atlas.json for one output folder: one site says nothing about another."""
         digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
         return self.path / "sites" / digest / name
+
+
+def rows_digest(manifest: Manifest) -> str:
+    """Which images, in which row order: arrays made for other rows must never be read as these."""
+    return hashlib.sha256("\n".join(im.sha256 for im in manifest.images).encode()).hexdigest()[:16]
 
 
 class FeatureCache:

@@ -194,5 +194,6 @@ def unique_titles(paths: list[str]) -> list[str]:
                 depth[i] += 1
                 titles[i] = " / ".join(list(folders[len(folders) - depth[i]:]) + [readable_title(paths[i])])
                 grown = True
-        if not grown:
-            return titles
+        if not grown:  # folders exhausted (cat.jpg and cat.png, a_b.png and a-b.png): the names as they are
+            left = set(clashes)
+            return [paths[i] if i in left else t for i, t in enumerate(titles)]

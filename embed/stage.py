@@ -58,9 +58,9 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
         facets=list(matrices), copies={"thumb_size": images.thumb_size, "display_size": images.display_size})
     _attach_metadata(manifest, root, metadata)
-    folder.write_manifest(manifest)
-    for facet, matrix in matrices.items():
+    for facet, matrix in matrices.items():  # the manifest last: it vouches for the arrays
         folder.write_features(manifest, facet, matrix)
+    folder.write_manifest(manifest)
     if not manifest.images:
         raise EmptyCollectionError(root, manifest)
     return EmbedReport(
@@ -89,7 +89,6 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: 
                                            style_layers=layers, precision=precision)
     read = Reader(plan, caches, image_cache, images, facets, backbone.input_size if backbone else None)
     want_style = backbone is not None and backbone.style_model is not None
-    progress = Progress("embed", len(plan.jobs), quiet=quiet)
 
     def write(job, row: dict) -> None:  # on the writer thread: the model never waits for the disk
         for facet in MODEL_FACETS:
@@ -101,11 +100,11 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: 
     def failed(r: runner.Read) -> None:
         plan.skipped.extend({"path": p, "reason": r.error} for p in [r.job.cand.path] + r.job.cand.also)
 
-    embedded = runner.run(
-        plan.jobs, read, (lambda batch: backbone.embed_facets(np.stack(batch), want_style=want_style))
-        if backbone else None, write, model.batch_size,
-        model.workers or os.cpu_count() or 1, failed, progress.advance)
-    progress.close()
+    with Progress("embed", len(plan.jobs), quiet=quiet) as progress:  # closed on errors too
+        embedded = runner.run(
+            plan.jobs, read, (lambda batch: backbone.embed_facets(np.stack(batch), want_style=want_style))
+            if backbone else None, write, model.batch_size,
+            model.workers or os.cpu_count() or 1, failed, progress.advance)
     return embedded
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from core.progress import Progress, say
 from core.reports import FacetLayoutReport, LayoutReport
-from core.workfolder import BuildFolder, FacetLayout
+from core.workfolder import BuildFolder, FacetLayout, StageOrderError
 from layout import neighbours as nn
 from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, project
 from layout.search.recall import RECALL_SAMPLE
@@ -48,8 +48,8 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
             say(f"layout[{facet}]: reusing cached neighbours and map", quiet)
             return FacetLayoutReport(facet, k, True, stats.get("recall"), stats.get("method", "annoy"),
                                      stats.get("search_k", 0), notes + stats.get("notes", []))
-        except (OSError, ValueError):
-            pass  # damaged arrays: recompute below
+        except (OSError, ValueError, StageOrderError):
+            pass  # damaged arrays, or made for other rows: recompute below
     k_graph = max(k, graph_size(n, map.perplexity))
     engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
     say(f"layout[{facet}]: {n} images, the {k_graph} nearest of each ({engine}): {k} for the pages, "

@@ -67,3 +67,9 @@ def test_deploy_outside_a_repository_says_so(tmp_path, monkeypatch, capsys):
     assert deploy() == 2
     err = capsys.readouterr().err
     assert "lookalike: error:" in err and "git" in err.lower() and "Traceback" not in err
+
+
+def test_strict_deploy_with_skipped_files_pushes_nothing(project):
+    (project["repo"] / "pictures" / "bad.jpg").write_text("not a picture")
+    assert deploy("--strict") == 2
+    assert git("--git-dir", str(project["remote"]), "branch", "--list") == ""

@@ -30,3 +30,18 @@ def test_tiny_images_same_names_favicon_and_previews(tmp_path):
     assert re.search(r"<h1 class=\"site-name\"><a href=\"index.html\">", index)
     with Image.open(out / "favicon.png") as icon:
         assert icon.size == (64, 64) and icon.format == "PNG"
+
+
+def test_render_alone_refuses_a_layout_made_for_other_images(tmp_path, capsys):
+    """embed replaced an image (same count); render alone must say to run layout, not shift rows."""
+    coll = tmp_path / "pics"
+    for i in range(6):
+        solid(coll / f"p{i}.png", (40 * i, 200 - 30 * i, 90))
+    common = ["--collection", coll, "--work-dir", tmp_path / "w", "--facets", "colour", "--quiet"]
+    assert run_build(*common, "--out", tmp_path / "site") == 0
+    (coll / "p0.png").unlink()
+    solid(coll / "zz.png", (250, 250, 10))
+    assert run_build("embed", *common) == 0
+    capsys.readouterr()
+    assert run_build("render", *[a for a in common if a not in ("--facets", "colour")], "--out", tmp_path / "site") == 2
+    assert "run `python build.py layout` first" in capsys.readouterr().err

@@ -30,9 +30,19 @@ def test_round_trip_of_features_and_layout(tmp_path):
     lay = FacetLayout(np.array([[1], [0], [0]], np.int32), np.ones((3, 1), np.float32), np.zeros((3, 2), np.float32))
     assert folder.layout_key("content") is None
     folder.write_layout(m, "content", lay, "key-1", {"recall": 1.0})
-    assert folder.layout_key("content") == "key-1" and folder.layout_stats("content") == {"recall": 1.0}
+    assert folder.layout_key("content") == "key-1" and folder.layout_stats("content")["recall"] == 1.0
     back = folder.read_layout(m, "content")
     assert back.neighbours.tolist() == [[1], [0], [0]]
+
+
+def test_a_layout_for_other_images_is_refused_even_with_the_same_count(tmp_path):
+    """embed replaced an image (same count): render alone must not show the old neighbours."""
+    folder, m = WorkFolder(tmp_path).build(tmp_path / "c"), manifest(2)
+    lay = FacetLayout(np.array([[1], [0]], np.int32), np.ones((2, 1), np.float32), np.zeros((2, 2), np.float32))
+    folder.write_layout(m, "content", lay, "k", {})
+    m.images[1].sha256 = "f" * 64
+    with pytest.raises(StageOrderError, match="other images .* run `python build.py layout`"):
+        folder.read_layout(m, "content")
 
 
 def test_a_row_mismatch_is_loud_on_write_and_on_read(tmp_path):

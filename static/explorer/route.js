@@ -36,7 +36,7 @@
 
   /* The view a visitor left the map with, kept for this tab (sessionStorage): "Show on map"
      on that image's page (index.html#<id>, no zoom) brings them back to it, not to a default. */
-  var KEY = "lookalike-view:" + location.pathname;
+  var KEY = "lookalike-view:" + location.pathname.replace(/index\.html$/, "");  // "/repo/" = "/repo/index.html"
   function remember(i) {
     try { sessionStorage.setItem(KEY, JSON.stringify({ id: ids[i], hash: location.hash })); } catch (e) { /* private mode */ }
   }
@@ -46,6 +46,11 @@
       return v && v.id === id ? parseHash(v.hash) : null;
     } catch (e) { return null; }
   }
+
+  // Leaving by any link (the card's, on a phone or with the keyboard) keeps the view too.
+  window.addEventListener("pagehide", function () {
+    if (state.selected >= 0) { writeHash(); remember(state.selected); }
+  });
 
   function scheduleHash() { clearTimeout(route.timer); route.timer = setTimeout(writeHash, 250); }
   function viewHashParts() {
@@ -89,7 +94,10 @@
     var hs = parseHash(location.hash), zoom = lk.zoom;
     if (hs.id >= 0 && hs.z == null) {  // a link to an image: where the visitor last left it, if they did
       var back = remembered(ids[hs.id]);
-      if (back && back.id === hs.id && back.z != null) { hs.z = back.z; hs.c = back.c; }
+      if (back && back.id === hs.id && back.z != null) {
+        hs.z = back.z; hs.c = back.c;
+        if (!hs.facet && back.facet) hs.facet = back.facet;  // the coordinates are that facet's
+      }
     }
     if (hs.facet && hs.facet !== state.facet) lk.input.setFacet(hs.facet, false);
     if (hs.id >= 0) { state.selected = hs.id; state.cardDirty = true; }

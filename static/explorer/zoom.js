@@ -63,7 +63,7 @@
     var step = ++zoom.steps;
     zoom.stepTo = k;
     canvasSel.transition().duration(300).call(behavior.scaleTo, k, c)
-      .on("end", function () { if (zoom.steps === step) zoom.stepTo = 0; });
+      .on("end interrupt", function () { if (zoom.steps === step) zoom.stepTo = 0; });
   }
   /* Keep the keyboard selection on screen by panning (never zooming). */
   function reveal(i) {
