@@ -162,7 +162,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "display_url": relative_url(page, media_path(im.id)),
         "display_width": dw * up,
         "display_height": dh * up,
-        "display_upscaled": up > 1,
+        "display_class": "upscaled px" if up >= 3 else "upscaled" if up > 1 else "",  # px: kept pixel-sharp
         "map_url": relative_url(page, "index.html", im.id),
         "home_url": relative_url(page, "index.html"),
         "style_url": relative_url(page, "static/style.css"),

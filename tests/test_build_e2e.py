@@ -223,12 +223,12 @@ def test_page_image_sizes_match_the_files(built):
     tags = re.findall(r'<img src="([^"]+)"[^>]* width="(\d+)" height="(\d+)"([^>]*)>', html)[:10]
     for src, w, h, rest in tags:
         with Image.open((page.parent / src).resolve()) as im:
-            if 'class="upscaled"' in rest:  # a small original: a whole multiple of its size, >= 320 px
+            if 'class="upscaled' in rest:  # a small original: a whole multiple of its size, >= 320 px
                 f = int(w) // im.size[0]
                 assert (int(w), int(h)) == (im.size[0] * f, im.size[1] * f) and f >= 2 and max(int(w), int(h)) >= 320
             else:
                 assert im.size == (int(w), int(h)), src
-    assert 'class="upscaled"' in tags[0][3]  # the generated pictures are 96 px: shown at 384
+    assert 'class="upscaled px"' in tags[0][3]  # the generated pictures are 96 px: shown at 384, sharp
 
 
 def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ def test_tiny_images_same_names_favicon_and_previews(tmp_path):
 
     page = (out / "image" / f"{points['ids'][0]}.html").read_text()
     img = re.search(r'<figure class="artwork-figure">\s*<img [^>]+>', page).group(0)
-    assert 'width="320" height="320"' in img and 'class="upscaled"' in img  # 32 px shown at 10x, crisp
+    assert 'width="320" height="320"' in img and 'class="upscaled px"' in img  # 32 px shown at 10x, crisp
     assert page.count('class="px"') == 8  # the neighbours' thumbnails too
     assert f'<meta property="og:image" content="https://user.github.io/cifar/media/{points["ids"][0]}.jpg">' in page
     assert '<link rel="icon" type="image/png" href="../favicon.png">' in page
