@@ -43,7 +43,7 @@ def build(args) -> dict:
             raise StrictError(f"--strict: {len(embed.skipped)} file(s) skipped, so the site was not deployed")
         from deploy import stage as deploy
 
-        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet)
+        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet, reports["render"].warnings)
     return reports
 
 

@@ -1,6 +1,6 @@
 """The deploy stage: a built and checked site folder -> a gh-pages branch, pushed (MkDocs' gh-deploy).
 
-    run(out, deploy) -> DeployReport
+    run(out, deploy, size_warnings=None) -> DeployReport
 
 ghp-import writes the folder as one commit on the branch (with .nojekyll, so GitHub Pages
 serves files whose names start with "_") and pushes it. A site that would be broken or
@@ -22,22 +22,23 @@ class DeployError(LookalikeError):
     """The site cannot or must not be pushed; the message says why."""
 
 
-def check_site(out: Path) -> list[str]:
-    """Why this folder must not be published ([] when it may)."""
+def check_site(out: Path, size_warnings: list[str] | None = None) -> list[str]:
+    """Why this folder must not be published ([] when it may). size_warnings: the render
+    stage's GitHub Pages warnings for this folder, when it has just measured them."""
     from render.linkcheck import broken_links
     from render.output import size_report
 
     if not (out / "index.html").is_file():
         return [f"{out} has no index.html: build the site first"]
     problems = [f"broken link: {b}" for b in broken_links(out)[:20]]
-    problems += size_report(out)["warnings"]
+    problems += size_report(out)["warnings"] if size_warnings is None else size_warnings
     return problems
 
 
-def run(out: Path, deploy, quiet: bool = False) -> DeployReport:
+def run(out: Path, deploy, quiet: bool = False, size_warnings: list[str] | None = None) -> DeployReport:
     start = time.perf_counter()
     out = Path(out)
-    problems = check_site(out)
+    problems = check_site(out, size_warnings)
     if problems:
         raise DeployError("not deploying, the site has problems:\n  " + "\n  ".join(problems))
     from ghp_import import GhpError, ghp_import

@@ -21,6 +21,7 @@ from core.reports import EmbedReport
 from core.workfolder import BuildFolder
 from embed import collection as coll
 from embed import runner
+from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
@@ -51,8 +52,6 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     matrices = {facet: _matrix([plan.vectors[facet][r.sha256] for r in records]) for facet in keys}
     if facets.blend and records:
         matrices["blend"] = blend({f: matrices[f] for f in facets.blend if f in matrices}, facets.blend)
-    from embed.backbones.registry import model_key
-
     manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
         model.name, model.weights, precision)), images=records,
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,

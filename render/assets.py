@@ -1,8 +1,8 @@
 """The site's files that are not pages: image copies, originals, d3, our static files, map sheets.
 
-Each is copied from where an earlier stage or `npm ci` left it; every writer records the
-site-relative paths it wrote in `written`, so render/output.py can remove stale files of
-an earlier build and nothing else.
+Each is copied from where an earlier stage or `npm ci` left it, through render/output.py's
+SiteFiles, which records every file so that stale files of an earlier build (and nothing
+else) can be removed.
 """
 from __future__ import annotations
 
@@ -13,65 +13,62 @@ import os
 import shutil
 from pathlib import Path
 
-from core.files import write_bytes, write_text
+from core.files import write_text
 from core.progress import Progress
 from render.urls import media_path, original_path, thumb_path
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def copy_images(out: Path, images, image_cache, written: set[str], quiet: bool) -> None:
+def copy_images(site, images, image_cache, quiet: bool) -> None:
     """Thumbnails and display copies from the content-addressed cache, never re-encoded."""
     copying = Progress("images", len(images), unit="images", quiet=quiet)
     for im in images:
         for rel, src in ((thumb_path(im.id), image_cache.thumb(im.sha256)),
                          (media_path(im.id), image_cache.display(im.sha256))):
-            write_bytes(out / rel, src.read_bytes())
-            written.add(rel)
+            site.put(rel, src.read_bytes())
         copying.advance()
     copying.close()
 
 
-def copy_originals(out: Path, collection: Path, images, written: set[str], notes: list[str]) -> None:
+def copy_originals(site, collection: Path, images, notes: list[str]) -> None:
     """Stream each original (it may be huge) unless an identical copy is already there."""
     from embed.names import on_disk
 
     for im in images:
         rel = original_path(im)
-        src, dst = on_disk(collection / im.path), out / rel
+        src, dst = on_disk(collection / im.path), site.out / rel
         try:
             if not (dst.exists() and dst.stat().st_size == src.stat().st_size and filecmp.cmp(src, dst, shallow=False)):
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 tmp = dst.with_name(f".{dst.name}.tmp")
                 shutil.copyfile(src, tmp)
                 os.replace(tmp, dst)
-            written.add(rel)
+            site.keep(rel)
         except OSError as exc:
             notes.append(f"original of {im.path} not copied: {exc.strerror or exc}")
 
 
-def vendor_scripts(out: Path, written: set[str], notes: list[str]) -> list[str]:
+def vendor_scripts(site, notes: list[str]) -> list[str]:
     """d3 from node_modules; without it the site is the thumbnail grid, and the note says why."""
     from render.vendor import MissingFrontendError, copy_vendor_scripts
 
     try:
-        scripts = copy_vendor_scripts(out)
+        scripts = copy_vendor_scripts(site.out)
     except MissingFrontendError as exc:
         notes.append(f"map disabled, the site shows a thumbnail grid instead: {exc}")
         return []
-    written.update(scripts)
+    site.keep(*scripts)
     return scripts
 
 
-def static_files(out: Path, written: set[str]) -> None:
+def static_files(site) -> None:
     for p in sorted(STATIC.rglob("*")):
         if p.is_file():
-            rel = "static/" + p.relative_to(STATIC).as_posix()
-            write_bytes(out / rel, p.read_bytes())
-            written.add(rel)
+            site.put("static/" + p.relative_to(STATIC).as_posix(), p.read_bytes())
 
 
-def atlases(out: Path, images, image_cache, state: Path | None, written: set[str], quiet: bool = True) -> dict:
+def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -> dict:
     """Sprite sheets, rebuilt only when the images (by content, in row order) changed.
 
     The sheets are made from the cached thumbnails; an unchanged build would decode
@@ -85,21 +82,22 @@ def atlases(out: Path, images, image_cache, state: Path | None, written: set[str
     if state is not None and state.exists():
         try:
             saved = json.loads(state.read_text())
-            if saved["key"] == key.hexdigest() and all((out / s).is_file() for s in saved["atlas"]["sheets"]):
+            if saved["key"] == key.hexdigest() and all((site.out / s).is_file() for s in saved["atlas"]["sheets"]):
                 atlas = saved["atlas"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # damaged state: rebuild the sheets
     if atlas is None:
         progress = Progress("map sheets", len(images), unit="thumbs", quiet=quiet)
-        atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], out, on_sheet=progress.advance)
+        atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], site.out,
+                               on_sheet=progress.advance)
         progress.close()
         if state is not None:
             write_text(state, json.dumps({"key": key.hexdigest(), "atlas": atlas}, sort_keys=True))
-    written.update(atlas.get("sheets", []))
+    site.keep(*atlas.get("sheets", []))
     return atlas
 
 
-def favicon(out: Path, images, image_cache, written: set[str]) -> None:
+def favicon(site, images, image_cache) -> None:
     """favicon.png: the first four images of the collection, 2 x 2, cropped square (64 px).
 
     A site with no icon logs a 404 on every page; one made from the collection says whose it is."""
@@ -116,5 +114,4 @@ def favicon(out: Path, images, image_cache, written: set[str]) -> None:
         icon = icon.crop((0, 0, tile, tile)).resize((64, 64), Image.NEAREST)
     buf = io.BytesIO()
     icon.save(buf, "PNG", optimize=True)
-    write_bytes(out / "favicon.png", buf.getvalue())
-    written.add("favicon.png")
+    site.put("favicon.png", buf.getvalue())

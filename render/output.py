@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from core.errors import LookalikeError
-from core.files import write_text
+from core.files import write_bytes, write_text
 
 MARKER = ".lookalike-site.json"
 
@@ -36,6 +36,23 @@ def check_output(out: Path, collection: Path, force: bool = False) -> None:
         raise OutputError(f"the output folder {out} is not empty and was not made by Lookalike; "
                           f"choose an empty or new folder, or pass --force to write into it "
                           f"(nothing already there is deleted)")
+
+
+class SiteFiles:
+    """The output folder as this build writes it: every file put (atomically, untouched when its
+    bytes are the same) or kept is recorded, so finish() removes only what an earlier build
+    wrote and this one did not."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.written: set[str] = set()
+
+    def put(self, rel: str, data: bytes | str) -> None:
+        (write_text if isinstance(data, str) else write_bytes)(self.out / rel, data)
+        self.written.add(rel)
+
+    def keep(self, *rels: str) -> None:
+        self.written.update(rels)
 
 
 def previous_files(out: Path) -> set[str]:

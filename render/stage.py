@@ -36,57 +36,50 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     output.check_output(out, collection, force=force)
 
     out.mkdir(parents=True, exist_ok=True)  # write phase
-    written: set[str] = set()
+    site_files = output.SiteFiles(out)
     notes: list[str] = []
     records = manifest.images
-    assets.copy_images(out, records, image_cache, written, quiet)
+    assets.copy_images(site_files, records, image_cache, quiet)
     if images.copy_originals:
-        assets.copy_originals(out, collection, records, written, notes)
-    scripts = assets.vendor_scripts(out, written, notes)
-    atlas = assets.atlases(out, records, image_cache, folder.site_state(out, "atlas.json"), written, quiet)
-    _write_data(out, manifest, layouts, neighbours.map_neighbours, atlas, written)
-    assets.static_files(out, written)
-    assets.favicon(out, records, image_cache, written)
-    _put(out, ".nojekyll", "", written)
+        assets.copy_originals(site_files, collection, records, notes)
+    scripts = assets.vendor_scripts(site_files, notes)
+    atlas = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"), quiet)
+    _write_data(site_files, manifest, layouts, neighbours.map_neighbours, atlas)
+    assets.static_files(site_files)
+    assets.favicon(site_files, records, image_cache)
+    site_files.put(".nojekyll", "")
 
     env = pages.environment()
     common = {"site_title": site.title, "site_description": site.description}
-    _put(out, "index.html", env.get_template("index.html").render(
-        **common, **pages.index_context(records, opts, scripts)), written)
+    site_files.put("index.html", env.get_template("index.html").render(
+        **common, **pages.index_context(records, opts, scripts)))
     key = site_key(common, opts, manifest.copies, records,
                    *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
                    *[a for f in sorted(features) for a in (f, np.asarray(features[f]))])
-    rendered = _image_pages(out, env, common, records, layouts, features, opts, key,
-                            folder.site_state(out, "pages.json"), written, quiet)
-    removed = output.finish(out, written)
+    rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
+                            folder.site_state(out, "pages.json"), quiet)
+    removed = output.finish(out, site_files.written)
     sizes = output.size_report(out)
-    return RenderReport(output=str(out), files=len(written), pages_rendered=rendered, removed=len(removed),
+    return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
                         bytes=sizes["bytes"], folders=sizes["folders"], warnings=sizes["warnings"], notes=notes,
                         seconds=time.perf_counter() - start)
 
 
-def _put(out: Path, rel: str, text: str, written: set[str]) -> None:
-    from core.files import write_text
-
-    write_text(out / rel, text)
-    written.add(rel)
-
-
-def _write_data(out: Path, manifest, layouts: dict, map_neighbours: int, atlas: dict, written: set[str]) -> None:
+def _write_data(site_files, manifest, layouts: dict, map_neighbours: int, atlas: dict) -> None:
     points = site_data.points_dict(manifest, layouts, map_neighbours, atlas, pages.FACET_LABELS, pages.FACET_HINTS)
-    _put(out, "data/points.json", site_data.points_json(points) + "\n", written)
-    _put(out, "data/points.js", site_data.points_js(points), written)
-    _put(out, "data/neighbours.csv", site_data.neighbours_csv(manifest, layouts), written)
+    site_files.put("data/points.json", site_data.points_json(points) + "\n")
+    site_files.put("data/points.js", site_data.points_js(points))
+    site_files.put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))
 
 
-def _image_pages(out: Path, env, common: dict, records, layouts: dict, features: dict, opts, key: str,
-                 state: Path, written: set[str], quiet: bool) -> int:
+def _image_pages(site_files, env, common: dict, records, layouts: dict, features: dict, opts, key: str,
+                 state: Path, quiet: bool) -> int:
     """One page per image, skipping those whose inputs and file are as last written."""
-    memo = PageMemo(state, out, templates_digest(pages.TEMPLATES) + code_digest())
+    memo = PageMemo(state, site_files.out, templates_digest(pages.TEMPLATES) + code_digest())
     paths = [page_path(im.id) for im in records]
     if memo.site_unchanged(key, paths):
         say(f"render: all {len(paths)} image pages unchanged", quiet)
-        written.update(paths)
+        site_files.keep(*paths)
         return 0
     memo.begin()
     template, cards, rendered = env.get_template("image.html"), pages.Cards(records, opts), 0
@@ -95,10 +88,10 @@ def _image_pages(out: Path, env, common: dict, records, layouts: dict, features:
         ctx = {**common, **pages.image_context(i, im, records, layouts, features, opts, page, cards)}
         digest = memo.digest(ctx)
         if not memo.unchanged(page, digest):  # same inputs, same templates, file still as written
-            _put(out, page, template.render(**ctx), written)
+            site_files.put(page, template.render(**ctx))
             memo.wrote(page, digest)
             rendered += 1
-        written.add(page)
+        site_files.keep(page)
         progress.advance()
     progress.close()
     memo.save()
