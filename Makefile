@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.package-lock.json
 
 setup: $(STAMP) $(NPM_STAMP) chromium java
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

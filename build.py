@@ -67,7 +67,8 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
         from embed import stage as embed
 
         metadata = Path(cfg.site.metadata) if cfg.site.metadata else None
-        reports["embed"] = embed.run(folder, collection, cfg.model, cfg.images, cfg.facets, metadata, quiet)
+        reports["embed"] = embed.run(folder, collection, cfg.model, cfg.images, cfg.facets, metadata, quiet,
+                                     cfg.embed)
     if "layout" in stages:
         from layout import stage as layout
 

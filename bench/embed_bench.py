@@ -7,7 +7,11 @@ Baseline: what common tools do: full PIL decode, resize, model.predict on one im
 at a time (timed on a sample, as it is slow). Also times decode alone and the model
 alone on the same images, to say which half bounds the pipeline.
 
+Then the decoders: threads against spawned processes, 1 and 2 of them (all cores when
+more), decode alone and end to end.
+
 Usage: .venv/bin/python bench/embed_bench.py [--set flowers|imagen] [--limit N] [--baseline-sample N]
+       [--only-decoders]
 """
 from __future__ import annotations
 
@@ -27,9 +31,64 @@ sys.path.insert(0, str(REPO))
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process, all threads (user + system)."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    """CPU time of this process, all threads, and of its finished children (decode processes)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def decode_alone(paths, decoder, kind: str, workers: int) -> float:
+    """Seconds to decode every path (CNN input + copies) in a pool of `workers` threads or processes."""
+    from itertools import repeat
+
+    from embed.runner import decode_pool
+
+    t = time.perf_counter()
+    pool = decode_pool(kind, workers, len(paths))
+    with pool:
+        for _ in pool.map(decoder.decode, paths, repeat(True), repeat(False), repeat(True), chunksize=8):
+            pass
+    return time.perf_counter() - t
+
+
+def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
+    """Decoders as threads and as spawned processes, 1 and 2 of them (and all cores when more):
+    decode alone and the pipeline end to end, each against its 1-worker figure."""
+    from core.config import EmbedSection
+    from core.workfolder import WorkFolder
+    from embed import backbones
+    from embed import stage as embed_stage
+    from embed.reader import Decoder
+
+    n, cores = len(paths), os.cpu_count() or 1
+    decoder = Decoder.of(settings.images, settings.facets, 224)
+    counts = sorted({1, 2, cores})
+    print(f"\ndecoders ({n} images; pipeline = content facet, model loaded; ratios against 1 worker of the same kind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "coll"
+        for c in cands:
+            (src / c.path).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(coll / c.path, src / c.path)
+        real_load = backbones.load_backbone
+        backbones.load_backbone = lambda *a, **k: bb
+        try:
+            for kind in ("threads", "processes"):
+                first = {}
+                for w in counts:
+                    t_dec = decode_alone(paths, decoder, kind, w)
+                    settings.model.workers = w
+                    t = time.perf_counter()
+                    embed_stage.run(WorkFolder(Path(tmp) / f"w-{kind}-{w}").build(src), src, settings.model,
+                                    settings.images, settings.facets, quiet=True,
+                                    engine=EmbedSection(decode=kind))
+                    t_pipe = time.perf_counter() - t
+                    first.setdefault("dec", t_dec)
+                    first.setdefault("pipe", t_pipe)
+                    print(f"  {kind:<9} {w:>2}  decode alone {n / t_dec:7.1f} img/s ({first['dec'] / t_dec:.2f}x)   "
+                          f"pipeline {n / t_pipe:6.1f} img/s ({first['pipe'] / t_pipe:.2f}x, "
+                          f"{100 * t_model / t_pipe:.0f}% of the model alone)")
+        finally:
+            backbones.load_backbone = real_load
+            settings.model.workers = 0
 
 
 def main() -> None:
@@ -38,6 +97,7 @@ def main() -> None:
     ap.add_argument("--data", default=os.environ.get("LOOKALIKE_DATA", REPO.parent / "shared" / "data"))
     ap.add_argument("--limit", type=int, default=0, help="use only the first N images")
     ap.add_argument("--baseline-sample", type=int, default=150)
+    ap.add_argument("--only-decoders", action="store_true", help="only the threads/processes sweep")
     args = ap.parse_args()
     from PIL import Image
 
@@ -77,6 +137,10 @@ def main() -> None:
     t, c = time.perf_counter(), cpu_seconds()
     bb.embed(x)
     t_model, c_model = time.perf_counter() - t, cpu_seconds() - c
+    if args.only_decoders:
+        print(f"model alone    {n / t_model:8.1f} images/s")
+        decoder_sweep(paths, cands, coll, settings, bb, t_model)
+        return
     # 3. the pipeline end to end (fresh caches), with the collection limited the same way
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "coll"
@@ -121,6 +185,7 @@ def main() -> None:
     print(f"naive baseline {n / t_naive:8.1f} images/s  (timed on {len(sample)} images)")
     print(f"pipeline / naive: {t_naive / t_pipe:.1f}x;  pipeline at {100 * slower / t_pipe:.0f}% of the slower half "
           f"({'decode' if t_decode > t_model else 'model'})")
+    decoder_sweep(paths, cands, coll, settings, bb, t_model)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from core.errors import LookalikeError
 
 FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
+ENGINES = ("local", "ray")
+DECODE_POOLS = ("auto", "processes", "threads")
 
 
 class ConfigError(LookalikeError):
@@ -82,11 +84,27 @@ class ModelSection:
                            help='"imagenet" (default), "none" (architecture only), or a weights file')
     batch_size: int = setting(32, _at_least(1), "an integer >= 1", "--batch-size", "images per model call")
     workers: int = setting(0, _at_least(0), "an integer >= 0 (0 = all cores)", "--workers",
-                           "decode threads (0 = all cores)")
+                           "image decoders, threads or processes (0 = all cores)")
     precision: str = setting("auto", lambda v: v in ("auto", "float32", "bfloat16"),
                              '"auto", "float32" or "bfloat16"', "--precision",
                              "model arithmetic (default auto: bfloat16 only where measured faster)",
                              choices=("auto", "float32", "bfloat16"))
+
+
+@dataclass
+class EmbedSection:
+    STAGE = "embed"
+    engine: str = setting("local", lambda v: v in ENGINES, '"local" or "ray"', "--engine",
+                          "where embedding runs: local (this process and its decoders) or ray "
+                          "(a Ray Data pipeline, on a local Ray or a cluster)", choices=ENGINES)
+    decode: str = setting("auto", lambda v: v in DECODE_POOLS, '"auto", "processes" or "threads"', "--decode",
+                          "local engine: decode in worker processes or threads (auto: processes "
+                          "when there are 3 or more cores)", choices=DECODE_POOLS)
+    ray_address: str = setting("", flag="--ray-address", metavar="ADDR",
+                               help='Ray cluster to run on: "auto", "ray://HOST:10001" (default: a '
+                                    "local Ray started for this build)")
+    model_workers: int = setting(0, _at_least(0), "an integer >= 0 (0 = one per GPU, or one without GPUs)",
+                                 "--model-workers", "ray engine: model replicas in the actor pool")
 
 
 @dataclass
@@ -148,7 +166,7 @@ class DeploySection:
     message: str = setting("Lookalike site", flag="--message", help="commit message on that branch")
 
 
-SECTIONS = {"site": SiteSection, "model": ModelSection, "neighbours": NeighboursSection, "map": MapSection,
+SECTIONS = {"site": SiteSection, "model": ModelSection, "embed": EmbedSection, "neighbours": NeighboursSection, "map": MapSection,
             "images": ImagesSection, "facets": FacetsSection, "build": BuildSection, "deploy": DeploySection}
 
 
@@ -156,6 +174,7 @@ SECTIONS = {"site": SiteSection, "model": ModelSection, "neighbours": Neighbours
 class Settings:
     site: SiteSection = field(default_factory=SiteSection)
     model: ModelSection = field(default_factory=ModelSection)
+    embed: EmbedSection = field(default_factory=EmbedSection)
     neighbours: NeighboursSection = field(default_factory=NeighboursSection)
     map: MapSection = field(default_factory=MapSection)
     images: ImagesSection = field(default_factory=ImagesSection)

@@ -1,4 +1,4 @@
-"""A clean console: our progress and summary only; TensorFlow, absl, oneDNN and Keras stay quiet.
+"""A clean console: our progress and summary only; TensorFlow, absl, oneDNN, Keras and Ray stay quiet.
 
 TensorFlow's C++ core writes its start-up lines ("oneDNN custom operations are on",
 "All log messages before absl::InitializeLog()") straight to file descriptor 2, below
@@ -16,8 +16,9 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-NOISY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "jax", "numba")
-NOISY_MODULES = r"(tensorflow|keras|absl|jax|h5py|google)(\.|$)"
+NOISY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "jax", "numba", "ray", "ray.data")
+_hushed: dict | None = None  # logger name -> level to restore; None unless quiet_libraries is active
+NOISY_MODULES = r"(tensorflow|keras|absl|jax|h5py|google|ray)(\.|$)"
 
 
 @contextmanager
@@ -26,9 +27,9 @@ def quiet_libraries(native_log: Path | None):
     env = {name: os.environ.get(name) for name in ("TF_CPP_MIN_LOG_LEVEL", "GRPC_VERBOSITY")}
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
+    global _hushed
+    _hushed = {}
+    hush(*NOISY_LOGGERS)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=NOISY_MODULES)
         restore = _divert_native_stderr(Path(native_log)) if native_log is not None else None
@@ -37,13 +38,26 @@ def quiet_libraries(native_log: Path | None):
         finally:
             if restore is not None:
                 restore()
-            for name, level in levels.items():
+            for name, level in _hushed.items():
                 logging.getLogger(name).setLevel(level)
+            _hushed = None
             for name, value in env.items():
                 if value is None:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+def hush(*names: str) -> None:
+    """Turn these loggers down to errors while quiet_libraries is active (and only then).
+
+    For libraries that set their own levels when imported (Ray does): call it after the import."""
+    if _hushed is None:  # --verbose, or no build running: leave them as they are
+        return
+    for name in names:
+        if name not in _hushed:
+            _hushed[name] = logging.getLogger(name).level
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _divert_native_stderr(path: Path):

@@ -21,6 +21,7 @@ class EmbedReport:
     model: str  # the feature key of the content vectors
     precision: str
     facets: list[str]  # feature arrays written, blend included
+    embed_engine: str = ""  # who embedded: "local, 2 decode threads", "ray (address), ..."
     seconds: float = 0.0
 
 
@@ -109,7 +110,8 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
              else f"Lookalike:{where} in {total:.1f} s"]
     if embed:
         lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded"
-                     + (f", {embed.cached} from the cache" if embed.cached else "") + f" ({embed.model})")
+                     + (f", {embed.cached} from the cache" if embed.cached else "") + f" ({embed.model})"
+                     + (f"\n{'':22}engine: {embed.embed_engine}" if embed.decoded else ""))
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))

@@ -42,7 +42,13 @@ warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
 BACKGROUND = (255, 255, 255)  # transparent areas are shown on white, like a page
 MAX_PIXELS = 200_000_000  # default [images] max_pixels: about 0.8 GB for the largest decode
 BIG_PIXELS = 16_000_000  # decodes above this run one at a time (memory stays bounded)
-_BIG_DECODE = threading.Lock()
+_BIG_DECODE = threading.Lock()  # replaced by one lock shared by all decode processes
+
+
+def share_big_decode_lock(lock) -> None:
+    """Initializer of a decode worker process: big decodes wait for each other across processes."""
+    global _BIG_DECODE
+    _BIG_DECODE = lock
 
 # Formats decode() opens. Others that Pillow knows are refused on purpose: EPS would
 # start Ghostscript on a file that merely claims to be an image.

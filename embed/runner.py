@@ -1,68 +1,108 @@
-"""A small runner: reader -> model -> writer, as in clip-retrieval's inference loop.
+"""The local engine: decoders -> model -> writer, as in clip-retrieval's inference loop.
 
-The reader (decode one image; runs in worker threads, Pillow releases the GIL), the model
-step (one full batch at a time, on the calling thread) and the writer (cache writes, on a
-thread of its own, so the model is never kept waiting) are plain callables handed in.
-A bounded window of decodes runs ahead of the model, so memory stays flat for any size.
-Other engines (processes, Ray Data) would be other runners of the same callables.
+The decoder (one image per call, ``embed.reader.Decoder``) runs in a pool: threads
+(Pillow releases the GIL for most of a decode) or spawned worker processes (no GIL at
+all: decoding then scales with the cores). The model step (one full batch at a time)
+runs on the calling thread; the keeper and the writer (cache writes) run on a thread of
+their own, so the model is never kept waiting for the disk. A bounded window of decodes
+runs ahead of the model, so memory stays flat for any collection size. The Ray engine
+(embed/ray_engine.py) runs the same decoder and model and hands its rows to the same
+keeper and writer.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Callable, Iterable
 
-
-@dataclass
-class Read:
-    """What the reader made of one job: a model input (or None), or an error message."""
-    job: object
-    model_input: object = None
-    error: str | None = None
+DECODE_POOLS = ("threads", "processes")
 
 
-def run(jobs: Iterable, read: Callable[[object], Read], embed_batch: Callable[[list], dict] | None,
-        write: Callable[[object, dict], None], batch_size: int, workers: int,
-        on_error: Callable[[Read], None], advance: Callable[[int], None]) -> int:
-    """Read every job, embed the model inputs in full batches, write each batch's rows.
+def run(jobs: Iterable, decode: Callable, keep: Callable, embed_batch: Callable[[list], dict] | None,
+        write: Callable[[object, dict], None], batch_size: int, workers: int, pool: str,
+        on_error: Callable[[object, str], None], advance: Callable[[int], None]) -> int:
+    """Decode every job, embed the model inputs in full batches, write each batch's rows.
 
-    ``write(job, row)`` gets {facet: vector} for one image; ``on_error`` gets failed reads
-    and ``advance(n)`` is told of every finished job. Returns how many went through the model.
+    ``decode(job)`` returns an ``embed.reader.Decoded``; ``keep(job, decoded)`` stores what
+    it gave besides the model input; ``write(job, row)`` gets {facet: vector} for one image;
+    ``on_error(job, reason)`` gets failed decodes and ``advance(n)`` is told of every
+    finished job. Returns how many images went through the model.
     """
-    batch: list[Read] = []
+    batch: list = []  # (job, model input)
     embedded = 0
-    writes: list = []
+    pending_writes: list = []
+    jobs = list(jobs)
+    decoders = decode_pool(pool, workers, len(jobs))
 
     def flush() -> None:
         nonlocal embedded
         if not batch:
             return
-        out = embed_batch([r.model_input for r in batch])
-        for row, r in enumerate(batch):
-            writes.append(writer.submit(write, r.job, {facet: v[row] for facet, v in out.items()}))
+        out = embed_batch([inp for _, inp in batch])
+        for row, (job, _) in enumerate(batch):
+            pending_writes.append(writer.submit(write, job, {facet: v[row] for facet, v in out.items()}))
         embedded += len(batch)
         advance(len(batch))
         batch.clear()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as writer:
-        for r in bounded_map(pool, read, jobs, max(2 * batch_size, 4 * workers)):
-            if r.error is not None:
-                on_error(r)
-                advance(1)
-            elif r.model_input is not None and embed_batch is not None:
-                batch.append(r)
-                if len(batch) == batch_size:
-                    flush()
-            else:
-                advance(1)
-        flush()
-        for w in writes:
-            w.result()  # a failed cache write is an error, not a silent miss
+    try:
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            for job, dec in zip(jobs, bounded_map(decoders, decode, jobs, max(2 * batch_size, 4 * workers))):
+                pending_writes.append(writer.submit(keep, job, dec))
+                if dec.error is not None:
+                    on_error(job, dec.error)
+                    advance(1)
+                elif dec.model_input is not None and embed_batch is not None:
+                    batch.append((job, dec.model_input))
+                    if len(batch) == batch_size:
+                        flush()
+                else:
+                    advance(1)
+            flush()
+            for w in pending_writes:
+                w.result()  # a failed cache write is an error, not a silent miss
+    except BaseException:  # Ctrl-C or an error: drop the queued decodes instead of finishing them
+        decoders.shutdown(wait=False, cancel_futures=True)
+        raise
+    decoders.shutdown()
     return embedded
 
 
-def bounded_map(pool, fn, items, window: int):
+def decode_pool(kind: str, workers: int, jobs: int) -> Executor:
+    """The pool the decoders run in. Processes are spawned (never forked: the parent may
+    hold TensorFlow's threads) and share one lock, so that at most one very large image
+    is decoded at a time across all of them, as with threads."""
+    if kind == "threads" or jobs < 2 * workers:  # a handful of images: not worth a process start
+        return ThreadPoolExecutor(max_workers=workers)
+    if kind != "processes":
+        raise ValueError(f"unknown decode pool {kind!r}; expected one of {', '.join(DECODE_POOLS)}")
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=start_decoder_process,
+                               initargs=(ctx.Lock(), os.getpid()))
+
+
+def start_decoder_process(big_decode_lock, parent: int) -> None:
+    """Initializer of a decode process: share the big-decode lock, leave Ctrl-C to the
+    parent (which stops the pool), and exit when the parent is gone, even by SIGKILL."""
+    from embed.images import share_big_decode_lock
+
+    share_big_decode_lock(big_decode_lock)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def bounded_map(pool: Executor, fn, items, window: int):
     """pool.map that keeps at most `window` results in flight, in input order."""
     pending: deque = deque()
     for item in items:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.config import EmbedSection
 from core.errors import InputError, LookalikeError
 from core.manifest import ImageRecord, Manifest
 from core.progress import Progress, say
@@ -25,7 +26,7 @@ from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
-from embed.reader import Reader
+from embed.reader import Decoder, Keeper
 
 
 class EmptyCollectionError(LookalikeError):
@@ -36,7 +37,9 @@ class EmptyCollectionError(LookalikeError):
 
 
 def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: Path | None = None,
-        quiet: bool = False) -> EmbedReport:
+        quiet: bool = False, engine=None) -> EmbedReport:
+    """engine: the [embed] section (default: the local engine, decoders as `auto` picks)."""
+    engine = engine or EmbedSection()
     start = time.perf_counter()
     root = Path(collection)
     scan = coll.scan(root, folder.hashes)
@@ -45,8 +48,8 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
     image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
     plan = make_plan(scan, root, caches, image_cache)
-    embedded = _compute(plan, caches, image_cache, model, images, facets, precision, why_precision,
-                        len(scan.candidates), quiet)
+    embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
+                                     why_precision, len(scan.candidates), quiet)
 
     records = _records(scan, plan, keys)
     matrices = {facet: _matrix([plan.vectors[facet][r.sha256] for r in records]) for facet in keys}
@@ -66,28 +69,27 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
         images=len(records), skipped=manifest.skipped, ignored=manifest.ignored, metadata=manifest.metadata,
         duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
         decoded=len(plan.jobs), embedded=embedded, cached=_cached(records, plan),
-        model=manifest.model, precision=precision,
+        model=manifest.model, precision=precision, embed_engine=engine_used,
         facets=manifest.facets, seconds=time.perf_counter() - start)
 
 
-def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: str, why_precision: str,
-             total: int, quiet: bool) -> int:
-    """Decode and embed what the caches lack; returns how many images went through the model."""
+def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, precision: str, why_precision: str,
+             total: int, quiet: bool) -> tuple[int, str]:
+    """Decode and embed what the caches lack; returns how many images went through the
+    model, and the engine that did it in words ("local, 2 decode processes")."""
     if not plan.jobs:
         say(f"embed: all {total} images cached ({', '.join(caches)})", quiet)
-        return 0
+        return 0, "none (all cached)"
     say(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
         f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches)})", quiet)
-    backbone = None
-    if plan.model_jobs:
-        from embed import backbones
+    from embed import backbones
 
-        layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
-        say(f"embed: {model.name} in {precision} ({why_precision})", quiet)
-        backbone = backbones.load_backbone(model.name, model.weights, model.batch_size,
-                                           style_layers=layers, precision=precision)
-    read = Reader(plan, caches, image_cache, images, facets, backbone.input_size if backbone else None)
-    want_style = backbone is not None and backbone.style_model is not None
+    wants_model = plan.model_jobs > 0
+    layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
+    model_spec = backbones.ModelSpec(model.name, model.weights, model.batch_size,
+                                     tuple(layers) if layers else None, precision)
+    decoder = Decoder.of(images, facets, backbones.input_size(model.name) if wants_model else None)
+    keep = Keeper(plan, caches, image_cache)
 
     def write(job, row: dict) -> None:  # on the writer thread: the model never waits for the disk
         for facet in MODEL_FACETS:
@@ -96,15 +98,34 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, precision: 
                     caches[facet].put(job.cand.sha256, row[facet])
                 plan.vectors[facet].setdefault(job.cand.sha256, row[facet])
 
-    def failed(r: runner.Read) -> None:
-        plan.skipped.extend({"path": p, "reason": r.error} for p in [r.job.cand.path] + r.job.cand.also)
+    def failed(job, reason: str) -> None:
+        plan.skipped.extend({"path": p, "reason": reason} for p in [job.cand.path] + job.cand.also)
 
+    if engine.engine == "ray":
+        from embed import ray_engine
+
+        with Progress("embed", len(plan.jobs), quiet=quiet) as progress:
+            return ray_engine.run(plan.jobs, decoder, keep, model_spec if wants_model else None, write,
+                                  failed, progress.advance, engine, quiet)
+    backbone = None
+    if wants_model:
+        say(f"embed: {model.name} in {precision} ({why_precision})", quiet)
+        backbone = model_spec.load()
+    workers = model.workers or os.cpu_count() or 1
+    pool = decode_pool_for(engine.decode, workers)
     with Progress("embed", len(plan.jobs), quiet=quiet) as progress:  # closed on errors too
         embedded = runner.run(
-            plan.jobs, read, (lambda batch: backbone.embed_facets(np.stack(batch), want_style=want_style))
-            if backbone else None, write, model.batch_size,
-            model.workers or os.cpu_count() or 1, failed, progress.advance)
-    return embedded
+            plan.jobs, decoder, keep, backbone.embed_batch if backbone else None, write, model.batch_size,
+            workers, pool, failed, progress.advance)
+    return embedded, f"local, {workers} decode {pool}"
+
+
+def decode_pool_for(setting: str, workers: int) -> str:
+    """auto: processes where the GIL would cap threads (3 or more decoders). On 2 cores
+    threads and processes decode alike (docs/scaling.md) and threads start at once."""
+    if setting != "auto":
+        return setting
+    return "processes" if workers >= 3 else "threads"
 
 
 def _records(scan, plan: Plan, keys: dict) -> list[ImageRecord]:

@@ -16,21 +16,40 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
 
-def build_cmd(coll, out, work, report):
+def build_cmd(coll, out, work, report, decode="threads"):
     return [sys.executable, str(REPO / "build.py"), "--collection", str(coll), "--out", str(out),
-            "--work-dir", str(work), "--report", str(report), "--batch-size", "8"]
+            "--work-dir", str(work), "--report", str(report), "--batch-size", "8", "--decode", decode]
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of pid (Linux), e.g. the decode workers of a build."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def files(folder: Path) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_killed_build_resumes_and_matches(tmp_path, sig):
+@pytest.mark.parametrize("sig,decode", [(signal.SIGKILL, "threads"), (signal.SIGINT, "threads"),
+                                        (signal.SIGKILL, "processes"), (signal.SIGINT, "processes")])
+def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
     coll = tmp_path / "coll"
     generate(coll, count=120, seed=3, size=192)
     work = tmp_path / "work"
-    proc = subprocess.Popen(build_cmd(coll, tmp_path / "site", work, tmp_path / "r0.json"),
+    proc = subprocess.Popen(build_cmd(coll, tmp_path / "site", work, tmp_path / "r0.json", decode),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     feature_dir = work / "cache" / "features" / "efficientnet_lite0-imagenet-224-centre875"  # content vectors
     deadline = time.time() + 240
@@ -40,9 +59,16 @@ def test_killed_build_resumes_and_matches(tmp_path, sig):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the build finished before it could be interrupted"
+    decoders = children(proc.pid)
+    if decode == "processes":
+        assert decoders, "no decode processes were started"
     os.kill(proc.pid, sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
+    deadline = time.time() + 10  # no decode process outlives its build, however it ended
+    while time.time() < deadline and any(alive(p) for p in decoders):
+        time.sleep(0.1)
+    assert not [p for p in decoders if alive(p)]
     if sig == signal.SIGINT:
         assert b"interrupted" in err and b"Traceback" not in err
     # every cache entry that exists under its real name is whole (a kill can only leave *.tmp files)
@@ -55,7 +81,8 @@ def test_killed_build_resumes_and_matches(tmp_path, sig):
     for p in work.rglob("*.jpg"):
         Image.open(p).load()
 
-    subprocess.run(build_cmd(coll, tmp_path / "site", work, tmp_path / "r1.json"), check=True, capture_output=True)
+    subprocess.run(build_cmd(coll, tmp_path / "site", work, tmp_path / "r1.json", decode), check=True,
+                   capture_output=True)
     resumed = json.loads((tmp_path / "r1.json").read_text())
     assert 0 < resumed["embedded"] < 120, resumed["embedded"]  # work before the kill was kept
 

@@ -10,6 +10,7 @@ package that imports it).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -81,6 +82,29 @@ class Backbone:
                     "style": np.zeros((0, STYLE_DIM), np.float32)}
         pooled, grams = self.style_grams(images)
         return {"content": l2_normalise(pooled), "style": style_vectors(grams)}
+
+    def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
+        """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone makes."""
+        return self.embed_facets(np.stack(inputs), want_style=self.style_model is not None)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What it takes to build the same model anywhere (picklable: a Ray actor loads it)."""
+    name: str
+    weights: str | None
+    batch_size: int
+    style_layers: tuple | list | None  # None: content only
+    precision: str
+
+    def load(self) -> "Backbone":
+        return load_backbone(self.name, self.weights, self.batch_size,
+                             style_layers=self.style_layers, precision=self.precision)
+
+
+def input_size(name: str) -> int:
+    """The side of the square input the named backbone takes (no Keras needed)."""
+    return get_spec(name).input_size
 
 
 def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", batch_size: int = 32,

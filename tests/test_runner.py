@@ -1,0 +1,57 @@
+"""The local engine's decoders: threads and spawned processes give the same results, in
+the same order, with failures reported by reason (no model needed: a stand-in embeds)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.config import Settings
+from embed import runner
+from embed.collection import scan
+from embed.plan import Job
+from embed.reader import Decoder
+from embed.stage import decode_pool_for
+from tests.conftest import pattern_collection
+
+
+def jobs_of(coll: Path) -> list[Job]:
+    return [Job(c, c.full_path(coll), {"content", "colour"}, True) for c in scan(coll).candidates]
+
+
+def run_with(pool: str, jobs: list[Job]) -> tuple[dict, dict, list]:
+    s = Settings()
+    rows, kept, errors = {}, {}, []
+    runner.run(jobs, Decoder.of(s.images, s.facets, 64), lambda job, dec: kept.__setitem__(job.cand.path, dec),
+               lambda batch: {"content": np.stack([b.reshape(-1)[:64].astype(np.float32) for b in batch])},
+               lambda job, row: rows.__setitem__(job.cand.path, row["content"]), batch_size=4, workers=2,
+               pool=pool, on_error=lambda job, reason: errors.append((job.cand.path, reason)),
+               advance=lambda n: None)
+    return rows, kept, errors
+
+
+def test_processes_decode_exactly_as_threads(tmp_path):
+    coll = pattern_collection(tmp_path / "coll", per_kind=4)
+    (coll / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    jobs = jobs_of(coll)
+    by_threads, by_processes = run_with("threads", jobs), run_with("processes", jobs)
+    rows, kept, errors = by_threads
+    assert len(rows) == 12 and [p for p, _ in errors] == ["broken.jpg"]
+    assert "damaged" in errors[0][1] or "not" in errors[0][1]
+    assert kept["broken.jpg"].content_error  # remembered against its hash, not retried
+    assert set(rows) == set(by_processes[0]) and by_processes[2] == errors
+    for path in rows:
+        assert np.array_equal(rows[path], by_processes[0][path])
+        a, b = kept[path], by_processes[1][path]
+        assert np.array_equal(a.colour, b.colour) and a.thumb_jpeg == b.thumb_jpeg
+        assert a.display_jpeg == b.display_jpeg and (a.width, a.height) == (b.width, b.height)
+
+
+def test_a_few_images_never_start_processes():
+    assert isinstance(runner.decode_pool("processes", 4, 3), runner.ThreadPoolExecutor)
+    with pytest.raises(ValueError, match="unknown decode pool"):
+        runner.decode_pool("fibres", 2, 100)
+
+
+def test_auto_takes_processes_from_three_decoders():
+    assert [decode_pool_for("auto", w) for w in (1, 2, 3, 16)] == ["threads", "threads", "processes", "processes"]
+    assert decode_pool_for("threads", 16) == "threads" and decode_pool_for("processes", 2) == "processes"
