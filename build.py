@@ -68,7 +68,7 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
 
         metadata = Path(cfg.site.metadata) if cfg.site.metadata else None
         reports["embed"] = embed.run(folder, collection, cfg.model, cfg.images, cfg.facets, metadata, quiet,
-                                     cfg.embed)
+                                     cfg.embed, cfg.tags)
     if "layout" in stages:
         from layout import stage as layout
 

@@ -150,6 +150,15 @@ class FacetsSection:
 
 
 @dataclass
+class TagsSection:
+    STAGE = "embed"
+    enabled: bool = setting(True, help="tags from the model's ImageNet classifier")
+    top: int = setting(5, _between(1, 10), "an integer from 1 to 10", help="tags shown per image")
+    floor: float = setting(0.25, _between(0.0, 1.0), "a number from 0 to 1",
+                           help="a class less probable than this is not a tag")
+
+
+@dataclass
 class BuildSection:
     STAGE = "all"
     work_dir: str = setting("", flag="--work-dir", metavar="DIR", path=True,
@@ -167,7 +176,8 @@ class DeploySection:
 
 
 SECTIONS = {"site": SiteSection, "model": ModelSection, "embed": EmbedSection, "neighbours": NeighboursSection, "map": MapSection,
-            "images": ImagesSection, "facets": FacetsSection, "build": BuildSection, "deploy": DeploySection}
+            "images": ImagesSection, "facets": FacetsSection, "tags": TagsSection,
+            "build": BuildSection, "deploy": DeploySection}
 
 
 @dataclass
@@ -179,6 +189,7 @@ class Settings:
     map: MapSection = field(default_factory=MapSection)
     images: ImagesSection = field(default_factory=ImagesSection)
     facets: FacetsSection = field(default_factory=FacetsSection)
+    tags: TagsSection = field(default_factory=TagsSection)
     build: BuildSection = field(default_factory=BuildSection)
     deploy: DeploySection = field(default_factory=DeploySection)
     # where each value came from, for messages: "[neighbours] k" -> "site.toml" or "--neighbours"

@@ -33,6 +33,7 @@ class ImageRecord:
     bytes: int
     also: list[str] = field(default_factory=list)  # identical copies under other names
     meta: dict = field(default_factory=dict)  # columns of the metadata sidecar row, if any
+    tags: list = field(default_factory=list)  # [{label, wnid, p, class}] most probable first (embed/tags.py)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Manifest:
     metadata: dict = field(default_factory=dict)  # sidecar report: rows, unmatched, images without row
     facets: list[str] = field(default_factory=list)  # feature arrays written, in the site's order
     copies: dict = field(default_factory=dict)  # {"thumb_size", "display_size"} of the image copies
+    tagger: dict = field(default_factory=dict)  # {"classes", "top", "floor"}, or {"none": why not}
     version: int = VERSION
 
     def __len__(self) -> int:

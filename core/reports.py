@@ -22,6 +22,7 @@ class EmbedReport:
     precision: str
     facets: list[str]  # feature arrays written, blend included
     embed_engine: str = ""  # who embedded: "local, 2 decode threads", "ray (address), ..."
+    tags: dict = field(default_factory=dict)  # {"images_tagged", "tags", "labels"} or {"none": why not}
     seconds: float = 0.0
 
 
@@ -157,6 +158,12 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
         lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in embed.duplicates[:20]]
     if embed.ignored:
         lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {embed.ignored[0]}")
+    if embed.tags.get("none"):
+        lines.append(f"  tags: none ({embed.tags['none']})")
+    elif embed.tags:
+        t = embed.tags
+        lines.append(f"  tags: {t['images_tagged']} of {embed.images} images tagged, {t['tags']} tags, "
+                     f"{t['labels']} different classes (data/tags.csv)")
     md = embed.metadata
     if md:
         lines.append(f"  metadata {md['file']}: {md['described']} of {embed.images} images described")

@@ -13,7 +13,7 @@ import numpy as np
 
 from embed.collection import Candidate, Scan
 
-MODEL_FACETS = ("content", "style")
+MODEL_FACETS = ("content", "style", "tags")  # what the model's forward pass gives (tags: embed/tags.py)
 
 
 @dataclass

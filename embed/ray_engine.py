@@ -114,7 +114,7 @@ def _stream(ray, jobs: list, decoder: Decoder, keep, model_spec, write, on_error
             if dec.error is not None:
                 on_error(job, dec.error)
             elif bool(batch["has_input"][i]) and model_spec is not None:
-                write(job, {f: batch[f][i] for f in ("content", "style") if f in batch})
+                write(job, {f: batch[f][i] for f in ("content", "style", "tags") if f in batch})
                 embedded += 1
             advance(1)
     return embedded
@@ -161,6 +161,10 @@ class EmbedRows:
         self.dims = {"content": self.backbone.spec.feature_dim}
         if self.backbone.style_model is not None:
             self.dims["style"] = STYLE_DIM
+        if self.backbone.with_tags and self.backbone.classifier is not None:
+            from embed.tags import CACHED
+
+            self.dims["tags"] = 2 * CACHED
 
     def __call__(self, batch: dict) -> dict:
         inputs = batch.pop("model_input")

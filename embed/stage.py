@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import EmbedSection
+from core.config import EmbedSection, TagsSection
 from core.errors import InputError, LookalikeError
 from core.manifest import ImageRecord, Manifest
 from core.progress import Progress, say
@@ -27,6 +27,7 @@ from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
 from embed.reader import Decoder, Keeper
+from embed.tags import tag_cache_key, tags_of
 
 
 class EmptyCollectionError(LookalikeError):
@@ -37,28 +38,36 @@ class EmptyCollectionError(LookalikeError):
 
 
 def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: Path | None = None,
-        quiet: bool = False, engine=None) -> EmbedReport:
-    """engine: the [embed] section (default: the local engine, decoders as `auto` picks)."""
-    engine = engine or EmbedSection()
+        quiet: bool = False, engine=None, tags=None) -> EmbedReport:
+    """engine, tags: the [embed] and [tags] sections (defaults when not given)."""
+    engine, tags = engine or EmbedSection(), tags or TagsSection()
     start = time.perf_counter()
     root = Path(collection)
     scan = coll.scan(root, folder.hashes)
     precision, why_precision = resolve_precision(model.name, model.precision)
     keys = facet_keys(model, facets, precision)
     caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
+    no_tags = _why_no_tags(model, keys, tags)
+    if no_tags is None:
+        caches["tags"] = folder.work.feature_cache(tag_cache_key(model_key(model.name, model.weights, precision)))
     image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
     plan = make_plan(scan, root, caches, image_cache)
     embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
                                      why_precision, len(scan.candidates), quiet)
 
     records = _records(scan, plan, keys)
+    if no_tags is None:
+        for r in records:
+            row = plan.vectors["tags"].get(r.sha256)
+            r.tags = tags_of(row, tags.top, tags.floor) if row is not None else []
     matrices = {facet: _matrix([plan.vectors[facet][r.sha256] for r in records]) for facet in keys}
     if facets.blend and records:
         matrices["blend"] = blend({f: matrices[f] for f in facets.blend if f in matrices}, facets.blend)
     manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
         model.name, model.weights, precision)), images=records,
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
-        facets=list(matrices), copies={"thumb_size": images.thumb_size, "display_size": images.display_size})
+        facets=list(matrices), copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
+        tagger={"none": no_tags} if no_tags else {"classes": "imagenet-1k", "top": tags.top, "floor": tags.floor})
     _attach_metadata(manifest, root, metadata)
     for facet, matrix in matrices.items():  # the manifest last: it vouches for the arrays
         folder.write_features(manifest, facet, matrix)
@@ -70,7 +79,25 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
         duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
         decoded=len(plan.jobs), embedded=embedded, cached=_cached(records, plan),
         model=manifest.model, precision=precision, embed_engine=engine_used,
-        facets=manifest.facets, seconds=time.perf_counter() - start)
+        facets=manifest.facets, tags=_tag_counts(records, no_tags), seconds=time.perf_counter() - start)
+
+
+def _why_no_tags(model, keys: dict, tags) -> str | None:
+    if not tags.enabled:
+        return "[tags] enabled = false"
+    if not set(keys) & {"content", "style"}:
+        return "no facet runs the model (content or style), so nothing was tagged"
+    from embed.backbones.registry import why_no_tags
+
+    return why_no_tags(model.name, model.weights)
+
+
+def _tag_counts(records: list[ImageRecord], no_tags: str | None) -> dict:
+    if no_tags:
+        return {"none": no_tags}
+    labels = {t["label"] for r in records for t in r.tags}
+    return {"images_tagged": sum(bool(r.tags) for r in records), "tags": sum(len(r.tags) for r in records),
+            "labels": len(labels)}
 
 
 def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, precision: str, why_precision: str,
@@ -87,7 +114,8 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, pre
     wants_model = plan.model_jobs > 0
     layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
     model_spec = backbones.ModelSpec(model.name, model.weights, model.batch_size,
-                                     tuple(layers) if layers else None, precision)
+                                     tuple(layers) if layers else None, precision,
+                                     tags=any("tags" in j.missing for j in plan.jobs))
     decoder = Decoder.of(images, facets, backbones.input_size(model.name) if wants_model else None)
     keep = Keeper(plan, caches, image_cache)
 

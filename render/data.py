@@ -63,3 +63,14 @@ def neighbours_csv(manifest, layouts: dict) -> str:
             for rank, (j, s) in enumerate(zip(row, sims), start=1):
                 writer.writerow([name, paths[i], rank, paths[int(j)], f"{float(s):.4f}"])
     return buf.getvalue()
+
+
+def tags_csv(manifest) -> str:
+    """image,rank,label,wordnet_id,probability: the classifier's tags (embed/tags.py), best first."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["image", "rank", "label", "wordnet_id", "probability"])
+    for im in manifest.images:
+        for rank, t in enumerate(im.tags, start=1):
+            writer.writerow([im.path, rank, t["label"], t["wnid"], f"{t['p']:.4f}"])
+    return buf.getvalue()

@@ -70,6 +70,8 @@ def _write_data(site_files, manifest, layouts: dict, map_neighbours: int, atlas:
     site_files.put("data/points.json", site_data.points_json(points) + "\n")
     site_files.put("data/points.js", site_data.points_js(points))
     site_files.put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))
+    if "none" not in manifest.tagger:
+        site_files.put("data/tags.csv", site_data.tags_csv(manifest))
 
 
 def _image_pages(site_files, env, common: dict, records, layouts: dict, features: dict, opts, key: str,

@@ -56,9 +56,16 @@ def vectors(work: Path, coll: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    """The first COUNT imagen photos, linked (not copied) into a collection folder."""
-    src = shared_data("imagen")
+    """The first COUNT imagen photos, linked (not copied) into a collection folder; generated
+    pictures when the real ones are absent, so that the engine is tested everywhere."""
     coll = tmp_path_factory.mktemp("ray") / "photos"
+    try:
+        src = shared_data("imagen")
+    except pytest.skip.Exception:
+        from demo.generate import generate
+
+        generate(coll, count=COUNT, seed=5, size=192)
+        return coll
     for p in sorted(q for q in src.rglob("*") if q.suffix.lower() in (".jpg", ".jpeg", ".png"))[:COUNT]:
         link = coll / p.relative_to(src)
         link.parent.mkdir(parents=True, exist_ok=True)

@@ -77,7 +77,7 @@ def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
 
     for p in work.rglob("*.npy"):
         v = np.load(p)
-        assert v.ndim == 1 and v.shape[0] in (1280, 1024, 512) and np.isfinite(v).all()
+        assert v.ndim == 1 and v.shape[0] in (1280, 1024, 512, 20)  # 20: tags (embed/tags.py) and np.isfinite(v).all()
     for p in work.rglob("*.jpg"):
         Image.open(p).load()
 

@@ -28,7 +28,7 @@ class Backbone:
     """
 
     def __init__(self, spec: BackboneSpec, key: str, model, preprocess: Callable, batch_size: int,
-                 style_model=None, style_layers: tuple[str, ...] = ()):
+                 style_model=None, style_layers: tuple[str, ...] = (), classifier=None):
         self.spec = spec
         self.key = key
         self.model = model
@@ -36,6 +36,8 @@ class Backbone:
         self.batch_size = batch_size
         self.style_model = style_model  # outputs [pooled, gram_triu(layer) for layer in style_layers]
         self.style_layers = tuple(style_layers)
+        self.classifier = classifier  # (W, b) of the ImageNet head, for tags; None without one
+        self.with_tags = False  # embed_batch adds "tags" (set by ModelSpec.load when asked)
 
     @property
     def input_size(self) -> int:
@@ -84,8 +86,22 @@ class Backbone:
         return {"content": l2_normalise(pooled), "style": style_vectors(grams)}
 
     def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
-        """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone makes."""
-        return self.embed_facets(np.stack(inputs), want_style=self.style_model is not None)
+        """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone
+        makes, and the tags (embed/tags.py) when asked for and the backbone has a head."""
+        images = np.stack(inputs)
+        if not (self.with_tags and self.classifier is not None):
+            return self.embed_facets(images, want_style=self.style_model is not None)
+        from embed.tags import tag_vectors
+
+        if self.style_model is not None:
+            pooled, grams = self.style_grams(images)
+            out = {"style": style_vectors(grams)}
+        else:
+            pooled, out = np.concatenate([ys[0] for ys in self._batches(self.model, images)]).reshape(
+                len(images), -1), {}
+        out["content"] = l2_normalise(pooled)
+        out["tags"] = tag_vectors(pooled, *self.classifier)
+        return out
 
 
 @dataclass(frozen=True)
@@ -96,10 +112,13 @@ class ModelSpec:
     batch_size: int
     style_layers: tuple | list | None  # None: content only
     precision: str
+    tags: bool = False  # also the classifier's tags (embed/tags.py), where the backbone has a head
 
     def load(self) -> "Backbone":
-        return load_backbone(self.name, self.weights, self.batch_size,
-                             style_layers=self.style_layers, precision=self.precision)
+        backbone = load_backbone(self.name, self.weights, self.batch_size,
+                                 style_layers=self.style_layers, precision=self.precision)
+        backbone.with_tags = self.tags
+        return backbone
 
 
 def input_size(name: str) -> int:
@@ -130,18 +149,22 @@ def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", b
         if spec.name == "efficientnet_lite0":
             from embed.backbones.lite0 import efficientnet_lite0
 
+            from embed.backbones.lite0 import lite0_classifier
+
             model = efficientnet_lite0(weights)
+            classifier = lite0_classifier(model, weights)
             preprocess = _identity  # rescaling and normalisation are layers of the model
         else:
             from embed.backbones.keras_apps import keras_application
 
             model = keras_application(spec, weights)
+            classifier = None  # loaded without their top: no tags (yet)
             module = getattr(keras.applications, spec.keras_module)
             preprocess = module.preprocess_input
         style_model = _style_model(model, style_layers) if style_layers else None
     finally:  # the policy is global in Keras: never leak it into the next model built
         keras.config.set_dtype_policy(previous)
-    return Backbone(spec, key, model, preprocess, batch_size, style_model, tuple(style_layers or ()))
+    return Backbone(spec, key, model, preprocess, batch_size, style_model, tuple(style_layers or ()), classifier)
 
 
 def gram_upper(x):

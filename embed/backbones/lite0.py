@@ -113,6 +113,7 @@ def efficientnet_lite0(weights: str | None):
             model.save_weights(tmp)
             os.replace(tmp, cached)
     features = keras.Model(model.inputs, model.get_layer("avg_pool").output, name="efficientnet_lite0_features")
+    features._lookalike_full = model  # the classifier head, for tags (lite0_classifier)
     if weights not in (None, "none", "imagenet"):
         if not Path(weights).is_file():
             raise ModelError(f"weights file {weights} for model efficientnet_lite0 does not exist")
@@ -122,6 +123,15 @@ def efficientnet_lite0(weights: str | None):
             features.load_weights(weights)
         _finalize_normalization(model)
     return features
+
+
+def lite0_classifier(features, weights: str | None):
+    """(W (1280, 1000), b (1000,)) of the ImageNet head when the weights are real, else None:
+    an architecture-only model's random head would give nonsense tags."""
+    if weights in (None, "none"):
+        return None
+    w, b = features._lookalike_full.get_layer("predictions").get_weights()
+    return np.asarray(w, np.float32), np.asarray(b, np.float32)
 
 
 def _finalize_normalization(model) -> None:

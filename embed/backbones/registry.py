@@ -45,6 +45,15 @@ SPECS = {
     ]
 }
 DEFAULT_MODEL = "efficientnet_lite0"
+
+
+def why_no_tags(name: str, weights: str | None) -> str | None:
+    """None when this backbone can tag images (an ImageNet head with real weights), else why not."""
+    if name != "efficientnet_lite0":
+        return f"{name} is loaded without its classifier head, so images get no tags (use efficientnet_lite0)"
+    if weights != "imagenet":
+        return "tags need the real ImageNet weights (weights = \"imagenet\"); this model's head is not those"
+    return None
 # How images become model input (embed/images.py: centre square, 87.5% of the short side);
 # part of the cache key so a change of recipe never mixes old and new vectors.
 INPUT_CROP_TAG = "centre875"

@@ -1,0 +1,67 @@
+"""Tags from the default model's ImageNet head: the class list, the floor, and real photos."""
+import json
+
+import numpy as np
+import pytest
+
+from embed.tags import CACHED, imagenet_classes, softmax, tag_vectors, tags_of
+from tests.conftest import run_build, shared_data
+
+
+def test_the_class_list_is_the_classifier_order():
+    classes = imagenet_classes()
+    assert len(classes) == 1000
+    wnids = [c.wnid for c in classes]
+    assert wnids == sorted(wnids) and len(set(wnids)) == 1000  # Keras / Lite0 order: sorted WordNet ids
+    assert (classes[1].label, classes[1].wnid) == ("goldfish", "n01443537")
+    assert classes[207].label == "golden retriever"
+
+
+def test_tags_keep_the_order_the_top_and_the_floor():
+    pooled = np.zeros((2, 4), np.float32)
+    weights = np.zeros((4, 1000), np.float32)
+    bias = np.zeros(1000, np.float32)
+    bias[[1, 207, 9]] = [10.0, 9.0, 8.0]  # goldfish, golden retriever, ostrich
+    rows = tag_vectors(pooled, weights, bias)
+    assert rows.shape == (2, 2 * CACHED)
+    probs = softmax(bias[None])[0]
+    tags = tags_of(rows[0], top=5, floor=0.05)
+    assert [t["label"] for t in tags] == ["goldfish", "golden retriever", "ostrich"]
+    assert tags[0]["p"] == pytest.approx(float(probs[1]), abs=1e-4) and tags[0]["wnid"] == "n01443537"
+    assert [t["label"] for t in tags_of(rows[0], top=1, floor=0.05)] == ["goldfish"]
+    assert tags_of(rows[0], top=5, floor=0.99) == []  # nothing confident: no tag, not a guess
+
+
+@pytest.mark.slow
+def test_real_photos_get_their_class(tmp_path):
+    """imagen's file names carry the WordNet id of their class: top-1 against it."""
+    folder = shared_data("imagen")
+    report = tmp_path / "r.json"
+    assert run_build("--collection", folder, "--out", tmp_path / "site", "--work-dir", tmp_path / "w",
+                     "--facets", "content", "--report", report, "--quiet") == 0
+    r = json.loads(report.read_text())
+    manifest = json.loads(next((tmp_path / "w" / "builds").glob("*/manifest.json")).read_text())
+    known = {c.wnid for c in imagenet_classes()}
+    scored = [(im["path"].split("_")[0], im["tags"]) for im in manifest["images"] if im["path"].split("_")[0] in known]
+    top1 = np.mean([bool(t) and t[0]["wnid"] == w for w, t in scored])
+    top5 = np.mean([w in {x["wnid"] for x in t} for w, t in scored])
+    shown = [x["wnid"] == w for w, t in scored for x in t]
+    print(f"imagen tags above the floor: top-1 {top1:.3f}, top-5 {top5:.3f} on {len(scored)} photos; "
+          f"{np.mean(shown):.3f} of the {len(shown)} tags shown are right")
+    assert len(scored) == 750 and top1 >= 0.72 and top5 >= 0.78 and np.mean(shown) >= 0.8
+    assert r["tags"]["images_tagged"] >= 800 and r["tags"]["labels"] >= 250
+    rows = (tmp_path / "site" / "data" / "tags.csv").read_text().splitlines()
+    assert rows[0] == "image,rank,label,wordnet_id,probability" and len(rows) - 1 == r["tags"]["tags"]
+    assert "n01443537_11099_goldfish.jpg,1,goldfish,n01443537," in "\n".join(rows)
+
+
+def test_other_backbones_say_why_they_give_no_tags(tmp_path):
+    from tests.conftest import pattern_collection
+
+    coll = pattern_collection(tmp_path / "c", per_kind=3)
+    report = tmp_path / "r.json"
+    assert run_build("--collection", coll, "--out", tmp_path / "site", "--work-dir", tmp_path / "w",
+                     "--weights", "none", "--facets", "content", "--report", report, "--quiet") == 0
+    r = json.loads(report.read_text())
+    assert "real ImageNet weights" in r["tags"]["none"]
+    assert not (tmp_path / "site" / "data" / "tags.csv").exists()
