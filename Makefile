@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup demo test test-fast bench clean chromium java
+.PHONY: setup demo test test-fast bench clean chromium java wordnet
 
-setup: $(STAMP) $(NPM_STAMP) chromium java
+setup: $(STAMP) $(NPM_STAMP) chromium java wordnet
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "make: could not install chromium; browser tests will be skipped"; \
 	  else echo "make: run 'sudo apt-get install chromium' to enable the browser tests"; fi; }
+
+# WordNet for search words ("dog" finds every breed): Debian's database, read with NLTK.
+wordnet:
+	@test -f /usr/share/wordnet/data.noun || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base >/dev/null) \
+	      || echo "make: could not install wordnet-base; search will know the class names only"; \
+	  else echo "make: run 'sudo apt-get install wordnet-base' so that search knows broader words"; fi; }
 
 # Java for the Nu Html Checker (npm's vnu-jar) in the tests.
 java:

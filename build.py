@@ -6,6 +6,7 @@
     python build.py layout --collection picasso/     # vectors -> neighbours + map (work folder)
     python build.py render --collection picasso/     # work folder + templates -> _site/
     python build.py deploy --collection picasso/     # build, check, push to the gh-pages branch
+    python build.py query  --collection picasso/ photo.jpg   # or --text "dog": nearest images
 
 The stages talk only through files in the work folder (core/workfolder.py), so each can
 run alone. This file parses arguments, runs the stages and prints the summary made from
@@ -80,8 +81,33 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
     return reports
 
 
+def query(args) -> int:
+    """`build.py query`: print the nearest images of a finished build (query/command.py)."""
+    from query import command
+
+    cfg, base = cli.resolve_settings(args)
+    work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
+    with nullcontext() if args.verbose else quiet_libraries(work.library_log):
+        hits = command.run(args, cfg, work)
+    if args.json:
+        for h in hits:
+            print(json.dumps(h, ensure_ascii=False))
+    else:
+        command.print_hits(hits)
+    return 0
+
+
 def main(argv=None) -> int:
     args = cli.parse_args(argv)
+    if args.command == "query":
+        try:
+            return query(args)
+        except Exception as exc:  # noqa: BLE001 - the same messages as a build
+            if args.debug:
+                traceback.print_exc()
+            print(f"lookalike: error: {exc}" if isinstance(exc, (LookalikeError, FileNotFoundError)) else
+                  f"lookalike: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
     try:
         reports = build(args)
     except KeyboardInterrupt:

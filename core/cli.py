@@ -18,6 +18,7 @@ COMMANDS = {
     "layout": "vectors -> neighbours and the 2-D map, in the work folder",
     "render": "work folder + templates -> the site folder",
     "deploy": "build, check the site, and push it to a gh-pages branch with ghp-import",
+    "query": "the images nearest to some image files, or to some words (--text), from a finished build",
 }
 
 
@@ -29,11 +30,17 @@ def _epilog(command: str) -> str:
     return text
 
 
+def _for_query(section: str, key: str) -> bool:
+    """A query embeds like the build (the [model] flags) and names pages like the site."""
+    return section == "model" or (section == "site" and key in ("output", "base_url"))
+
+
 def make_parser(command: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="build.py" if command == "build" else f"build.py {command}",
         description={"build": "Build a static website where similar images sit together.",
-                     "deploy": "Build the site, check it, and push it to a gh-pages branch (ghp-import)."}.get(
+                     "deploy": "Build the site, check it, and push it to a gh-pages branch (ghp-import).",
+                     "query": "Find the images of a built collection nearest to image files or to words."}.get(
             command, f"Run one stage: {COMMANDS[command]}."),
         epilog=_epilog(command), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -42,7 +49,7 @@ def make_parser(command: str) -> argparse.ArgumentParser:
     for section, f in config.schema():
         stage = config.stage_of(section, f)
         offered = {"build": STAGES[:3], "deploy": STAGES}.get(command, (command,)) + ("all",)
-        if not f.metadata["flags"] or stage not in offered:
+        if not f.metadata["flags"] or not (stage in offered or (command == "query" and _for_query(section, f.name))):
             continue
         kw = {"dest": f"{section}.{f.name}", "help": f.metadata["help"] or None}
         if f.type == "bool":
@@ -53,6 +60,13 @@ def make_parser(command: str) -> argparse.ArgumentParser:
                 kw["choices"] = f.metadata["choices"]
             kw["metavar"] = f.metadata["metavar"] or f.name.upper()
         p.add_argument(*f.metadata["flags"], **kw)
+    if command == "query":
+        p.add_argument("images", nargs="*", metavar="IMAGE", help="image files to find look-alikes of")
+        p.add_argument("--text", help='words to find, e.g. "dog on a beach" (needs tags)')
+        p.add_argument("--method", choices=("wordnet", "conse"), default="wordnet",
+                       help="--text: WordNet senses (default) or GloVe vectors of the class names (ConSE)")
+        p.add_argument("-n", "--top", type=int, default=10, help="images per query (default 10)")
+        p.add_argument("--json", action="store_true", help="print the hits as JSON lines")
     p.add_argument("--report", metavar="FILE", help="also write the summary as JSON")
     if command in ("build", "render", "deploy"):
         p.add_argument("--force", action="store_true", help="write into a non-empty folder not made by Lookalike")

