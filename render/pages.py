@@ -13,6 +13,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from render.search import hidden_words
 from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -57,11 +58,11 @@ def _facts(meta: dict) -> list[dict]:
     for key in ("creator", "date", "source", "licence", "tags"):
         if meta.get(key):
             value = meta[key]
-            facts.append({"label": LABELS[key], "value": value,
+            facts.append({"label": LABELS[key], "value": value, "filter": key != "source",
                           "link": safe_link(value) if key == "source" else ""})
     for key, value in meta.items():
-        if key not in LABELS and key not in ("title", "description"):
-            facts.append({"label": key, "value": value, "link": ""})
+        if key not in LABELS and key not in ("title", "description"):  # short values become search filters
+            facts.append({"label": key, "value": value, "link": "", "filter": len(value) <= 80 and not safe_link(value)})
     return facts
 
 
@@ -155,6 +156,8 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
     up = -(-UPSCALE_TO // max(dw, dh, 1)) if max(dw, dh) < UPSCALE_TO else 1  # tiny originals: whole pixels
     return {
         "facts": _facts(im.meta),
+        "search_words": hidden_words(im.tags) if im.tags else "",
+        "search_thumb": thumb_path(im.id),  # from the site's root: static/search.js resolves it
         "description": im.meta.get("description", ""),
         "page": page,
         "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",

@@ -20,6 +20,7 @@ from core.reports import RenderReport
 from core.workfolder import BuildFolder
 from render import assets, output, pages
 from render import data as site_data
+from render import search
 from render.memo import PageMemo, code_digest, site_key, templates_digest
 from render.urls import page_path
 
@@ -50,7 +51,8 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     site_files.put(".nojekyll", "")
 
     env = pages.environment()
-    common = {"site_title": site.title, "site_description": site.description}
+    no_search = search.available()
+    common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
     site_files.put("index.html", env.get_template("index.html").render(
         **common, **pages.index_context(records, opts, scripts)))
     key = site_key(common, opts, manifest.copies, records,
@@ -58,6 +60,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
                    *[a for f in sorted(features) for a in (f, np.asarray(features[f]))])
     rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
                             folder.site_state(out, "pages.json"), quiet)
+    _search_index(site_files, rendered, notes, quiet)
     removed = output.finish(out, site_files.written)
     sizes = output.size_report(out)
     return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
@@ -72,6 +75,17 @@ def _write_data(site_files, manifest, layouts: dict, map_neighbours: int, atlas:
     site_files.put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))
     if "none" not in manifest.tagger:
         site_files.put("data/tags.csv", site_data.tags_csv(manifest))
+
+
+def _search_index(site_files, rendered: int, notes: list, quiet: bool) -> None:
+    """Pagefind over the image pages; when no page changed, the index written last time stands."""
+    before = sorted(f for f in output.previous_files(site_files.out) if f.startswith(search.FOLDER + "/"))
+    if not rendered and before and all((site_files.out / f).is_file() for f in before):
+        site_files.keep(*before)
+        return
+    _, note = search.index_site(site_files, quiet)
+    if note:
+        notes.append(note)
 
 
 def _image_pages(site_files, env, common: dict, records, layouts: dict, features: dict, opts, key: str,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,28 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+
+# Pagefind (1.5) writes its filter index in hash-map order: the same pages give the same
+# index and the same search results, but other bytes and names in these three files
+# (Pagefind issue #638: fragments are stable since 1.3, filters are not). Everything else
+# in a site, the pages' fragments of the search index included, is compared byte for byte.
+PAGEFIND_UNSTABLE = re.compile(r"^pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^/]+\.pf_meta|pagefind-entry\.json)$")
+
+
+def site_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of a site by its path, for byte-for-byte comparisons (see PAGEFIND_UNSTABLE;
+    the site's list of its own files is compared without those names too)."""
+    import json
+
+    folder = Path(folder)
+    out = {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
+           if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
+    if ".lookalike-site.json" in out:
+        listing = json.loads(out[".lookalike-site.json"])
+        listing["files"] = [f for f in listing["files"] if not PAGEFIND_UNSTABLE.match(f)]
+        out[".lookalike-site.json"] = json.dumps(listing, sort_keys=True).encode()
+    return out
 
 
 def shared_data(name: str) -> Path:

@@ -183,7 +183,8 @@ def test_content_only_build_costs_nothing_extra(built, tmp_path):
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["facets"] == ["content"]
     cached = sorted(p.name for p in (work / "cache" / "features").iterdir())
-    assert cached == ["efficientnet_lite0-imagenet-224-centre875"]  # no style or colour vectors computed
+    # no style or colour vectors computed; the tags come from the same forward pass as the content
+    assert cached == ["efficientnet_lite0-imagenet-224-centre875", "efficientnet_lite0-imagenet-224-centre875-tags10-v1"]
     pts = json.loads((tmp_path / "s" / "data" / "points.json").read_text())
     assert list(pts["facets"]) == ["content"]
     assert "facet-radio" not in next((tmp_path / "s" / "image").glob("*.html")).read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, shared_data
+from tests.conftest import REPO, shared_data, site_bytes
 
 pytest.importorskip("ray.data", reason="the Ray engine is optional: pip install -r requirements-ray.txt")
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def ray_processes() -> list[str]:
 
 
 def site_files(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return site_bytes(folder)
 
 
 def vectors(work: Path, coll: Path) -> dict:

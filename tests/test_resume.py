@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from demo.generate import generate
+from tests.conftest import site_bytes
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def alive(pid: int) -> bool:
 
 
 def files(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return site_bytes(folder)
 
 
 @pytest.mark.parametrize("sig,decode", [(signal.SIGKILL, "threads"), (signal.SIGINT, "threads"),

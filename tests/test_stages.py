@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, pattern_collection, run_build
+from tests.conftest import REPO, pattern_collection, run_build, site_bytes
 
 pytestmark = pytest.mark.slow
 
 
 def files_of(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    return site_bytes(site)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 /* Lookalike map explorer: draw.js (draw(): culling, dots, highlights).
  * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
  *
- * Exports: lk.draw(), which paints one frame from lk.state and only reads it.
+ * Exports: lk.draw(), which paints one frame from lk.state and only reads it
+ * (search results, state.matches, are ringed in their own colour).
  * It writes its own scratch (`fr`, the culled frame), lk.stats and, through
  * lk.layer.paint, the layer cache; it asks lk.sheets.pump for the sheets it needs.
  */
@@ -17,6 +18,7 @@
   var BG = view.BG;
   var ACCENT = "#e3b55b";           // selection, neighbour links
   var HOVER = "#f4f1ea";            // hovered outline
+  var MATCH = "#6fd3ff";            // search results (static/search.js)
 
   /* This frame's numbers and culling results, reused every frame (draw's own scratch). */
   var fr = {
@@ -101,6 +103,15 @@
 
   /* Focus image, its neighbours (lines + rings, on top of everything) and the selection. */
   function drawHighlights(s, thumbs) {
+    var matches = state.matches;
+    if (matches) {
+      for (var q = 0; q < matches.length; q++) {
+        var mi = matches[q];
+        if (!fr.mark[mi]) continue;
+        if (thumbs) outline(mi, s, MATCH, 2.5, sx(mi), sy(mi));
+        else ring(sx(mi), sy(mi), 7, MATCH, 2.5);
+      }
+    }
     var f = view.focusIndex();
     var fac = D.P.facets[state.facet];
     if (f >= 0 && fac.neighbours && fac.neighbours[f]) {

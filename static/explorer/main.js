@@ -20,6 +20,14 @@
   if (window.ResizeObserver) new ResizeObserver(function () { zoom.resize(); }).observe(mapEl);
   else window.addEventListener("resize", zoom.resize);
 
+  /* Search results to ring on the map (static/search.js): image ids, or null to clear. */
+  lk.matches = function (list) {
+    var found = [];
+    (list || []).forEach(function (id) { var i = lk.data.idIndex.get(id); if (i != null) found.push(i); });
+    state.matches = list ? Int32Array.from(found) : null;
+    view.requestFrame();
+  };
+
   /* Read-only hooks for tests and the benchmark (an expando on the map element). */
   mapEl.lookalike = {
     stats: stats,
@@ -30,6 +38,7 @@
     state: function () {
       return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
                k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible,
+               matches: state.matches ? Array.prototype.map.call(state.matches, function (i) { return ids[i]; }) : [],
                sheetsLoaded: sheets.list.filter(function (s) { return s.state === 2; }).length, sheetsLoading: sheets.loading };
     }
   };

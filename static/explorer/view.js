@@ -27,6 +27,7 @@
     pos: new Float64Array(P.facets[D.defaultFacet].xy),   // current world positions (animated)
     hover: -1,
     selected: -1,
+    matches: null,                  // Int32Array of images found by search (lk.matches), or null
     pointer: null,                  // {x, y} CSS px inside the canvas, mouse/pen only
     pointerDown: false,
     pointerType: "mouse",           // of the last pointer event (touch taps select first)
