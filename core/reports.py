@@ -41,6 +41,7 @@ class FacetLayoutReport:
 class LayoutReport:
     facets: list[FacetLayoutReport]
     seconds: float = 0.0
+    focused: dict = field(default_factory=dict)  # class-focused neighbours: images, classes, seconds, cached
 
     @property
     def k(self) -> int:
@@ -86,7 +87,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
         out["seconds"]["layout"] = round(layout.seconds, 2)
         out.update(k=layout.k, layout_cached=layout.cached, facets=[f.facet for f in layout.facets],
                    recall={f.facet: f.recall for f in layout.facets},
-                   engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets})
+                   engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets},
+                   focused=layout.focused)
         notes += [n for f in layout.facets for n in f.notes]
     if render:
         out["seconds"]["render"] = round(render.seconds, 2)
@@ -116,6 +118,10 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
+        fo = layout.focused
+        if fo:
+            lines.append(f"{'':22}similar as their top class: {fo['images']} images, {fo['classes']} classes, "
+                         + ("cached" if fo["cached"] else f"{fo['seconds']:.1f} s"))
     if render:
         lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB")
         if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits

@@ -16,6 +16,8 @@ and the deploy folder never carries caches. No other module spells a work-folder
         coords/<facet>.npy           (N, 2) float32 t-SNE coordinates          layout ->
         annoy/<facet>.ann            the Annoy index, for later queries        layout
         layout/<facet>.key|json      what the layout was made from; its recall and notes
+        classifier.npy               (D, 1000) float32 ImageNet head weights (tags)   embed ->
+        focused/rows|sims.npy, .key  class-focused neighbours (layout/focused.py)  layout ->
         sites/<hash12>/pages.json|atlas.json   what render last wrote into one output folder
 """
 from __future__ import annotations
@@ -152,6 +154,35 @@ class BuildFolder:
             raise StageOrderError(f"the {facet} layout in {self.path} is for other images than the manifest "
                                   f"lists (embed ran since): run `python build.py layout` first")
         return FacetLayout(**arrays)
+
+    def write_classifier(self, weights: np.ndarray) -> None:
+        save_npy(self.path / "classifier.npy", np.asarray(weights, np.float32))
+
+    def read_classifier(self) -> np.ndarray | None:
+        path = self.path / "classifier.npy"
+        return load_npy(path) if path.is_file() else None
+
+    def focused_key(self) -> str | None:
+        """"<rows digest>:<key>" of the class-focused neighbours last written, or None."""
+        path = self.path / "focused" / "key"
+        return path.read_text() if path.is_file() else None
+
+    def write_focused(self, manifest: Manifest, rows: np.ndarray, sims: np.ndarray, key: str) -> None:
+        """Arrays first, the key last (as write_layout)."""
+        for name, array in (("rows", rows), ("sims", sims)):
+            manifest.check_rows(array, f"focused/{name}")
+            save_npy(self.path / "focused" / f"{name}.npy", array)
+        write_text(self.path / "focused" / "key", f"{rows_digest(manifest)}:{key}")
+
+    def read_focused(self, manifest: Manifest) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, sims) of the class-focused neighbours, or None when layout made none for
+        these images (render alone after an embed shows none rather than other images')."""
+        key = self.focused_key()
+        if key is None or not key.startswith(rows_digest(manifest) + ":"):
+            return None
+        rows, sims = (load_npy(self.path / "focused" / f"{n}.npy") for n in ("rows", "sims"))
+        manifest.check_rows(rows, "focused/rows")
+        return rows, sims
 
     def layout_stats(self, facet: str) -> dict:
         try:

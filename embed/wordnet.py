@@ -92,7 +92,8 @@ def class_terms(wnid: str) -> tuple[tuple, tuple]:
         return (), ()
     synset = wn.synset_from_pos_and_offset("n", int(wnid[1:]))
     broader = []
-    for hyper in synset.closure(lambda s: s.hypernyms() + s.instance_hypernyms()):
+    ancestors = set(synset.closure(lambda s: s.hypernyms() + s.instance_hypernyms()))
+    for hyper in sorted(ancestors, key=lambda s: (-s.min_depth(), s.name())):  # nearest first, one order
         if hyper.min_depth() >= MIN_DEPTH:
             broader += [n for n in _names(hyper) if n not in broader]
     return tuple(_names(synset)), tuple(broader)

@@ -29,7 +29,31 @@ def run(folder: BuildFolder, neighbours, map, quiet: bool = False) -> LayoutRepo
     start = time.perf_counter()
     manifest = folder.read_manifest()
     reports = [_facet(folder, manifest, facet, neighbours, map, quiet) for facet in manifest.facets]
-    return LayoutReport(reports, time.perf_counter() - start)
+    focused = _focused(folder, manifest, quiet)
+    return LayoutReport(reports, time.perf_counter() - start, focused)
+
+
+def _focused(folder: BuildFolder, manifest, quiet: bool) -> dict:
+    """Class-focused neighbours (layout/focused.py) for images with a tag; {} when there are no
+    tags or content vectors. Returns what the summary says: images, classes, seconds."""
+    weights = folder.read_classifier() if "content" in manifest.facets and "none" not in manifest.tagger else None
+    if weights is None:
+        return {}
+    from layout.focused import EXACT_MAX, FOCUSED_VERSION, K, focused_neighbours, tag_pools
+
+    top = np.array([im.tags[0]["class"] if im.tags else -1 for im in manifest.images], np.int64)
+    content = folder.read_features(manifest, "content")
+    key = _key(content, {"classes": top.tolist(), "k": K, "v": FOCUSED_VERSION, "weights": float(weights.sum())})
+    tagged, classes = int((top >= 0).sum()), int(len(np.unique(top[top >= 0])))
+    saved = folder.focused_key()
+    if saved is not None and saved.endswith(":" + key) and folder.read_focused(manifest) is not None:
+        return {"images": tagged, "classes": classes, "seconds": 0.0, "cached": True}
+    t = time.perf_counter()
+    say(f"layout[focused]: {tagged} images, similar as their top class ({classes} classes)", quiet)
+    pools = tag_pools([im.tags for im in manifest.images]) if len(manifest) > EXACT_MAX else None
+    rows, sims = focused_neighbours(content, top, weights, pools=pools)
+    folder.write_focused(manifest, rows, sims, key)
+    return {"images": tagged, "classes": classes, "seconds": round(time.perf_counter() - t, 2), "cached": False}
 
 
 def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bool) -> FacetLayoutReport:

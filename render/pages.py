@@ -134,12 +134,16 @@ class Cards:
 
 
 def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageOptions, page: str,
-                  cards: "Cards | None" = None) -> dict:
+                  cards: "Cards | None" = None, focused: tuple | None = None) -> dict:
+    """focused: (rows, sims) of the class-focused neighbours (layout/focused.py), if any."""
     cards = cards or Cards(images, opts)
     card_of = cards.for_page(page)
-    shown = [f for f in layouts if f in features] if len(layouts) > 1 else []
+    focus = [(int(j), float(s)) for j, s in zip(*(a[i] for a in focused)) if j >= 0] \
+        if focused is not None and im.tags else []
+    shown = [f for f in layouts if f in features] if len(layouts) > 1 or focus else []
     # "why is this similar": the pair's similarity in every facet of the site, one product per facet
-    listed = np.unique(np.concatenate([np.asarray(lay.neighbours[i], np.int64) for lay in layouts.values()]))
+    listed = np.unique(np.concatenate([np.asarray(lay.neighbours[i], np.int64) for lay in layouts.values()]
+                                      + [np.array([j for j, _ in focus], np.int64)]))
     pair = {f: dict(zip(listed.tolist(), (np.asarray(features[f][listed]) @ np.asarray(features[f][i])).tolist()))
             for f in shown}
     sections = []
@@ -152,6 +156,14 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
             nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
+    if focus:
+        label = im.tags[0]["label"]
+        why = lambda j: Markup(" &middot; ".join(  # noqa: E731
+            f"{escape(FACET_LABELS.get(f, f))} {pair[f][j]:.2f}" for f in shown))
+        sections.append({"facet": "focused", "label": f"As {label}", "neighbours": [
+            {"id": images[j].id, "card": card_of[j], "similarity": sim, "why": why(j)} for j, sim in focus],
+            "hint": f"what makes it a {label} to the model (its content features weighted by the "
+                    f"classifier's weights for {label})"})
     dw, dh = _sizes(im, opts)[0]
     up = -(-UPSCALE_TO // max(dw, dh, 1)) if max(dw, dh) < UPSCALE_TO else 1  # tiny originals: whole pixels
     return {

@@ -9,9 +9,8 @@ into the site through SiteFiles, so stale index files are removed like any other
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.progress import say
@@ -20,14 +19,15 @@ FOLDER = "pagefind"  # where the index lives in the site; static/search.js loads
 
 
 def hidden_words(tags: list[dict]) -> str:
-    """The search-only words of an image: synonyms and broader terms of its tags."""
+    """The search-only words of an image: synonyms and broader terms of its tags, sorted
+    (NLTK's walk up the hierarchy does not always visit shared ancestors in one order)."""
     from embed.wordnet import class_terms
 
-    words: list[str] = []
+    words = set()
     for t in tags:
         synonyms, broader = class_terms(t["wnid"])
-        words += [w for w in synonyms + broader if w not in words and w != t["label"]]
-    return ", ".join(words)
+        words.update(synonyms + broader)
+    return ", ".join(sorted(words - {t["label"] for t in tags}, key=str.lower))
 
 
 def available() -> str | None:
@@ -40,19 +40,35 @@ def available() -> str | None:
 
 
 def index_site(site_files, quiet: bool) -> tuple[int, str]:
-    """Index the image pages of the output folder; (files written, note for the summary)."""
+    """Index the image pages of the output folder; (files written, note for the summary).
+
+    Through Pagefind's Python API, one page at a time in sorted order: the CLI reads the
+    folder in the file system's order, and the index (its fragments too) would then differ
+    between two folders holding the same pages."""
     why = available()
     if why:
         return 0, why
+    import asyncio
+
     out = site_files.out
+    pages = sorted(p.relative_to(out).as_posix() for p in (out / "image").glob("*.html"))
     with tempfile.TemporaryDirectory(prefix="lookalike-pagefind-") as tmp:
-        cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "image/*.html",
-               "--output-path", str(Path(tmp) / FOLDER), "--quiet"]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            return 0, f"Pagefind failed, so the site has no search: {(done.stderr or done.stdout).strip()[-300:]}"
-        files = sorted(p for p in (Path(tmp) / FOLDER).rglob("*") if p.is_file())
+        target = Path(tmp) / FOLDER
+        try:  # on a thread of its own: the caller may be running an event loop already
+            with ThreadPoolExecutor(max_workers=1) as one:
+                one.submit(asyncio.run, _index(out, pages, target)).result()
+        except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
+            return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
+        files = sorted(p for p in target.rglob("*") if p.is_file())
         for p in files:
-            site_files.put(f"{FOLDER}/{p.relative_to(Path(tmp) / FOLDER).as_posix()}", p.read_bytes())
-    say(f"search: Pagefind indexed the image pages ({len(files)} files in {FOLDER}/)", quiet)
+            site_files.put(f"{FOLDER}/{p.relative_to(target).as_posix()}", p.read_bytes())
+    say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
     return len(files), ""
+
+
+async def _index(out: Path, pages: list[str], target: Path) -> None:
+    from pagefind.index import PagefindIndex
+
+    async with PagefindIndex(config={"output_path": str(target)}) as index:
+        for rel in pages:
+            await index.add_html_file(content=(out / rel).read_text(encoding="utf-8"), url="/" + rel)

@@ -30,6 +30,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     manifest = folder.read_manifest()  # read phase: everything the site is made from
     layouts = {facet: folder.read_layout(manifest, facet) for facet in manifest.facets}
     features = {facet: folder.read_features(manifest, facet) for facet in manifest.facets}
+    focused = folder.read_focused(manifest)  # class-focused neighbours, when layout made them
     copies = manifest.copies
     image_cache = folder.work.image_cache(copies["thumb_size"], copies["display_size"])
     opts = pages.PageOptions(site.base_url, images.copy_originals, copies["thumb_size"], copies["display_size"])
@@ -57,9 +58,9 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
         **common, **pages.index_context(records, opts, scripts)))
     key = site_key(common, opts, manifest.copies, records,
                    *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
-                   *[a for f in sorted(features) for a in (f, np.asarray(features[f]))])
+                   *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
     rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
-                            folder.site_state(out, "pages.json"), quiet)
+                            folder.site_state(out, "pages.json"), quiet, focused)
     _search_index(site_files, rendered, notes, quiet)
     removed = output.finish(out, site_files.written)
     sizes = output.size_report(out)
@@ -89,7 +90,7 @@ def _search_index(site_files, rendered: int, notes: list, quiet: bool) -> None:
 
 
 def _image_pages(site_files, env, common: dict, records, layouts: dict, features: dict, opts, key: str,
-                 state: Path, quiet: bool) -> int:
+                 state: Path, quiet: bool, focused=None) -> int:
     """One page per image, skipping those whose inputs and file are as last written."""
     memo = PageMemo(state, site_files.out, templates_digest(pages.TEMPLATES) + code_digest())
     paths = [page_path(im.id) for im in records]
@@ -101,7 +102,7 @@ def _image_pages(site_files, env, common: dict, records, layouts: dict, features
     template, cards, rendered = env.get_template("image.html"), pages.Cards(records, opts), 0
     progress = Progress("render", len(records), unit="pages", quiet=quiet)
     for i, (im, page) in enumerate(zip(records, paths)):
-        ctx = {**common, **pages.image_context(i, im, records, layouts, features, opts, page, cards)}
+        ctx = {**common, **pages.image_context(i, im, records, layouts, features, opts, page, cards, focused)}
         digest = memo.digest(ctx)
         if not memo.unchanged(page, digest):  # same inputs, same templates, file still as written
             site_files.put(page, template.render(**ctx))

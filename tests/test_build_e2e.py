@@ -171,7 +171,8 @@ def test_originals_are_published_only_when_asked(built, tmp_path):
 
 def test_why_similar_shows_every_facet(built):
     page = next((built["out"] / "image").glob("*.html")).read_text()
-    assert page.count('class="facet-radio"') == 3 and 'for="tab-style"' in page
+    focused = 'id="panel-focused"' in page  # "As <top class>" on tagged images (layout/focused.py)
+    assert page.count('class="facet-radio"') == 3 + focused and 'for="tab-style"' in page
     content_panel = page.split('id="panel-content"')[1].split('class="facet-panel"')[0]
     assert content_panel.count('class="why"') == 17 and "Style 0." in content_panel and "Colour 0." in content_panel
 
@@ -187,7 +188,10 @@ def test_content_only_build_costs_nothing_extra(built, tmp_path):
     assert cached == ["efficientnet_lite0-imagenet-224-centre875", "efficientnet_lite0-imagenet-224-centre875-tags10-v1"]
     pts = json.loads((tmp_path / "s" / "data" / "points.json").read_text())
     assert list(pts["facets"]) == ["content"]
-    assert "facet-radio" not in next((tmp_path / "s" / "image").glob("*.html")).read_text()
+    for page in (tmp_path / "s" / "image").glob("*.html"):  # one facet: no tabs, unless "As <top class>"
+        text = page.read_text()
+        assert 'for="tab-style"' not in text and 'for="tab-colour"' not in text
+        assert ("facet-radio" in text) == ('id="panel-focused"' in text)
 
 
 def test_blend_from_config(built, tmp_path):

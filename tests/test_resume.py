@@ -91,6 +91,6 @@ def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
                    capture_output=True)
     resumed_files = files(tmp_path / "site")
     fresh_files = files(tmp_path / "fresh")
+    differing = [k for k in resumed_files if k in fresh_files and resumed_files[k] != fresh_files[k]]
+    assert differing == [], differing  # the pages first: a differing page is the cause, its index the symptom
     assert resumed_files.keys() == fresh_files.keys()
-    differing = [k for k in resumed_files if resumed_files[k] != fresh_files[k]]
-    assert differing == []

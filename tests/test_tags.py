@@ -62,6 +62,29 @@ def test_real_photos_get_their_class(imagen):
     assert "n01443537_11099_goldfish.jpg,1,goldfish,n01443537," in "\n".join(rows)
 
 
+@pytest.mark.slow
+def test_similar_as_the_top_class_is_on_the_pages_and_finds_the_class(imagen):
+    from core.workfolder import WorkFolder
+
+    folder, base, r = imagen
+    assert r["focused"]["images"] == r["tags"]["images_tagged"] and not r["focused"]["cached"]
+    work = WorkFolder(base / "w").build(folder)
+    manifest = work.read_manifest()
+    rows, _ = work.read_focused(manifest)
+    content = work.read_layout(manifest, "content").neighbours
+    label = [im.path.split("_", 2)[2] for im in manifest.images]
+    tagged = [i for i, im in enumerate(manifest.images) if im.tags]
+    p_focused = np.mean([[label[j] == label[i] for j in rows[i][:5]] for i in tagged])
+    p_content = np.mean([[label[j] == label[i] for j in content[i][:5]] for i in tagged])
+    print(f"precision@5 on {len(tagged)} tagged photos: similar as the top class {p_focused:.3f}, "
+          f"content {p_content:.3f}")
+    assert p_focused >= 0.33 and p_focused >= p_content - 0.02
+    goldfish = next(im for im in manifest.images if im.path.endswith("_goldfish.jpg") and im.tags
+                    and im.tags[0]["label"] == "goldfish")
+    page = (base / "site" / "image" / f"{goldfish.id}.html").read_text()
+    assert 'id="panel-focused"' in page and ">As goldfish</label>" in page
+
+
 def test_other_backbones_say_why_they_give_no_tags(tmp_path):
     from tests.conftest import pattern_collection
 

