@@ -126,6 +126,11 @@
     if (e.key === "Escape") { input.value = ""; run(); }
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
+  // The list drops over the page: it folds away when the visitor works elsewhere (the rings
+  // on the map stay) and comes back when the box is used again.
+  document.addEventListener("pointerdown", function (e) { if (!form.contains(e.target)) list.hidden = true; });
+  input.addEventListener("focus", function () { list.hidden = false; });
+  input.addEventListener("input", function () { list.hidden = false; });
   list.addEventListener("click", function (e) {
     var a = e.target.closest ? e.target.closest("a[data-id]") : null;
     if (a && onMap) { e.preventDefault(); fly(a.getAttribute("data-id")); }
