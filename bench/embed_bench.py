@@ -36,6 +36,14 @@ def cpu_seconds() -> float:
                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
+def linked_collection(src: Path, cands, coll: Path) -> Path:
+    """The chosen images of `coll`, linked (not copied) into a fresh collection folder."""
+    for c in cands:
+        (src / c.path).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(coll / c.path, src / c.path)
+    return src
+
+
 def decode_alone(paths, decoder, kind: str, workers: int) -> float:
     """Seconds to decode every path (CNN input + copies) in a pool of `workers` threads or processes."""
     from itertools import repeat
@@ -64,10 +72,7 @@ def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
     counts = sorted({1, 2, cores})
     print(f"\ndecoders ({n} images; pipeline = content facet, model loaded; ratios against 1 worker of the same kind)")
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "coll"
-        for c in cands:
-            (src / c.path).parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(coll / c.path, src / c.path)
+        src = linked_collection(Path(tmp) / "coll", cands, coll)
         real_load = backbones.load_backbone
         backbones.load_backbone = lambda *a, **k: bb
         try:
@@ -143,10 +148,7 @@ def main() -> None:
         return
     # 3. the pipeline end to end (fresh caches), with the collection limited the same way
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "coll"
-        for c in cands:
-            (src / c.path).parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(coll / c.path, src / c.path)
+        src = linked_collection(Path(tmp) / "coll", cands, coll)
         real_load = backbones.load_backbone
         backbones.load_backbone = lambda *a, **k: bb  # steady state: the model is already loaded
         try:
