@@ -44,8 +44,10 @@ def files(folder: Path) -> dict:
     return site_bytes(folder)
 
 
+# SIGINT with processes is the same path as with threads in the parent (the decode processes
+# ignore SIGINT and are stopped by it); SIGKILL is where processes differ: they must see it.
 @pytest.mark.parametrize("sig,decode", [(signal.SIGKILL, "threads"), (signal.SIGINT, "threads"),
-                                        (signal.SIGKILL, "processes"), (signal.SIGINT, "processes")])
+                                        (signal.SIGKILL, "processes")])
 def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
     coll = tmp_path / "coll"
     generate(coll, count=120, seed=3, size=192)
