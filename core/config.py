@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import LookalikeError
+from core.setting import at_least, between, comma_list, setting
 
 FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
@@ -25,27 +26,6 @@ class ConfigError(LookalikeError):
     """A setting is wrong; the message names the key, what was expected and what arrived."""
 
 
-def setting(default, check=None, hint: str = "", flag: str | tuple = (), help: str = "",
-            stage: str | None = None, path: bool = False, choices: tuple = (), parse=None, metavar=None):
-    """A field of a section: default, check (value -> bool), hint (what is expected),
-    flag(s) on the command line, and the stage whose command offers the flag
-    (default: the section's stage). path: relative to the config file when set there."""
-    flags = (flag,) if isinstance(flag, str) else tuple(flag)
-    meta = {"check": check, "hint": hint, "flags": flags, "help": help, "stage": stage, "path": path,
-            "choices": choices, "parse": parse, "metavar": metavar}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-def _at_least(n):
-    return lambda v: v >= n
-
-
-def _between(lo, hi):
-    return lambda v: lo <= v <= hi
-
-
 def _facet_list(v):
     return bool(v) and all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
 
@@ -54,10 +34,6 @@ def _blend_weights(v):
     ok = all(k in FACET_NAMES and isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0
              for k, w in v.items())
     return ok and (not v or any(w > 0 for w in v.values()))
-
-
-def _comma_list(text: str) -> list:
-    return [f.strip() for f in text.split(",") if f.strip()]
 
 
 @dataclass
@@ -82,8 +58,8 @@ class ModelSection:
                              "inception_v3, vgg16, vgg19, resnet50, mobilenet_v2")
     weights: str = setting("imagenet", flag="--weights",
                            help='"imagenet" (default), "none" (architecture only), or a weights file')
-    batch_size: int = setting(32, _at_least(1), "an integer >= 1", "--batch-size", "images per model call")
-    workers: int = setting(0, _at_least(0), "an integer >= 0 (0 = all cores)", "--workers",
+    batch_size: int = setting(32, at_least(1), "an integer >= 1", "--batch-size", "images per model call")
+    workers: int = setting(0, at_least(0), "an integer >= 0 (0 = all cores)", "--workers",
                            "image decoders, threads or processes (0 = all cores)")
     precision: str = setting("auto", lambda v: v in ("auto", "float32", "bfloat16"),
                              '"auto", "float32" or "bfloat16"', "--precision",
@@ -103,17 +79,17 @@ class EmbedSection:
     ray_address: str = setting("", flag="--ray-address", metavar="ADDR",
                                help='Ray cluster to run on: "auto", "ray://HOST:10001" (default: a '
                                     "local Ray started for this build)")
-    model_workers: int = setting(0, _at_least(0), "an integer >= 0 (0 = one per GPU, or one without GPUs)",
+    model_workers: int = setting(0, at_least(0), "an integer >= 0 (0 = one per GPU, or one without GPUs)",
                                  "--model-workers", "ray engine: model replicas in the actor pool")
 
 
 @dataclass
 class NeighboursSection:
     STAGE = "layout"
-    k: int = setting(30, _at_least(1), "an integer >= 1", ("-k", "--neighbours"),
+    k: int = setting(30, at_least(1), "an integer >= 1", ("-k", "--neighbours"),
                      "neighbours per image (default 30)")
-    trees: int = setting(50, _at_least(1), "an integer >= 1", "--trees", "Annoy trees (more = more exact, slower)")
-    map_neighbours: int = setting(12, _at_least(0), "an integer >= 0", stage="render")
+    trees: int = setting(50, at_least(1), "an integer >= 1", "--trees", "Annoy trees (more = more exact, slower)")
+    map_neighbours: int = setting(12, at_least(0), "an integer >= 0", stage="render")
 
 
 @dataclass
@@ -127,11 +103,11 @@ class MapSection:
 @dataclass
 class ImagesSection:
     STAGE = "embed"
-    thumb_size: int = setting(256, _between(16, 1024), "an integer from 16 to 1024")
-    display_size: int = setting(1024, _between(64, 8192), "an integer from 64 to 8192")
+    thumb_size: int = setting(256, between(16, 1024), "an integer from 16 to 1024")
+    display_size: int = setting(1024, between(64, 8192), "an integer from 64 to 8192")
     copy_originals: bool = setting(False, flag="--copy-originals", stage="render",
                                    help="publish the original files too, linked from each page")
-    max_pixels: int = setting(200_000_000, _at_least(1), "an integer >= 1")
+    max_pixels: int = setting(200_000_000, at_least(1), "an integer >= 1")
 
 
 @dataclass
@@ -140,12 +116,12 @@ class FacetsSection:
     enabled: list = setting(["content", "style", "colour"], _facet_list,
                             'a list of facet names from "content", "style", "colour"', "--facets",
                             'comma-separated facets, e.g. "content,style" ([facets] enabled; '
-                            'default content,style,colour)', parse=_comma_list)
+                            'default content,style,colour)', parse=comma_list)
     blend: dict = setting({}, _blend_weights, 'a table of facet = weight (numbers >= 0, at least one > 0), '
                                               'e.g. { content = 2, colour = 1 }')
     style_layers: list = setting([], lambda v: all(isinstance(x, str) for x in v),
                                  "a list of layer names (empty = the backbone's default)")
-    colour_bins: int = setting(8, _between(2, 16), "an integer from 2 to 16")
+    colour_bins: int = setting(8, between(2, 16), "an integer from 2 to 16")
     colour_space: str = setting("lab", lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"')
 
 
@@ -153,8 +129,8 @@ class FacetsSection:
 class TagsSection:
     STAGE = "embed"
     enabled: bool = setting(True, help="tags from the model's ImageNet classifier")
-    top: int = setting(5, _between(1, 10), "an integer from 1 to 10", help="tags shown per image")
-    floor: float = setting(0.25, _between(0.0, 1.0), "a number from 0 to 1",
+    top: int = setting(5, between(1, 10), "an integer from 1 to 10", help="tags shown per image")
+    floor: float = setting(0.25, between(0.0, 1.0), "a number from 0 to 1",
                            help="a class less probable than this is not a tag")
 
 

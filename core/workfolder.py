@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import LookalikeError
-from core.files import load_npy, save_npy, write_bytes, write_text
+from core.files import load_npy, save_npy, write_text
+from core.caches import FeatureCache, ImageCache  # noqa: F401 - the work folder hands them out
 from core.manifest import Manifest
 
 LAYOUT_ARRAYS = ("neighbours", "similarity", "coords")
@@ -158,6 +159,9 @@ class BuildFolder:
     def write_classifier(self, weights: np.ndarray) -> None:
         save_npy(self.path / "classifier.npy", np.asarray(weights, np.float32))
 
+    def has_classifier(self) -> bool:
+        return (self.path / "classifier.npy").is_file()
+
     def read_classifier(self) -> np.ndarray | None:
         path = self.path / "classifier.npy"
         return load_npy(path) if path.is_file() else None
@@ -202,57 +206,3 @@ class BuildFolder:
 def rows_digest(manifest: Manifest) -> str:
     """Which images, in which row order: arrays made for other rows must never be read as these."""
     return hashlib.sha256("\n".join(im.sha256 for im in manifest.images).encode()).hexdigest()[:16]
-
-
-class FeatureCache:
-    """Content-addressed vectors of one facet key: editing one image invalidates only it."""
-
-    def __init__(self, folder: Path):
-        self.dir = Path(folder)
-
-    def _path(self, sha: str) -> Path:
-        return self.dir / sha[:2] / f"{sha}.npy"
-
-    def get(self, sha: str) -> np.ndarray | None:
-        try:
-            return load_npy(self._path(sha))
-        except (OSError, ValueError):
-            return None  # missing or damaged: recompute
-
-    def put(self, sha: str, vector: np.ndarray) -> None:
-        save_npy(self._path(sha), np.asarray(vector, np.float32))
-
-
-class ImageCache:
-    """Thumbnail, display copy and original size of each image, per size setting."""
-
-    def __init__(self, folder: Path):
-        self.dir = Path(folder)
-
-    def thumb(self, sha: str) -> Path:
-        return self.dir / sha[:2] / f"{sha}.thumb.jpg"
-
-    def display(self, sha: str) -> Path:
-        return self.dir / sha[:2] / f"{sha}.display.jpg"
-
-    def _meta(self, sha: str) -> Path:
-        return self.dir / sha[:2] / f"{sha}.json"
-
-    def meta(self, sha: str) -> dict | None:
-        """{width, height} when every derivative is present, {error} for content that
-        cannot be decoded (the bytes decide that, so it is not retried), else None."""
-        try:
-            meta = json.loads(self._meta(sha).read_text())
-        except (OSError, ValueError):
-            return None
-        if "error" in meta:
-            return meta
-        return meta if self.thumb(sha).exists() and self.display(sha).exists() else None
-
-    def put_error(self, sha: str, reason: str) -> None:
-        write_text(self._meta(sha), json.dumps({"error": reason}, sort_keys=True))
-
-    def put(self, sha: str, width: int, height: int, thumb_jpeg: bytes, display_jpeg: bytes) -> None:
-        write_bytes(self.thumb(sha), thumb_jpeg)
-        write_bytes(self.display(sha), display_jpeg)
-        write_text(self._meta(sha), json.dumps({"height": height, "width": width}, sort_keys=True))

@@ -71,7 +71,7 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     _attach_metadata(manifest, root, metadata)
     for facet, matrix in matrices.items():  # the manifest last: it vouches for the arrays
         folder.write_features(manifest, facet, matrix)
-    if no_tags is None and folder.read_classifier() is None:  # for class-focused similarity (layout)
+    if no_tags is None and not folder.has_classifier():  # for class-focused similarity (layout)
         from embed.backbones.lite0 import lite0_head_weights
 
         folder.write_classifier(lite0_head_weights())
