@@ -62,7 +62,8 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
     if "render" in stages:  # fail before hours of embedding, not after
         from render import output
 
-        output.check_output(Path(cfg.site.output), collection, force=args.force)
+        out = Path(cfg.site.output)
+        output.check_output(out, collection, force=args.force, state=folder.site_state(out, "files.json"))
     reports: dict = {"work_dir": str(work.root)}
     if "embed" in stages:
         from embed import stage as embed

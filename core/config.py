@@ -48,6 +48,8 @@ class SiteSection:
     base_url: str = setting("", flag="--base-url", help="public URL of the site, for link previews (optional)")
     metadata: str = setting("", flag="--metadata", metavar="FILE", stage="embed", path=True,
                             help="CSV sidecar keyed by path (default: metadata.csv in the collection, when present)")
+    pages_max: int = setting(0, at_least(0), "an integer >= 0 (0 = no limit)", "--pages-max",
+                             "no page per image above this many images (the map links to the picture; 0 = no limit)")
 
 
 @dataclass
@@ -98,6 +100,9 @@ class MapSection:
     perplexity: float = setting(30.0, lambda v: v > 0, "a number > 0", "--perplexity",
                                 "t-SNE perplexity (lowered for small collections)")
     seed: int = setting(42, flag="--seed", help="random seed for Annoy and t-SNE")
+    relayout: bool = setting(False, flag="--relayout",
+                             help="lay the map out afresh (default: images new since the last build are "
+                                  "placed into the existing map, whose points do not move)")
 
 
 @dataclass
@@ -107,6 +112,8 @@ class ImagesSection:
     display_size: int = setting(1024, between(64, 8192), "an integer from 64 to 8192")
     copy_originals: bool = setting(False, flag="--copy-originals", stage="render",
                                    help="publish the original files too, linked from each page")
+    display_copies: bool = setting(True, stage="render",
+                                   help="publish display copies (false: thumbnails only, the smallest site)")
     max_pixels: int = setting(200_000_000, at_least(1), "an integer >= 1")
 
 

@@ -63,6 +63,9 @@ class RenderReport:
     warnings: list[str]
     notes: list[str]
     seconds: float = 0.0
+    copied: int = 0  # image copies written this run (unchanged ones are not even compared)
+    data_written: int = 0  # data files (points, exports) made again this run
+    disk_bytes: int = 0  # what the site takes on this disk (blocks), beside `bytes` (what Pages counts)
 
 
 @dataclass
@@ -94,7 +97,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
         out["seconds"]["render"] = round(render.seconds, 2)
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
-                   pages_rendered=render.pages_rendered)
+                   pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
+                   output_disk_bytes=render.disk_bytes)
         notes += render.notes
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
@@ -123,7 +127,9 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
             lines.append(f"{'':22}similar as their top class: {fo['images']} images, {fo['classes']} classes, "
                          + ("cached" if fo["cached"] else f"{fo['seconds']:.1f} s"))
     if render:
-        lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB")
+        lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB "
+                     f"({render.disk_bytes / 1e6:.1f} MB on this disk); {render.pages_rendered} pages, "
+                     f"{render.copied} image copies, {render.data_written} data files written")
         if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits
             lines.append("          " + ", ".join(
                 f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "
@@ -169,7 +175,7 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
     elif embed.tags:
         t = embed.tags
         lines.append(f"  tags: {t['images_tagged']} of {embed.images} images tagged, {t['tags']} tags, "
-                     f"{t['labels']} different classes (data/tags.csv)")
+                     f"{t['labels']} different classes (data/tags.csv.gz)")
     md = embed.metadata
     if md:
         lines.append(f"  metadata {md['file']}: {md['described']} of {embed.images} images described")

@@ -20,15 +20,71 @@ from render.urls import media_path, original_path, thumb_path
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def copy_images(site, images, image_cache, quiet: bool) -> None:
-    """Thumbnails and display copies from the content-addressed cache, never re-encoded."""
-    copying = Progress("images", len(images), unit="images", quiet=quiet)
-    for im in images:
-        for rel, src in ((thumb_path(im.id), image_cache.thumb(im.sha256)),
-                         (media_path(im.id), image_cache.display(im.sha256))):
-            site.put(rel, src.read_bytes())
-        copying.advance()
-    copying.close()
+class ImageCopies:
+    """The thumbnails and display copies a site publishes, copied from the content-addressed
+    cache and keyed by content: the work folder (`state`) remembers, per site file, the
+    SHA-256 of the image it was made from and the size and mtime the file had when written.
+    An unchanged image costs one stat of its site file: no read, no compare (at 100,000
+    images comparing 200,000 files took ~43 s). A file someone changed is copied again."""
+
+    def __init__(self, images, image_cache, opts, state: Path | None):
+        from render.pages import display_copy
+
+        self.state = state
+        self.saved = _read_json(state)
+        self.plan: list[tuple[str, str, Path]] = []  # (site path, image sha, cache file)
+        for im in images:
+            self.plan.append((thumb_path(im.id), im.sha256, image_cache.thumb(im.sha256)))
+            shown = display_copy(im, opts)[0]
+            if shown != thumb_path(im.id):  # the same picture is published once
+                self.plan.append((shown, im.sha256, image_cache.display(im.sha256)))
+
+    def bytes_by_folder(self) -> dict[str, int]:
+        """Bytes the copies will take, by top folder: what the last build recorded, else the cache file's size."""
+        out: dict[str, int] = {}
+        for rel, sha, src in self.plan:
+            saved = self.saved.get(rel)
+            size = saved[1] if saved and saved[0] == sha else _size(src)
+            out[rel.split("/", 1)[0]] = out.get(rel.split("/", 1)[0], 0) + size
+        return out
+
+    def write(self, site, quiet: bool) -> int:
+        """Copy what changed; returns how many files were copied."""
+        progress = Progress("images", len(self.plan), unit="files", quiet=quiet)
+        record, copied = {}, 0
+        for rel, sha, src in self.plan:
+            dst = site.out / rel
+            saved = self.saved.get(rel)
+            try:
+                st = dst.stat()
+                unchanged = saved is not None and saved == [sha, st.st_size, st.st_mtime_ns]
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                site.put(rel, src.read_bytes())
+                st, copied = dst.stat(), copied + 1
+            site.keep(rel)
+            record[rel] = [sha, st.st_size, st.st_mtime_ns]
+            progress.advance()
+        progress.close()
+        if self.state is not None and record != self.saved:
+            write_text(self.state, json.dumps(record, sort_keys=True, separators=(",", ":")))
+        return copied
+
+
+def _read_json(path: Path | None) -> dict:
+    try:
+        data = json.loads(path.read_text()) if path is not None else {}
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def copy_originals(site, collection: Path, images, notes: list[str]) -> None:

@@ -1,8 +1,6 @@
-"""Data files of the site: the map's compact columnar points, and a CSV for researchers."""
+"""The map's data: compact columnar points (the exports for researchers: render/exports.py)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from layout.projection import normalise
@@ -52,25 +50,12 @@ def points_js(points: dict) -> str:
     return f"window.LOOKALIKE_POINTS = {body};\n"
 
 
-def neighbours_csv(manifest, layouts: dict) -> str:
-    """facet,image,rank,neighbour,similarity; images named by their path in the collection."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["facet", "image", "rank", "neighbour", "similarity"])
-    paths = [im.path for im in manifest.images]
-    for name, lay in layouts.items():
-        for i, (row, sims) in enumerate(zip(lay.neighbours, lay.similarity)):
-            for rank, (j, s) in enumerate(zip(row, sims), start=1):
-                writer.writerow([name, paths[i], rank, paths[int(j)], f"{float(s):.4f}"])
-    return buf.getvalue()
+POINTS_VERSION = "points-v1"  # change when points_files() writes other bytes for the same inputs
 
 
-def tags_csv(manifest) -> str:
-    """image,rank,label,wordnet_id,probability: the classifier's tags (embed/tags.py), best first."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["image", "rank", "label", "wordnet_id", "probability"])
-    for im in manifest.images:
-        for rank, t in enumerate(im.tags, start=1):
-            writer.writerow([im.path, rank, t["label"], t["wnid"], f"{t['p']:.4f}"])
-    return buf.getvalue()
+def points_files(manifest, layouts: dict, map_neighbours: int, atlas: dict | None,
+                 labels: dict | None = None, hints: dict | None = None) -> dict[str, str | bytes]:
+    """Site path -> content of the map's data files (render/stage.py writes them, and makes
+    them again only when their inputs or POINTS_VERSION change)."""
+    points = points_dict(manifest, layouts, map_neighbours, atlas, labels, hints)
+    return {"data/points.js": points_js(points)}

@@ -1,26 +1,32 @@
 """Guard the output folder: never write into the collection, never clobber a
 folder that is not ours, and remove only files that an earlier build wrote.
 
-A marker file lists what the last build wrote; stale pages of images that
-left the collection are removed, anything else in the folder is left alone.
+What the last build wrote into a folder is listed in the work folder
+(core/workfolder.py site_state "files.json"), not in the site: build state is never
+published. Stale pages of images that left the collection are removed, anything else
+in the folder is left alone. A site of ours is recognised by that list, by the list
+that versions before 0.9 kept in the site itself (MARKER, read once and removed),
+or by the generator tag of its index.html when the work folder is gone.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from core.errors import LookalikeError
 from core.files import write_bytes, write_text
 
-MARKER = ".lookalike-site.json"
+MARKER = ".lookalike-site.json"  # where earlier versions listed their files, inside the site
+GENERATOR_TAG = b'<meta name="generator" content="Lookalike">'
 
 
 class OutputError(LookalikeError):
     """The output folder is unsafe to write; the message says why and what to do."""
 
 
-def check_output(out: Path, collection: Path, force: bool = False) -> None:
+def check_output(out: Path, collection: Path, force: bool = False, state: Path | None = None) -> None:
     out_r, coll_r = Path(out).resolve(), Path(collection).resolve()
     if out_r == coll_r:
         raise OutputError(f"the output folder {out} is the collection itself; choose another --out")
@@ -32,20 +38,32 @@ def check_output(out: Path, collection: Path, force: bool = False) -> None:
                           f"choose another --out (the build replaces files in it)")
     if out_r.exists() and not out_r.is_dir():
         raise OutputError(f"the output path {out} exists and is not a folder")
-    if out_r.is_dir() and any(out_r.iterdir()) and not (out_r / MARKER).exists() and not force:
+    if out_r.is_dir() and any(out_r.iterdir()) and not _ours(out_r, state) and not force:
         raise OutputError(f"the output folder {out} is not empty and was not made by Lookalike; "
                           f"choose an empty or new folder, or pass --force to write into it "
                           f"(nothing already there is deleted)")
 
 
+def _ours(out: Path, state: Path | None) -> bool:
+    if (state is not None and state.is_file()) or (out / MARKER).is_file():
+        return True
+    try:
+        with open(out / "index.html", "rb") as f:
+            return GENERATOR_TAG in f.read(4096)
+    except OSError:
+        return False
+
+
 class SiteFiles:
     """The output folder as this build writes it: every file put (atomically, untouched when its
     bytes are the same) or kept is recorded, so finish() removes only what an earlier build
-    wrote and this one did not."""
+    wrote and this one did not. `state` is the work-folder file that lists them."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, state: Path | None = None):
         self.out = Path(out)
+        self.state = state
         self.written: set[str] = set()
+        self.previous = previous_files(self.out, state)
 
     def put(self, rel: str, data: bytes | str) -> None:
         (write_text if isinstance(data, str) else write_bytes)(self.out / rel, data)
@@ -55,78 +73,123 @@ class SiteFiles:
         self.written.update(rels)
 
 
-def previous_files(out: Path) -> set[str]:
-    try:
-        return set(json.loads((Path(out) / MARKER).read_text())["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
+# The names Lookalike gives what it writes (render/urls.py, render/exports.py, render/atlas.py,
+# render/search.py), flat (before 0.9) and sharded. Only used when the list of what the last
+# build wrote is gone (a new work folder, a site copied elsewhere) and the site is ours by its
+# generator tag: then files with these names are taken as ours, and nothing else.
+OWN_NAMES = re.compile(r"^(?:(?:image|thumbs|media|originals)/(?:[0-9a-f]{2}/)?[0-9a-f]{12}(?:\.[A-Za-z0-9]+)?"
+                       r"|list/\d+\.html|atlas/\d+\.(?:jpg|webp|png)|pagefind/.+|static/.+"
+                       r"|data/(?:points\.json|points\.js|neighbours\.csv|tags\.csv|images\.csv\.gz"
+                       r"|neighbours-[a-z]+\.csv\.gz|tags\.csv\.gz))$")
 
 
-def finish(out: Path, written: set[str]) -> list[str]:
-    """Remove files the previous build wrote that this one did not; record this build's files."""
+def previous_files(out: Path, state: Path | None = None) -> set[str]:
+    """What the last build wrote: the work folder's list, and the one an older version left in
+    the site; without either, in a site of ours, the files that bear our names (OWN_NAMES)."""
+    out = Path(out)
+    files: set[str] = set()
+    listed = False
+    for path in ([state] if state is not None else []) + [out / MARKER]:
+        try:
+            files.update(json.loads(path.read_text())["files"])
+            listed = True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    if not listed and state is not None and _ours(out, None):
+        for dirpath, _, names in os.walk(out):
+            rel_dir = Path(dirpath).relative_to(out).as_posix()
+            for name in names:
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                if OWN_NAMES.match(rel):
+                    files.add(rel)
+    return files
+
+
+def finish(out: Path, written: set[str], state: Path | None = None, previous: set[str] | None = None,
+           extra: dict | None = None) -> list[str]:
+    """Remove files the previous build wrote that this one did not; record this build's files
+    in `state` (the work folder). The list an older version kept in the site goes too."""
     out = Path(out)
     removed = []
-    for rel in sorted(previous_files(out) - written):
+    for rel in sorted((previous_files(out, state) if previous is None else previous) - written):
         path = out / rel
         if path.is_file() and not path.is_symlink():
             os.unlink(path)
             removed.append(rel)
-    write_text(out / MARKER, json.dumps({"files": sorted(written), "generator": "lookalike"}, indent=0) + "\n")
+            _prune(out, path.parent)
+    if state is not None:
+        record = {"files": sorted(written), "generator": "lookalike", **(extra or {})}
+        write_text(state, json.dumps(record, indent=0) + "\n")
+        legacy = out / MARKER
+        if legacy.is_file() and not legacy.is_symlink() and MARKER not in written:
+            os.unlink(legacy)
     return removed
 
 
-PAGES_SITE_LIMIT = 1_000_000_000  # GitHub Pages: published sites may be no larger than 1 GB
-PAGES_FILE_LIMIT = 100_000_000  # GitHub refuses files over 100 MB in a push
+def _prune(out: Path, folder: Path) -> None:
+    """Remove folders a removal left empty (old flat image/ folders become shard folders)."""
+    while folder != out and out in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
-# What makes each part of the site big, and the setting that shrinks it.
-_FOLDER_ADVICE = {
-    "media": "lower [images] display_size",
-    "thumbs": "lower [images] thumb_size",
-    "originals": "turn off copy_originals (originals over 100 MB cannot be published on Pages)",
-    "image": "lower [neighbours] k or list fewer facets (each page shows k neighbours per facet)",
-    "data": "lower [neighbours] k and map_neighbours, or list fewer facets",
-    "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
-}
-_FILE_ADVICE = {
-    "data/neighbours.csv": "lower [neighbours] k or list fewer facets (k rows per image and facet)",
-    "data/points.json": "lower [neighbours] map_neighbours or list fewer facets",
-    "data/points.js": "lower [neighbours] map_neighbours or list fewer facets",
-}
+def _sizes_path(state: Path) -> Path:
+    return state.with_name(state.stem + "-sizes.json")
+
+
+def remember_sizes(state: Path | None, sizes: dict, images: int) -> None:
+    """What each top folder of the site took, for the next build's estimate (render/budget.py)."""
+    if state is not None:
+        write_text(_sizes_path(state), json.dumps({"images": images, "folders": sizes["folders"]}, sort_keys=True))
+
+
+def previous_sizes(state: Path | None) -> dict:
+    """{"images": N, "folders": {top: {files, bytes}}} of the last build, or {}."""
+    try:
+        saved = json.loads(_sizes_path(state).read_text()) if state is not None else {}
+        return saved if isinstance(saved.get("folders"), dict) and saved.get("images") else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def size_report(out: Path) -> dict:
-    """Bytes and files per top-level folder, the largest file, and GitHub Pages warnings
-    that name the part that is too big and the setting that shrinks it."""
+    """Bytes and files per top-level folder, files per folder, the largest file, and the
+    GitHub Pages warnings (render/budget.py) that name the budget exceeded, by how much,
+    and the setting that shrinks it. `bytes` is what Pages counts (the files' sizes);
+    `disk_bytes` what they take on this disk (whole blocks: small files take more)."""
+    from render import budget
+
     out = Path(out)
     folders: dict[str, dict] = {}
+    in_folder: dict[str, int] = {}
+    big: dict[str, int] = {}
     largest = ("", 0)
-    too_big: list[tuple[str, int]] = []
-    total = 0
-    for p in out.rglob("*"):
-        if not p.is_file():
-            continue
-        size = p.stat().st_size
-        total += size
-        rel = p.relative_to(out)
-        top = rel.parts[0] if len(rel.parts) > 1 else "."
-        entry = folders.setdefault(top, {"files": 0, "bytes": 0})
-        entry["files"] += 1
-        entry["bytes"] += size
-        if size > largest[1]:
-            largest = (rel.as_posix(), size)
-        if size > PAGES_FILE_LIMIT:
-            too_big.append((rel.as_posix(), size))
-    warnings = []
-    if total > PAGES_SITE_LIMIT:
-        parts = sorted(folders, key=lambda f: -folders[f]["bytes"])[:2]
-        advice = "; ".join(f"{f + '/' if f != '.' else 'the top level'} is {folders[f]['bytes'] / 1e9:.2f} GB: "
-                           f"{_FOLDER_ADVICE.get(f, 'split the collection')}" for f in parts)
-        warnings.append(f"the site is {total / 1e9:.2f} GB, over GitHub Pages' 1 GB limit; {advice} "
-                        f"(or host it on your own web server, which has no such limit)")
-    for rel, size in sorted(too_big):
-        top = rel.split("/", 1)[0] if "/" in rel else "."
-        advice = _FILE_ADVICE.get(rel) or _FOLDER_ADVICE.get(top, "split the collection")
-        warnings.append(f"{rel} is {size / 1e6:.0f} MB, over GitHub's 100 MB file limit: {advice}")
-    return {"bytes": total, "folders": folders, "largest": {"path": largest[0], "bytes": largest[1]},
-            "warnings": warnings}
+    total = disk = 0
+    for dirpath, dirnames, filenames in os.walk(out):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(out).as_posix()
+        top = rel_dir.split("/", 1)[0] if rel_dir != "." else "."
+        if filenames:
+            in_folder[rel_dir] = len(filenames)
+        entry = folders.setdefault(top, {"files": 0, "bytes": 0}) if filenames else None
+        for name in filenames:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            size = st.st_size
+            total += size
+            disk += getattr(st, "st_blocks", 0) * 512 or size
+            entry["files"] += 1
+            entry["bytes"] += size
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if size > largest[1]:
+                largest = (rel, size)
+            if size > budget.FILE_BYTES:
+                big[rel] = size
+    warnings = budget.check(total, {f: v["bytes"] for f, v in folders.items()}, in_folder, big)
+    return {"bytes": total, "disk_bytes": disk, "folders": folders, "files_in_folder": in_folder,
+            "largest": {"path": largest[0], "bytes": largest[1]}, "warnings": warnings}

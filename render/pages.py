@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from render.search import hidden_words
-from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
+from render.urls import absolute_url, list_path, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -27,6 +27,19 @@ class PageOptions:
     copy_originals: bool
     thumb_size: int
     display_size: int
+    display_copies: bool = True  # [images] display_copies: false publishes the thumbnails only
+    image_pages: bool = True  # false above [site] pages_max images: the map links to the picture
+
+
+def display_copy(im, opts: PageOptions) -> tuple[str, tuple[int, int]]:
+    """(site path, size) of the copy an image page shows: the display copy, or the thumbnail
+    when that is the same picture (a small original: both have its size, so the same bytes
+    would be published twice) or when the site publishes thumbnails only. Without image
+    pages the map links every image to media/ (one URL template), so nothing is shared then."""
+    display, thumb = _sizes(im, opts)
+    if not opts.display_copies or (display == thumb and opts.image_pages):
+        return thumb_path(im.id), thumb
+    return media_path(im.id), display
 
 
 def environment() -> Environment:
@@ -66,19 +79,69 @@ def _facts(meta: dict) -> list[dict]:
     return facts
 
 
-def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
-    page = "index.html"
+GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200 pages at 100,000
+
+
+def display_template(opts: PageOptions) -> str:
+    """Where the map links an image to when the site has no image pages: its picture."""
+    return (media_path if opts.display_copies else thumb_path)("{id}").replace("{i/", "{shard}/")
+
+
+def _grid_rows(images, opts: PageOptions, page: str) -> list[dict]:
+    root = _root(page)
     rows = []
     for im in images:
         w, h = _sizes(im, opts)[1]
-        rows.append({"id": im.id, "title": im.title, "page_url": relative_url(page, page_path(im.id)),
-                     "thumb_url": relative_url(page, thumb_path(im.id)), "width": w, "height": h})
+        target = page_path(im.id) if opts.image_pages else display_copy(im, opts)[0]
+        rows.append({"id": im.id, "title": im.title, "page_url": root + target,
+                     "thumb_url": root + thumb_path(im.id), "width": w, "height": h})
+    return rows
+
+
+def grid_context(images, opts: PageOptions, number: int) -> dict:
+    """Page `number` (1-based) of the image list: its images, and links to the first, the last
+    and the pages around it (a pager of a dozen links, however many pages there are)."""
+    count = max(1, -(-len(images) // GRID_PAGE))
+    page = list_path(number)
+    url = lambda n: relative_url(page, list_path(n)) + ("#lk-grid" if n == 1 else "")  # noqa: E731
+    show = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    pages, last = [], 0
+    for n in show:
+        if n > last + 1:
+            pages.append({"gap": True})
+        pages.append({"gap": False, "number": n, "url": url(n), "current": n == number})
+        last = n
+    first = (number - 1) * GRID_PAGE
+    heading = (f"All {len(images)} images" if count == 1 else
+               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
+    return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
+            "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
+
+
+def list_pages(images, opts: PageOptions) -> list[tuple[str, dict]]:
+    """(path, context) of list/2.html ... (the first page of the list is on index.html)."""
+    count = -(-len(images) // GRID_PAGE)
+    out = []
+    for n in range(2, count + 1):
+        page = list_path(n)
+        out.append((page, {"page": page, "root": _root(page), "grid": grid_context(images, opts, n),
+                           "style_url": relative_url(page, "static/style.css"),
+                           "canonical": absolute_url(opts.base_url, page), "og_image": ""}))
+    return out
+
+
+def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
+    page = "index.html"
     return {
         "page": page,
         "root": "",
-        "images": rows,
+        "grid": grid_context(images, opts, 1),
         "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
         "points_js_url": "data/points.js",
+        # the explorer fills in {shard} and {id} (static/explorer/data.js); render/urls.py says where files live
+        "page_url_template": page_path("{id}").replace("{i/", "{shard}/") if opts.image_pages
+        else display_template(opts),
+        "thumb_url_template": thumb_path("{id}").replace("{i/", "{shard}/"),
         "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
         "style_url": "static/style.css",
@@ -94,8 +157,8 @@ SMALL_THUMB = 96  # thumbnails smaller than this on both sides are scaled up pix
 
 def _preview(im, opts: PageOptions, page: str) -> dict:
     """Link-preview image (og:image): the display copy, absolute when [site] base_url is set."""
-    dw, dh = _sizes(im, opts)[0]
-    url = absolute_url(opts.base_url, media_path(im.id)) or relative_url(page, media_path(im.id))
+    path, (dw, dh) = display_copy(im, opts)
+    url = absolute_url(opts.base_url, path) or relative_url(page, path)
     return {"og_image": url, "og_image_width": dw, "og_image_height": dh, "og_image_alt": im.title}
 
 
@@ -110,16 +173,18 @@ FACET_HINTS = {
 
 class Cards:
     """Each image's neighbour card (link, thumbnail, title) as escaped HTML, made once per
-    folder of pages instead of once per appearance: an image is listed on ~90 pages, and
-    escaping it each time was most of the render stage (docs/benchmarks.md)."""
+    depth of page instead of once per appearance: an image is listed on ~90 pages, and
+    escaping it each time was most of the render stage (docs/benchmarks.md). Links go
+    through the site's root (`../../image/ab/<id>.html`), so every page at one depth
+    shares the cards, whichever of the 256 shard folders it is in."""
 
     def __init__(self, images, opts: PageOptions):
         self.images, self.opts = images, opts
-        self._by_folder: dict[str, list] = {}
+        self._by_root: dict[str, list] = {}
 
     def for_page(self, page: str) -> list:
-        folder = posixpath.dirname(page)
-        if folder not in self._by_folder:
+        root = _root(page)
+        if root not in self._by_root:
             cards = []
             for other in self.images:
                 w, h = _sizes(other, self.opts)[1]
@@ -127,10 +192,15 @@ class Cards:
                 cards.append(Markup(
                     '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}"{}>'
                     '<span class="thumb-title">{}</span>'
-                ).format(relative_url(page, page_path(other.id)), relative_url(page, thumb_path(other.id)),
-                         w, h, crisp, other.title))
-            self._by_folder[folder] = cards
-        return self._by_folder[folder]
+                ).format(root + page_path(other.id), root + thumb_path(other.id), w, h, crisp, other.title))
+            self._by_root[root] = cards
+        return self._by_root[root]
+
+
+def _root(page: str) -> str:
+    """The site's root as seen from `page`: '' at the top, '../../' from image/ab/."""
+    folder = posixpath.dirname(page)
+    return posixpath.relpath(".", folder) + "/" if folder else ""
 
 
 def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageOptions, page: str,
@@ -164,7 +234,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
             {"id": images[j].id, "card": card_of[j], "similarity": sim, "why": why(j)} for j, sim in focus],
             "hint": f"what makes it a {label} to the model (its content features weighted by the "
                     f"classifier's weights for {label})"})
-    dw, dh = _sizes(im, opts)[0]
+    shown, (dw, dh) = display_copy(im, opts)
     up = -(-UPSCALE_TO // max(dw, dh, 1)) if max(dw, dh) < UPSCALE_TO else 1  # tiny originals: whole pixels
     return {
         "facts": _facts(im.meta),
@@ -172,9 +242,9 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "search_thumb": thumb_path(im.id),  # from the site's root: static/search.js resolves it
         "description": im.meta.get("description", ""),
         "page": page,
-        "root": posixpath.relpath(".", posixpath.dirname(page)) + "/",
+        "root": _root(page),
         "image": im,
-        "display_url": relative_url(page, media_path(im.id)),
+        "display_url": relative_url(page, shown),
         "display_width": dw * up,
         "display_height": dh * up,
         "display_class": "upscaled px" if up >= 3 else "upscaled" if up > 1 else "",  # px: kept pixel-sharp

@@ -39,8 +39,8 @@ def available() -> str | None:
     return None
 
 
-def index_site(site_files, quiet: bool) -> tuple[int, str]:
-    """Index the image pages of the output folder; (files written, note for the summary).
+def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
+    """Index the image pages `pages` (site paths) of the output folder; (files written, note for the summary).
 
     Through Pagefind's Python API, one page at a time in sorted order: the CLI reads the
     folder in the file system's order, and the index (its fragments too) would then differ
@@ -51,7 +51,7 @@ def index_site(site_files, quiet: bool) -> tuple[int, str]:
     import asyncio
 
     out = site_files.out
-    pages = sorted(p.relative_to(out).as_posix() for p in (out / "image").glob("*.html"))
+    pages = sorted(pages)  # the pages of this build only: stale ones are not removed yet
     with tempfile.TemporaryDirectory(prefix="lookalike-pagefind-") as tmp:
         target = Path(tmp) / FOLDER
         try:  # on a thread of its own: the caller may be running an event loop already

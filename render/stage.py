@@ -3,13 +3,19 @@
     run(folder, site, images, neighbours, force=False) -> RenderReport
 
 A read phase takes everything from the work folder (manifest, layouts, features; the
-copy sizes that embed made), then a write phase writes each file atomically; files whose
-bytes are unchanged are left alone, so an unchanged rebuild is byte-identical and a
-gh-pages diff shows only what really changed. Settings come as the [site] section,
-[images] copy_originals and [neighbours] map_neighbours.
+copy sizes that embed made) and sizes the site against GitHub Pages' budgets
+(render/budget.py), saying before anything is written which budget a collection would
+exceed and which setting makes it fit. A write phase then writes each file atomically;
+files whose bytes are unchanged are left alone, so an unchanged rebuild is byte-identical
+and a gh-pages diff shows only what really changed. What is cheap to know unchanged is not
+even made again: image copies are keyed by content (render/assets.py ImageCopies), the
+data files by their inputs (render/exports.py), pages by their contexts (render/memo.py).
+All of that state lives in the work folder, never in the site. Settings come as the
+[site] section, [images] copy_originals and display_copies, [neighbours] map_neighbours.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -18,7 +24,7 @@ import numpy as np
 from core.progress import Progress, say
 from core.reports import RenderReport
 from core.workfolder import BuildFolder
-from render import assets, output, pages
+from render import assets, budget, exports, output, pages
 from render import data as site_data
 from render import search
 from render.memo import PageMemo, code_digest, site_key, templates_digest
@@ -32,59 +38,115 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     features = {facet: folder.read_features(manifest, facet) for facet in manifest.facets}
     focused = folder.read_focused(manifest)  # class-focused neighbours, when layout made them
     copies = manifest.copies
+    records = manifest.images
     image_cache = folder.work.image_cache(copies["thumb_size"], copies["display_size"])
-    opts = pages.PageOptions(site.base_url, images.copy_originals, copies["thumb_size"], copies["display_size"])
+    with_pages = not site.pages_max or len(records) <= site.pages_max
+    opts = pages.PageOptions(site.base_url, images.copy_originals, copies["thumb_size"], copies["display_size"],
+                             display_copies=images.display_copies, image_pages=with_pages)
     out, collection = Path(site.output), Path(manifest.collection)
-    output.check_output(out, collection, force=force)
+    files_state = folder.site_state(out, "files.json")
+    output.check_output(out, collection, force=force, state=files_state)
+    notes: list[str] = []
+    if not with_pages:
+        notes.append(f"no image pages: {len(records):,} images is more than [site] pages_max = {site.pages_max:,}; "
+                     f"the map and the list link to each picture, and there is no search")
+    no_search = search.available() if with_pages else "no image pages to search"
+    image_copies = assets.ImageCopies(records, image_cache, opts, folder.site_state(out, "copies.json"))
+    expected = _estimate(image_copies, records, layouts, opts, neighbours.map_neighbours, no_search is None,
+                         files_state)
+    for warning in expected:  # before minutes of writing
+        say(f"render: GitHub Pages budget: {warning}", quiet)
 
     out.mkdir(parents=True, exist_ok=True)  # write phase
-    site_files = output.SiteFiles(out)
-    notes: list[str] = []
-    records = manifest.images
-    assets.copy_images(site_files, records, image_cache, quiet)
+    site_files = output.SiteFiles(out, files_state)
+    copied = image_copies.write(site_files, quiet)
     if images.copy_originals:
         assets.copy_originals(site_files, collection, records, notes)
     scripts = assets.vendor_scripts(site_files, notes)
     atlas = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"), quiet)
-    _write_data(site_files, manifest, layouts, neighbours.map_neighbours, atlas)
+    made = _write_data(site_files, folder.site_state(out, "exports.json"), manifest, layouts,
+                       neighbours.map_neighbours, atlas)
     assets.static_files(site_files)
     assets.favicon(site_files, records, image_cache)
     site_files.put(".nojekyll", "")
 
     env = pages.environment()
-    no_search = search.available()
     common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
     site_files.put("index.html", env.get_template("index.html").render(
         **common, **pages.index_context(records, opts, scripts)))
-    key = site_key(common, opts, manifest.copies, records,
-                   *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
-                   *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
-    rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
-                            folder.site_state(out, "pages.json"), quiet, focused)
-    _search_index(site_files, rendered, notes, quiet)
-    removed = output.finish(out, site_files.written)
+    lists = env.get_template("list.html")
+    for rel, ctx in pages.list_pages(records, opts):
+        site_files.put(rel, lists.render(**common, **ctx))
+    rendered = 0
+    if with_pages:
+        key = site_key(common, opts, manifest.copies, records,
+                       *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
+                       *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
+        rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
+                                folder.site_state(out, "pages.json"), quiet, focused)
+        _search_index(site_files, rendered, [page_path(im.id) for im in records], notes, quiet)
+    removed = output.finish(out, site_files.written, files_state, site_files.previous,
+                            extra={"images": len(records)})
     sizes = output.size_report(out)
+    output.remember_sizes(files_state, sizes, len(records))
     return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
                         bytes=sizes["bytes"], folders=sizes["folders"], warnings=sizes["warnings"], notes=notes,
-                        seconds=time.perf_counter() - start)
+                        seconds=time.perf_counter() - start, copied=copied, data_written=len(made),
+                        disk_bytes=sizes["disk_bytes"])
 
 
-def _write_data(site_files, manifest, layouts: dict, map_neighbours: int, atlas: dict) -> None:
-    points = site_data.points_dict(manifest, layouts, map_neighbours, atlas, pages.FACET_LABELS, pages.FACET_HINTS)
-    site_files.put("data/points.json", site_data.points_json(points) + "\n")
-    site_files.put("data/points.js", site_data.points_js(points))
-    site_files.put("data/neighbours.csv", site_data.neighbours_csv(manifest, layouts))
-    if "none" not in manifest.tagger:
-        site_files.put("data/tags.csv", site_data.tags_csv(manifest))
+def _write_data(site_files, state: Path, manifest, layouts: dict, map_neighbours: int, atlas: dict) -> list[str]:
+    """The map's points and the researchers' exports, each made only when its inputs changed."""
+    ex = exports.Exports(site_files, state)
+    labels, hints = pages.FACET_LABELS, pages.FACET_HINTS
+    m = {f: min(map_neighbours, lay.neighbours.shape[1]) for f, lay in layouts.items()}
+    key = exports.digest(site_data.POINTS_VERSION, [(im.id, im.title, im.width, im.height) for im in manifest.images],
+                         *[a for f, lay in layouts.items() for a in (f, np.asarray(lay.coords),
+                                                                     np.asarray(lay.neighbours[:, :m[f]]),
+                                                                     np.asarray(lay.similarity[:, :m[f]]))],
+                         json.dumps(atlas, sort_keys=True), {f: labels.get(f, f) for f in layouts},
+                         {f: hints.get(f, "") for f in layouts})
+    saved = ex.saved.get("_points")
+    made: dict = {}
+    if isinstance(saved, list) and len(saved) == 2 and saved[0] == key:
+        names = list(saved[1])  # unchanged: nothing is made unless a file went missing
+    else:
+        made = site_data.points_files(manifest, layouts, map_neighbours, atlas, labels, hints)
+        names = sorted(made)
+
+    def points(rel: str):
+        if not made:
+            made.update(site_data.points_files(manifest, layouts, map_neighbours, atlas, labels, hints))
+        return made[rel]
+
+    for rel in names:
+        ex.put(rel, key, lambda rel=rel: points(rel))
+    ex.record["_points"] = [key, names]
+    exports.write(ex, manifest, layouts)
+    ex.save()
+    return ex.made
 
 
-def _search_index(site_files, rendered: int, notes: list, quiet: bool) -> None:
+def _estimate(image_copies, records, layouts: dict, opts, map_neighbours: int, with_search: bool,
+              files_state: Path) -> list[str]:
+    """GitHub Pages warnings for the site this build is about to write (render/budget.py)."""
+    known = image_copies.bytes_by_folder()
+    if opts.copy_originals:
+        known["originals"] = sum(im.bytes for im in records)
+    k = max((lay.neighbours.shape[1] for lay in layouts.values()), default=0)
+    guess = budget.estimate(known, pages=len(records) if opts.image_pages else 0, images=len(records),
+                            facets=len(layouts), k=k, map_neighbours=map_neighbours, search=with_search,
+                            previous=output.previous_sizes(files_state))
+    return budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
+
+
+def _search_index(site_files, rendered: int, page_list: list[str], notes: list, quiet: bool) -> None:
     """Pagefind over the image pages; when no page changed, the index written last time stands."""
-    before = sorted(f for f in output.previous_files(site_files.out) if f.startswith(search.FOLDER + "/"))
+    before = sorted(f for f in site_files.previous if f.startswith(search.FOLDER + "/"))
     if not rendered and before and all((site_files.out / f).is_file() for f in before):
         site_files.keep(*before)
         return
-    _, note = search.index_site(site_files, quiet)
+    _, note = search.index_site(site_files, page_list, quiet)
     if note:
         notes.append(note)
 

@@ -15,8 +15,8 @@ def relative_url(from_page: str, target: str, fragment: str = "") -> str:
     Characters such as '#' and '?' in `target` are part of the path and get quoted;
     a fragment is passed separately.
 
-    >>> relative_url("image/abc.html", "thumbs/abc.jpg")
-    '../thumbs/abc.jpg'
+    >>> relative_url("image/ab/abc.html", "thumbs/ab/abc.jpg")
+    '../../thumbs/ab/abc.jpg'
     """
     rel = _relative(posixpath.dirname(from_page) or ".", target)
     return rel + ("#" + quote(fragment, safe="=&") if fragment else "")
@@ -35,19 +35,30 @@ def absolute_url(base_url: str, target: str) -> str:
     return base_url.rstrip("/") + "/" + quote(target, safe="/")
 
 
-# Where each kind of file lives in the site (posix, site-relative).
+# Where each kind of file lives in the site (posix, site-relative). Per-image files are
+# sharded by the id's first two hex characters: 256 folders, so a 100,000-image site has
+# ~400 files a folder, well under GitHub's 3,000 (and quick to list in any file browser).
+
+def shard(image_id: str) -> str:
+    return image_id[:2]
+
 
 def page_path(image_id: str) -> str:
-    return f"image/{image_id}.html"
+    return f"image/{shard(image_id)}/{image_id}.html"
 
 
 def thumb_path(image_id: str) -> str:
-    return f"thumbs/{image_id}.jpg"
+    return f"thumbs/{shard(image_id)}/{image_id}.jpg"
 
 
 def media_path(image_id: str) -> str:
-    return f"media/{image_id}.jpg"
+    return f"media/{shard(image_id)}/{image_id}.jpg"
 
 
 def original_path(im) -> str:
-    return f"originals/{im.id}{PurePosixPath(im.path).suffix.lower()}"
+    return f"originals/{shard(im.id)}/{im.id}{PurePosixPath(im.path).suffix.lower()}"
+
+
+def list_path(number: int) -> str:
+    """Page `number` (1-based) of the no-JavaScript image list; the first is the index itself."""
+    return "index.html" if number <= 1 else f"list/{number}.html"

@@ -74,7 +74,7 @@
     });
   }
 
-  function pageOf(id) { return root + "image/" + id + ".html"; }
+  function pageOf(id) { return root + "image/" + id.slice(0, 2) + "/" + id + ".html"; }  // render/urls.py page_path
   function fly(id) {
     if (onMap) { location.hash = id; var c = document.getElementById("lk-canvas"); if (c) c.focus(); }
     else location.href = pageOf(id);

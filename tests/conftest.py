@@ -23,18 +23,21 @@ PAGEFIND_UNSTABLE = re.compile(r"^pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^
 
 
 def site_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file of a site by its path, for byte-for-byte comparisons (see PAGEFIND_UNSTABLE;
-    the site's list of its own files is compared without those names too)."""
+    """Every file of a site by its path, for byte-for-byte comparisons (see PAGEFIND_UNSTABLE).
+    No build state is published: the site holds nothing but the site (render/output.py)."""
+    folder = Path(folder)
+    return {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
+
+
+def read_points(site: Path) -> dict:
+    """The map's data (data/points.js: a script, so that file:// works) as a dict."""
     import json
 
-    folder = Path(folder)
-    out = {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
-           if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
-    if ".lookalike-site.json" in out:
-        listing = json.loads(out[".lookalike-site.json"])
-        listing["files"] = [f for f in listing["files"] if not PAGEFIND_UNSTABLE.match(f)]
-        out[".lookalike-site.json"] = json.dumps(listing, sort_keys=True).encode()
-    return out
+    text = (Path(site) / "data" / "points.js").read_text(encoding="utf-8")
+    head = "window.LOOKALIKE_POINTS = "
+    assert text.startswith(head), text[:80]
+    return json.loads(text[len(head):].rstrip().rstrip(";"))
 
 
 def shared_data(name: str) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import pattern_collection, run_build, solid
+from tests.conftest import pattern_collection, read_points, run_build, solid
 from render.linkcheck import broken_links
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def test_site_files_are_readable_by_a_web_server(built):
 
 def test_every_image_has_a_page_with_its_neighbours(built):
     out = built["out"]
-    pages = sorted((out / "image").glob("*.html"))
+    pages = sorted((out / "image").glob("*/*.html"))  # sharded: image/<id[:2]>/<id>.html
     assert len(pages) == 18
     for page in pages:
         html = page.read_text()
@@ -61,22 +61,41 @@ def test_every_image_has_a_page_with_its_neighbours(built):
             panel = html.split(f'id="panel-{facet}"')[1].split('class="facet-panel"')[0]
             assert len(re.findall(r'class="similarity"', panel)) == 17, facet
     assert (out / ".nojekyll").exists() and (out / "index.html").exists()
-    assert len(list((out / "thumbs").glob("*.jpg"))) == 18 and len(list((out / "media").glob("*.jpg"))) == 18
+    thumbs, media = sorted((out / "thumbs").glob("*/*.jpg")), sorted((out / "media").glob("*/*.jpg"))
+    assert len(thumbs) == 18
+    # a display copy only where it is bigger than the thumbnail: no picture is published twice
+    copies = [p.read_bytes() for p in thumbs + media]
+    assert len(set(copies)) == len(copies)
+    for page in pages:
+        shown = re.search(r'<img src="([^"]+)" alt="[^"]*" width="\d+" height="\d+"', page.read_text())
+        assert shown and (page.parent / shown.group(1)).resolve().is_file()
+    # no build state in the site
+    assert not [p for p in out.rglob("*") if p.name.startswith(".lookalike") or p.suffix == ".json"
+                and p.parent.name != "pagefind" and "pagefind" not in p.parts]
 
 
 def test_neighbours_are_the_same_kind(built):
-    rows = list(csv.DictReader((built["out"] / "data" / "neighbours.csv").open()))
-    assert len(rows) == 3 * 18 * 17 and {r["facet"] for r in rows} == {"content", "style", "colour"}
-    kind = lambda p: p.split("/")[-1].split("_")[0]  # noqa: E731
-    top3 = [r for r in rows if int(r["rank"]) <= 3 and r["facet"] == "content"]
+    import gzip
+    import io
+
+    def table(name: str) -> list[dict]:
+        return list(csv.DictReader(io.StringIO(gzip.decompress((built["out"] / "data" / name).read_bytes()).decode())))
+
+    path = {r["id"]: r["path"] for r in table("images.csv.gz")}
+    assert len(path) == 18
+    rows = {facet: table(f"neighbours-{facet}.csv.gz") for facet in ("content", "style", "colour")}
+    assert all(len(r) == 18 * 17 for r in rows.values())
+    kind = lambda i: path[i].split("/")[-1].split("_")[0]  # noqa: E731
+    top3 = [r for r in rows["content"] if int(r["rank"]) <= 3]
     precision = np.mean([kind(r["image"]) == kind(r["neighbour"]) for r in top3])
+    rows = [r for facet_rows in rows.values() for r in facet_rows]
     assert precision >= 0.8, precision
     sims = [float(r["similarity"]) for r in rows if r["rank"] == "1"]
     assert all(0 < s <= 1 for s in sims)
 
 
-def test_points_json_is_columnar_and_row_aligned(built):
-    pts = json.loads((built["out"] / "data" / "points.json").read_text())
+def test_points_are_columnar_and_row_aligned(built):
+    pts = read_points(built["out"])
     n = pts["count"]
     assert n == 18 and len(pts["ids"]) == n and len(pts["titles"]) == n
     assert pts["facet_order"] == ["content", "style", "colour"] and pts["default_facet"] == "content"
@@ -84,8 +103,7 @@ def test_points_json_is_columnar_and_row_aligned(built):
     for c in pts["facets"].values():
         assert len(c["xy"]) == 2 * n and all(0 <= v <= 1 for v in c["xy"])
         assert len(c["neighbours"]) == n and all(len(r) == 12 for r in c["neighbours"])
-    js = (built["out"] / "data" / "points.js").read_text()
-    assert js.startswith("window.LOOKALIKE_POINTS = ") and json.loads(js[26:-2]) == pts
+    assert not (built["out"] / "data" / "points.json").exists()  # points.js only: the same data once
 
 
 def test_all_links_resolve(built):
@@ -99,6 +117,8 @@ def test_second_run_uses_caches_and_is_byte_identical(built):
                    "--report", root / "r2.json", "--quiet")
     r2 = json.loads((root / "r2.json").read_text())
     assert rc == 0 and r2["decoded"] == 0 and r2["embedded"] == 0 and r2["layout_cached"]
+    # nothing made again: no image copied or compared, no data file, no page
+    assert (r2["copied"], r2["data_written"], r2["pages_rendered"]) == (0, 0, 0)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
 
@@ -114,9 +134,9 @@ def test_removed_image_loses_its_page_and_user_files_stay(built, tmp_path):
     victim = coll / "stripes" / "stripes_0.jpg"
     victim.unlink()
     assert run_build("--collection", coll, "--out", out, "--work-dir", built["work"], "--quiet") == 0
-    assert len(list((out / "image").glob("*.html"))) == 17
+    assert len(list((out / "image").glob("*/*.html"))) == 17
     assert (out / "CNAME").read_text() == "example.org"
-    atlas = json.loads((out / "data" / "points.json").read_text())["atlas"]
+    atlas = read_points(out)["atlas"]
     assert atlas["count"] == 17  # the sheets were rebuilt, not reused from the previous build
 
 
@@ -130,12 +150,39 @@ def test_small_collections_make_a_sensible_site(tmp_path, n, capsys):
     assert rc == 0
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["images"] == n and r["k"] == n - 1
-    pages = list((tmp_path / "s" / "image").glob("*.html"))
+    pages = list((tmp_path / "s" / "image").glob("*/*.html"))
     assert len(pages) == n
     if n >= 5:
         assert any("perplexity" in note and "lowered" in note for note in r["notes"])
     assert broken_links(tmp_path / "s") == []
     assert "Lookalike:" in capsys.readouterr().out
+
+
+def test_above_pages_max_the_site_has_no_image_pages_and_links_to_the_pictures(built, tmp_path, capsys):
+    """[site] pages_max: the smallest site that still has the map, the list and every picture."""
+    out = tmp_path / "s"
+    assert run_build("--collection", built["coll"], "--out", out, "--work-dir", built["work"], "--quiet",
+                     "--pages-max", "10", "--report", tmp_path / "r.json") == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert any("pages_max = 10" in note for note in r["notes"])
+    assert not (out / "image").exists() and not (out / "pagefind").exists()
+    index = (out / "index.html").read_text()
+    assert 'data-page-url="media/{shard}/{id}.jpg"' in index and 'href="image/' not in index
+    assert broken_links(out) == []  # every link of the list goes to a published picture
+    # then with pages again, in the same folder: the pages come back, nothing is left over
+    assert run_build("--collection", built["coll"], "--out", out, "--work-dir", built["work"], "--quiet") == 0
+    assert len(list((out / "image").glob("*/*.html"))) == 18 and broken_links(out) == []
+
+
+def test_thumbnails_only_publishes_no_display_copies(built, tmp_path):
+    out = tmp_path / "s"
+    (tmp_path / "site.toml").write_text("[images]\ndisplay_copies = false\n")
+    assert run_build("--config", tmp_path / "site.toml", "--collection", built["coll"], "--out", out,
+                     "--work-dir", built["work"], "--quiet") == 0
+    assert not (out / "media").exists() and len(list((out / "thumbs").glob("*/*.jpg"))) == 18
+    page = next((out / "image").glob("*/*.html")).read_text()
+    assert re.search(r'<img src="\.\./\.\./thumbs/[0-9a-f]{2}/[0-9a-f]{12}\.jpg" alt=', page)
+    assert broken_links(out) == []
 
 
 def test_strict_fails_when_something_was_skipped(built, tmp_path):
@@ -161,16 +208,16 @@ def test_originals_are_published_only_when_asked(built, tmp_path):
     out = tmp_path / "s"
     assert run_build("--collection", built["coll"], "--out", out, "--work-dir", built["work"], "--quiet",
                      "--copy-originals") == 0
-    originals = sorted((out / "originals").iterdir())
+    originals = sorted((out / "originals").glob("*/*"))
     assert len(originals) == 18
-    page = next((out / "image").glob("*.html")).read_text()
-    assert "Download original" in page and "../originals/" in page
+    page = next((out / "image").glob("*/*.html")).read_text()
+    assert "Download original" in page and "../../originals/" in page
     assert broken_links(out) == []
     assert not (built["out"] / "originals").exists()
 
 
 def test_why_similar_shows_every_facet(built):
-    page = next((built["out"] / "image").glob("*.html")).read_text()
+    page = next((built["out"] / "image").glob("*/*.html")).read_text()
     focused = 'id="panel-focused"' in page  # "As <top class>" on tagged images (layout/focused.py)
     assert page.count('class="facet-radio"') == 3 + focused and 'for="tab-style"' in page
     content_panel = page.split('id="panel-content"')[1].split('class="facet-panel"')[0]
@@ -186,9 +233,9 @@ def test_content_only_build_costs_nothing_extra(built, tmp_path):
     cached = sorted(p.name for p in (work / "cache" / "features").iterdir())
     # no style or colour vectors computed; the tags come from the same forward pass as the content
     assert cached == ["efficientnet_lite0-imagenet-224-centre875", "efficientnet_lite0-imagenet-224-centre875-tags10-v1"]
-    pts = json.loads((tmp_path / "s" / "data" / "points.json").read_text())
+    pts = read_points(tmp_path / "s")
     assert list(pts["facets"]) == ["content"]
-    for page in (tmp_path / "s" / "image").glob("*.html"):  # one facet: no tabs, unless "As <top class>"
+    for page in (tmp_path / "s" / "image").glob("*/*.html"):  # one facet: no tabs, unless "As <top class>"
         text = page.read_text()
         assert 'for="tab-style"' not in text and 'for="tab-colour"' not in text
         assert ("facet-radio" in text) == ('id="panel-focused"' in text)
@@ -223,7 +270,7 @@ def test_page_image_sizes_match_the_files(built):
     from PIL import Image
 
     out = built["out"]
-    page = next((out / "image").glob("*.html"))
+    page = next((out / "image").glob("*/*.html"))
     html = page.read_text()
     tags = re.findall(r'<img src="([^"]+)"[^>]* width="(\d+)" height="(\d+)"([^>]*)>', html)[:10]
     for src, w, h, rest in tags:
@@ -248,7 +295,7 @@ def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_
     out, other = tmp_path / "a", tmp_path / "b"
     args = ["--collection", built["coll"], "--work-dir", built["work"], "--quiet"]
     pages = lambda: [n for n in renders if n == "image.html"]  # noqa: E731
-    snapshot = lambda: {p.name: p.read_bytes() for p in (out / "image").iterdir()}  # noqa: E731
+    snapshot = lambda: {p.name: p.read_bytes() for p in (out / "image").glob("*/*.html")}  # noqa: E731
 
     assert run_build(*args, "--out", out, "--title", "Title One") == 0
     assert len(pages()) == 18
@@ -257,7 +304,7 @@ def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_
     assert run_build(*args, "--out", out, "--title", "Title One") == 0
     assert pages() == [] and snapshot() == first
 
-    victim, edited = sorted((out / "image").iterdir())[:2]
+    victim, edited = sorted((out / "image").glob("*/*.html"))[:2]
     victim.unlink()  # a deleted page comes back
     edited.write_bytes(edited.read_bytes().replace(b"Title One", b"Title 1!!"))  # same size, hand-edited
     renders.clear()
@@ -289,9 +336,9 @@ def test_damaged_page_state_means_render_everything(built, tmp_path):
     out = tmp_path / "s"
     args = ["--collection", built["coll"], "--work-dir", built["work"], "--out", out, "--quiet"]
     assert run_build(*args) == 0
-    first = {p.name: p.read_bytes() for p in (out / "image").iterdir()}
+    first = {p.name: p.read_bytes() for p in (out / "image").glob("*/*.html")}
     for state in (built["work"] / "builds").glob("*/sites/*/pages.json"):
         for text in ("null", "[]", '{"pages": []}', '{"pages": {"image/x.html": 5}}', "{broken"):
             state.write_text(text)
             assert run_build(*args) == 0
-            assert {p.name: p.read_bytes() for p in (out / "image").iterdir()} == first
+            assert {p.name: p.read_bytes() for p in (out / "image").glob("*/*.html")} == first

@@ -37,7 +37,7 @@ def test_deploy_pushes_the_site_to_gh_pages(project, capsys):
     files = set(git("--git-dir", str(project["remote"]), "ls-tree", "-r", "--name-only", "gh-pages").split())
     local = {p.relative_to(project["repo"] / "_site").as_posix()
              for p in (project["repo"] / "_site").rglob("*") if p.is_file()}
-    assert {"index.html", ".nojekyll", "data/points.json"} <= files and local <= files
+    assert {"index.html", ".nojekyll", "data/points.js"} <= files and local <= files
     assert sum(name.startswith("image/") for name in files) == 4
     log = git("--git-dir", str(project["remote"]), "log", "--format=%s", "gh-pages")
     assert log.splitlines() == ["Site for the test"]

@@ -23,7 +23,8 @@ import pytest
 from markupsafe import escape
 from PIL import Image
 
-from tests.conftest import REPO, run_build
+from render.urls import media_path, page_path, thumb_path
+from tests.conftest import REPO, read_points, run_build
 from tests.corpus import Case, make_corpus
 from render.linkcheck import broken_links
 
@@ -138,7 +139,7 @@ def test_all_links_resolve(built):
 def test_copy_originals_survives_the_corpus(built):
     assert built["rc_orig"] == 0
     assert broken_links(built["out_orig"]) == []
-    originals = list((built["out_orig"] / "originals").iterdir())
+    originals = list((built["out_orig"] / "originals").glob("*/*"))
     assert len(originals) == len(built["manifest"]["images"])
 
 
@@ -164,7 +165,7 @@ def test_every_readable_image_has_its_page(built):
             reason = {s["path"]: s["reason"] for s in built["report"]["skipped"]}.get(case.path, "missing")
             problems.append(f"{case.path}: not in the site ({reason})")
             continue
-        page = out / "image" / f"{im['id']}.html"
+        page = out / page_path(im["id"])
         html = page.read_text(encoding="utf-8")
         if str(escape(case.path)) not in html:
             problems.append(f"{case.path}: the page does not name the file")
@@ -183,8 +184,11 @@ def test_thumbnails_and_display_copies_are_upright_and_valid(built):
         if im is None:
             continue  # reported by test_every_readable_image_has_its_page
         w, h = case.size
-        for folder, longest in (("thumbs", THUMB), ("media", DISPLAY)):
-            with Image.open(out / folder / f"{im['id']}.jpg") as pic:
+        shown = out / media_path(im["id"])  # a display copy only where it differs from the thumbnail
+        for folder, path, longest in (("thumbs", out / thumb_path(im["id"]), THUMB), ("media", shown, DISPLAY)):
+            if folder == "media" and not path.exists():
+                continue
+            with Image.open(path) as pic:
                 pic.load()
             pw, ph = pic.size
             if min(pw, ph) < 1 or max(pw, ph) > longest or pic.format != "JPEG":
@@ -201,9 +205,10 @@ def test_thumbnails_and_display_copies_are_upright_and_valid(built):
 @pytest.mark.slow
 def test_exif_rotated_photo_is_upright_on_its_page(built):
     im = built["by_path"]["orient/rotated-6.jpg"]
-    html = (built["out"] / "image" / f"{im['id']}.html").read_text(encoding="utf-8")
+    html = (built["out"] / page_path(im["id"])).read_text(encoding="utf-8")
     assert (im["width"], im["height"]) == (80, 60)
-    assert re.search(r'<img src="\.\./media/[0-9a-f]{12}\.jpg"[^>]* width="320" height="240"', html)  # 80 x 60, x4
+    assert re.search(r'<img src="\.\./\.\./thumbs/[0-9a-f]{2}/[0-9a-f]{12}\.jpg"[^>]* width="320" height="240"', html)
+    # 80 x 60, x4; the thumbnail is that very picture, so no display copy is published beside it
     assert "80 &times; 60 px" in html
 
 
@@ -220,8 +225,8 @@ def test_file_names_are_escaped_never_markup(built):
 def test_same_name_in_two_folders_are_two_pages(built):
     one, two = built["by_path"]["dupes/one/img.jpg"], built["by_path"]["dupes/two/img.jpg"]
     assert one["id"] != two["id"]
-    assert (built["out"] / "image" / f"{one['id']}.html").is_file()
-    assert (built["out"] / "image" / f"{two['id']}.html").is_file()
+    assert (built["out"] / page_path(one["id"])).is_file()
+    assert (built["out"] / page_path(two["id"])).is_file()
 
 
 @pytest.mark.slow
@@ -234,19 +239,19 @@ def test_unicode_names_keep_their_form(built):
 
 @pytest.mark.slow
 def test_extreme_shapes_have_real_thumbnails_and_map_aspect(built):
-    pts = json.loads((built["out"] / "data" / "points.json").read_text(encoding="utf-8"))
+    pts = read_points(built["out"])
     ids = pts["ids"]
     for path in ("shapes/strip-1x5000.png", "shapes/strip-5000x1.png", "shapes/1x1.png"):
         im = built["by_path"][path]
         i = ids.index(im["id"])
-        with Image.open(built["out"] / "thumbs" / f"{im['id']}.jpg") as t:
+        with Image.open(built["out"] / thumb_path(im["id"])) as t:
             assert min(t.size) >= 1 and max(t.size) == (1 if path.endswith("1x1.png") else THUMB)
         assert np.isfinite(pts["facets"]["content"]["xy"][2 * i])
 
 
 @pytest.mark.slow
 def test_map_aspect_of_a_thin_strip_is_not_zero(built):
-    pts = json.loads((built["out"] / "data" / "points.json").read_text(encoding="utf-8"))
+    pts = read_points(built["out"])
     i = pts["ids"].index(built["by_path"]["shapes/strip-1x5000.png"]["id"])
     assert pts["aspect"][i] > 0
 
@@ -257,7 +262,7 @@ def test_file_name_that_is_not_utf8_is_in_the_site(built):
     assert path in built["by_path"], {s["path"]: s["reason"] for s in built["report"]["skipped"]}.get(path)
     im = built["by_path"][path]
     assert (im["width"], im["height"]) == (33, 22)
-    assert str(escape(path)) in (built["out"] / "image" / f"{im['id']}.html").read_text(encoding="utf-8")
+    assert str(escape(path)) in (built["out"] / page_path(im["id"])).read_text(encoding="utf-8")
 
 
 # --- what is left out, and why ------------------------------------------------------
@@ -288,7 +293,7 @@ def test_identical_files_are_one_image_with_both_names(built):
     for case in of_kind(built, "duplicate"):
         assert case.path in dups.get(case.same_as, []), (case.path, dups)
         im = built["by_path"][case.same_as]
-        html = (built["out"] / "image" / f"{im['id']}.html").read_text(encoding="utf-8")
+        html = (built["out"] / page_path(im["id"])).read_text(encoding="utf-8")
         assert f"<dt>Also as</dt><dd>{escape(case.path)}</dd>" in html
         assert f"{case.same_as} = " in built["stdout"]
 

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from render.output import MARKER, OutputError, check_output, finish
@@ -24,34 +26,80 @@ def test_refuses_foreign_non_empty_folder_unless_forced(tmp_path):
 
 
 def test_finish_removes_only_files_it_wrote_before(tmp_path):
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "mine-old.html").write_text("old page")
+    """The list of what a build wrote lives in the work folder (`state`), never in the site."""
+    out, state = tmp_path / "o", tmp_path / "work" / "files.json"
+    (out / "image" / "ab").mkdir(parents=True)
+    (out / "image" / "ab" / "mine-old.html").write_text("old page")
     (out / "users-file.txt").write_text("keep me")
-    (out / MARKER).write_text('{"files": ["mine-old.html", "index.html"]}')
     (out / "index.html").write_text("new")
-    removed = finish(out, {"index.html"})
-    assert removed == ["mine-old.html"]
+    state.parent.mkdir()
+    state.write_text('{"files": ["image/ab/mine-old.html", "index.html"]}')
+    removed = finish(out, {"index.html"}, state)
+    assert removed == ["image/ab/mine-old.html"]
     assert (out / "users-file.txt").read_text() == "keep me"
-    assert not (out / "mine-old.html").exists()
+    assert not (out / "image").exists()  # the shard folder it left empty went too
+    assert json.loads(state.read_text())["files"] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "users-file.txt"]
 
 
-def test_size_report_warns_over_github_pages_limits(tmp_path, monkeypatch):
-    from render import output
+def test_a_site_of_an_earlier_version_is_ours_and_loses_its_state_file(tmp_path):
+    """Before 0.9 the list was published inside the site (MARKER): read once, then removed."""
+    coll, out, state = tmp_path / "c", tmp_path / "o", tmp_path / "work" / "files.json"
+    coll.mkdir()
+    out.mkdir()
+    (out / "old.html").write_text("old page")
+    (out / MARKER).write_text('{"files": ["old.html", "index.html"]}')
+    check_output(out, coll, state=state)  # recognised: no --force needed
+    (out / "index.html").write_text("new")
+    state.parent.mkdir()
+    assert finish(out, {"index.html"}, state) == ["old.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
 
-    (tmp_path / "media").mkdir()
-    (tmp_path / "media" / "a.jpg").write_bytes(b"x" * 3000)
+
+def test_a_site_of_ours_is_known_by_its_generator_tag_when_the_work_folder_is_gone(tmp_path):
+    coll, out = tmp_path / "c", tmp_path / "o"
+    coll.mkdir()
+    out.mkdir()
+    (out / "index.html").write_text('<!doctype html><head><meta name="generator" content="Lookalike">')
+    check_output(out, coll, state=tmp_path / "nowhere" / "files.json")
+    (out / "index.html").write_text("<!doctype html><head><title>Someone's thesis</title>")
+    with pytest.raises(OutputError, match="not made by Lookalike"):
+        check_output(out, coll, state=tmp_path / "nowhere" / "files.json")
+
+
+def test_size_report_warns_over_github_pages_budgets(tmp_path, monkeypatch):
+    from render import budget, output
+
+    (tmp_path / "media" / "ab").mkdir(parents=True)
+    (tmp_path / "media" / "ab" / "a.jpg").write_bytes(b"x" * 3000)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "points.js").write_bytes(b"x" * 1500)
     (tmp_path / "index.html").write_text("hi")
     r = output.size_report(tmp_path)
     assert r["bytes"] == 4502 and r["folders"]["media"] == {"files": 1, "bytes": 3000} and r["warnings"] == []
-    monkeypatch.setattr(output, "PAGES_SITE_LIMIT", 4000)
-    monkeypatch.setattr(output, "PAGES_FILE_LIMIT", 2000)
+    assert r["files_in_folder"] == {".": 1, "media/ab": 1, "data": 1} and r["disk_bytes"] >= r["bytes"]
+    monkeypatch.setattr(budget, "SITE_BYTES", 4000)
+    monkeypatch.setattr(budget, "FILE_BYTES", 2000)
+    monkeypatch.setattr(budget, "FOLDER_FILES", 1)
+    (tmp_path / "media" / "ab" / "b.jpg").write_bytes(b"x")
     w = output.size_report(tmp_path)["warnings"]
-    assert len(w) == 2 and "display_size" in w[0] and "media/" in w[0] and "media/a.jpg" in w[1]
-    # every file over the limit is named, each with the setting that shrinks it
-    (tmp_path / "data" / "neighbours.csv").write_bytes(b"x" * 2500)
-    w = output.size_report(tmp_path)["warnings"]
-    assert "media/ is" in w[0] and "data/ is" in w[0] and "[neighbours] k" in w[0]
-    assert len(w) == 3 and "data/neighbours.csv is" in w[1] and "[neighbours] k" in w[1] and "media/a.jpg" in w[2]
+    assert len(w) == 3, w
+    assert w[0].startswith("the site is 4.5 kB, 503 bytes over GitHub Pages' 4 kB limit; media/ is 3 kB") \
+        and "display_size" in w[0]
+    assert w[1].startswith("media/ab/a.jpg is 3 kB, 1 kB over GitHub's 2 kB file limit")
+    assert w[2].startswith("media/ab/ holds 2 files, 1 over") and "display_copies" in w[2]
+
+
+def test_the_estimate_names_the_budget_and_the_setting_before_writing():
+    """100,000 images with display copies of ~150 kB: over 1 GB, before anything is written."""
+    from render import budget
+
+    guess = budget.estimate({"thumbs": 100_000 * 20_000, "media": 100_000 * 150_000}, pages=100_000,
+                            images=100_000, facets=3, k=30, map_neighbours=12, search=True, previous={})
+    w = budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
+    assert any("over GitHub Pages' 1 GB limit" in x and "media/" in x and "display_copies" in x for x in w)
+    assert any(x.startswith("pagefind/fragment/ holds 100,000 files") and "pages_max" in x for x in w)
+    assert not any(x.startswith(("image/00", "thumbs/00")) for x in w)  # sharded: ~400 files each
+    small = budget.estimate({"thumbs": 2_000 * 20_000}, pages=2_000, images=2_000, facets=3, k=30,
+                            map_neighbours=12, search=True, previous={})
+    assert budget.check(small["bytes"], small["folders"], small["files"], small["big"]) == []

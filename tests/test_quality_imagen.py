@@ -30,7 +30,7 @@ def test_imagen_precision_at_4(tmp_path):
     print(f"imagen precision@4 = {p4:.3f} (chance 0.004)")
     assert p4 >= 0.30
     # every page lists 30 neighbours
-    pages = list((out / "image").glob("*.html"))
+    pages = list((out / "image").glob("*/*.html"))
     assert len(pages) == 1000
     for p in pages[:50]:
         panel = p.read_text().split('id="panel-content"')[1].split('class="facet-panel"')[0]

@@ -4,7 +4,8 @@ import re
 
 from PIL import Image
 
-from tests.conftest import run_build, solid
+from render.urls import page_path, thumb_path
+from tests.conftest import read_points, run_build, solid
 
 
 def test_tiny_images_same_names_favicon_and_previews(tmp_path):
@@ -15,16 +16,16 @@ def test_tiny_images_same_names_favicon_and_previews(tmp_path):
     out = tmp_path / "site"
     assert run_build("--collection", coll, "--out", out, "--work-dir", tmp_path / "w", "--facets", "colour",
                      "--base-url", "https://user.github.io/cifar/", "--quiet") == 0
-    points = json.loads((out / "data" / "points.json").read_text())
+    points = read_points(out)
     assert sorted(points["titles"])[:3] == ["airplane / 0000", "airplane / 0001", "airplane / 0002"]
     assert len(set(points["titles"])) == 9  # no two images share a title in cards and lists
 
-    page = (out / "image" / f"{points['ids'][0]}.html").read_text()
+    page = (out / page_path(points["ids"][0])).read_text()
     img = re.search(r'<figure class="artwork-figure">\s*<img [^>]+>', page).group(0)
     assert 'width="320" height="320"' in img and 'class="upscaled px"' in img  # 32 px shown at 10x, crisp
     assert page.count('class="px"') == 8  # the neighbours' thumbnails too
-    assert f'<meta property="og:image" content="https://user.github.io/cifar/media/{points["ids"][0]}.jpg">' in page
-    assert '<link rel="icon" type="image/png" href="../favicon.png">' in page
+    assert f'<meta property="og:image" content="https://user.github.io/cifar/{thumb_path(points["ids"][0])}">' in page
+    assert '<link rel="icon" type="image/png" href="../../favicon.png">' in page
 
     index = (out / "index.html").read_text()
     assert re.search(r"<h1 class=\"site-name\"><a href=\"index.html\">", index)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from embed.tags import CACHED, imagenet_classes, softmax, tag_vectors, tags_of
+from render.urls import page_path
 from tests.conftest import run_build, shared_data
 
 
@@ -57,9 +58,13 @@ def test_real_photos_get_their_class(imagen):
           f"{np.mean(shown):.3f} of the {len(shown)} tags shown are right")
     assert len(scored) == 750 and top1 >= 0.72 and top5 >= 0.78 and np.mean(shown) >= 0.8
     assert r["tags"]["images_tagged"] >= 800 and r["tags"]["labels"] >= 250
-    rows = (tmp_path / "site" / "data" / "tags.csv").read_text().splitlines()
+    import gzip
+
+    rows = gzip.decompress((tmp_path / "site" / "data" / "tags.csv.gz").read_bytes()).decode().splitlines()
     assert rows[0] == "image,rank,label,wordnet_id,probability" and len(rows) - 1 == r["tags"]["tags"]
-    assert "n01443537_11099_goldfish.jpg,1,goldfish,n01443537," in "\n".join(rows)
+    images = gzip.decompress((tmp_path / "site" / "data" / "images.csv.gz").read_bytes()).decode().splitlines()
+    goldfish = next(line.split(",")[0] for line in images if ",n01443537_11099_goldfish.jpg," in line)
+    assert f"{goldfish},1,goldfish,n01443537," in "\n".join(rows)  # by id: data/images.csv.gz has the paths
 
 
 @pytest.mark.slow
@@ -81,7 +86,7 @@ def test_similar_as_the_top_class_is_on_the_pages_and_finds_the_class(imagen):
     assert p_focused >= 0.33 and p_focused >= p_content - 0.02
     goldfish = next(im for im in manifest.images if im.path.endswith("_goldfish.jpg") and im.tags
                     and im.tags[0]["label"] == "goldfish")
-    page = (base / "site" / "image" / f"{goldfish.id}.html").read_text()
+    page = (base / "site" / page_path(goldfish.id)).read_text()
     assert 'id="panel-focused"' in page and ">As goldfish</label>" in page
 
 
@@ -94,7 +99,7 @@ def test_other_backbones_say_why_they_give_no_tags(tmp_path):
                      "--weights", "none", "--facets", "content", "--report", report, "--quiet") == 0
     r = json.loads(report.read_text())
     assert "real ImageNet weights" in r["tags"]["none"]
-    assert not (tmp_path / "site" / "data" / "tags.csv").exists()
+    assert not (tmp_path / "site" / "data" / "tags.csv.gz").exists()
 
 
 def query(capsys, folder, base, *argv) -> tuple[int, list[dict]]:

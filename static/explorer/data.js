@@ -57,8 +57,11 @@
   facetNames.sort(function (a, b) { return (b === defaultFacet) - (a === defaultFacet); });
   var pageTpl = mapEl.getAttribute("data-page-url") || "image/{id}.html";
   var thumbTpl = mapEl.getAttribute("data-thumb-url") || "thumbs/{id}.jpg";
-  function pageUrl(i) { return pageTpl.replace("{id}", ids[i]); }
-  function thumbUrl(i) { return thumbTpl.replace("{id}", ids[i]); }
+  // {shard} is the id's first two characters: pages and thumbnails live in 256 folders
+  // (render/urls.py), so that no folder of a 100,000-image site holds more than 3,000 files.
+  function fill(tpl, i) { return tpl.replace("{shard}", ids[i].slice(0, 2)).replace("{id}", ids[i]); }
+  function pageUrl(i) { return fill(pageTpl, i); }
+  function thumbUrl(i) { return fill(thumbTpl, i); }
   function titleOf(i) { return titles[i] != null && titles[i] !== "" ? String(titles[i]) : ids[i]; }
 
   var atlas = P.atlas || null;

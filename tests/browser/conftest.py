@@ -164,5 +164,7 @@ def built(www, tmp_path_factory):
         w.writerow([rel[2], "Quiet harbour", "A. Painter"])
     site = root / "pages" / "repo"
     assert run_build("--collection", coll, "--out", site, "--work-dir", tmp / "work", "--quiet") == 0
-    points = json.loads((site / "data" / "points.json").read_text())
+    from tests.conftest import read_points
+
+    points = read_points(site)
     return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html", "file": (site / "index.html").as_uri()}

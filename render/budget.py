@@ -1,0 +1,103 @@
+"""GitHub Pages' budgets, checked before the site is written and again on what was written.
+
+    under 1 GB in all, no file over 50 MB (GitHub warns at 50 MB and refuses 100 MB),
+    no folder over 3,000 files (render/urls.py shards the per-image folders)
+
+estimate() sizes the site from what the build already knows (the image copies' sizes, one
+rendered page, what the last build wrote), so a collection that cannot fit is told which
+budget it exceeds, by how much and which [site] / [images] setting would make it fit,
+before minutes of writing. check() applies the same rules to any listing, estimated or real.
+"""
+from __future__ import annotations
+
+SITE_BYTES = 1_000_000_000  # GitHub Pages: published sites may be no larger than 1 GB
+FILE_BYTES = 50_000_000  # GitHub warns above 50 MB and refuses files over 100 MB in a push
+FOLDER_FILES = 3_000  # files in one folder: beyond it listings and GitHub's tree views degrade
+
+# What makes each part of the site big, and the setting that shrinks it.
+FOLDER_ADVICE = {
+    "media": "lower [images] display_size, or set [images] display_copies = false (thumbnails only)",
+    "thumbs": "lower [images] thumb_size",
+    "originals": "turn off copy_originals (originals over 100 MB cannot be published on Pages)",
+    "image": "set [site] pages_max below the number of images (no page per image; the map links to "
+             "the picture), or lower [neighbours] k or list fewer facets",
+    "pagefind": "set [site] pages_max below the number of images (the search index is made of the pages)",
+    "data": "lower [neighbours] map_neighbours, or list fewer facets",
+    "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
+}
+
+
+def check(total: int, folder_bytes: dict[str, int], folder_files: dict[str, int],
+          big_files: dict[str, int]) -> list[str]:
+    """Warnings naming each exceeded budget, by how much, and what to change.
+
+    folder_bytes: top folder -> bytes; folder_files: any folder -> files directly in it;
+    big_files: site path -> bytes, for the files worth naming (the largest)."""
+    warnings = []
+    if total > SITE_BYTES:
+        parts = sorted(folder_bytes, key=lambda f: -folder_bytes[f])[:2]
+        advice = "; ".join(f"{_name(f)} is {human(folder_bytes[f])}: {FOLDER_ADVICE.get(f, 'split the collection')}"
+                           for f in parts)
+        warnings.append(f"the site is {human(total)}, {human(total - SITE_BYTES)} over GitHub Pages' "
+                        f"{human(SITE_BYTES)} limit; {advice} (or host it on a web server of your own, "
+                        f"which has no such limit)")
+    for rel, size in sorted(big_files.items()):
+        if size > FILE_BYTES:
+            top = rel.split("/", 1)[0] if "/" in rel else "."
+            warnings.append(f"{rel} is {human(size)}, {human(size - FILE_BYTES)} over GitHub's {human(FILE_BYTES)} "
+                            f"file limit: {FOLDER_ADVICE.get(top, 'split the collection')}")
+    for folder, files in sorted(folder_files.items()):
+        if files > FOLDER_FILES:
+            top = folder.split("/", 1)[0]
+            warnings.append(f"{folder}/ holds {files:,} files, {files - FOLDER_FILES:,} over the {FOLDER_FILES:,} "
+                            f"a folder should hold: {FOLDER_ADVICE.get(top, 'split the collection')}")
+    return warnings
+
+
+def human(size: int) -> str:
+    """Bytes as people read them: 1 GB, 564 MB, 12.5 kB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(size) >= scale:
+            return f"{size / scale:.3g} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
+
+
+def _name(folder: str) -> str:
+    return "the top level" if folder == "." else folder + "/"
+
+
+SHARDS = 256  # render/urls.py: per-image files go into one folder per two hex characters of the id
+
+
+def estimate(known: dict[str, int], pages: int, images: int, facets: int, k: int, map_neighbours: int,
+             search: bool, previous: dict) -> dict:
+    """The site's size before it is written: {bytes, folders: {top: bytes}, files: {folder: count}, big: {}}.
+
+    known: exact bytes by top folder (the image copies, the originals). The parts only known
+    once made (pages, search index, map sheets, data) come from what the last build wrote,
+    scaled by the number of images, or else from sizes measured on real sites (the figures
+    below: docs/benchmarks.md)."""
+    before = previous.get("folders", {}) if previous else {}
+    scale = images / previous["images"] if previous else 0.0
+
+    def sized(top: str, per_image: float, count: int) -> int:
+        if top in before and scale and count:
+            return int(before[top]["bytes"] * scale * (count / images if images else 1))
+        return int(per_image * count)
+
+    folders = dict(known)
+    folders["image"] = sized("image", 1_200 + facets * k * 330, pages)
+    folders["pagefind"] = sized("pagefind", 2_600, pages if search else 0)
+    folders["atlas"] = sized("atlas", 1_700, images)
+    points = images * (70 + facets * (30 + map_neighbours * 11))
+    folders["data"] = points + images * (60 + facets * k * 9)  # points.js + the gzipped exports
+    folders["list"] = images * 330
+    folders = {top: size for top, size in folders.items() if size}
+    per_shard = -(-images // SHARDS)
+    per_shard += int(3 * per_shard ** 0.5) if images >= SHARDS else 0  # the fullest of 256 shards, not the mean
+    files = {f"{top}/00": per_shard for top in known}
+    if pages:
+        files["image/00"] = per_shard
+    if search and pages:
+        files["pagefind/fragment"] = pages  # Pagefind writes one fragment per page, in one folder
+    return {"bytes": sum(folders.values()), "folders": folders, "files": files, "big": {"data/points.js": points}}

@@ -1,0 +1,122 @@
+"""The data exports for researchers, gzipped and split so each stays small at 100,000 images:
+
+    data/images.csv.gz                 id,path,title,width,height   (one row per image)
+    data/neighbours-<facet>.csv.gz     image,rank,neighbour,similarity   (ids; k rows per image)
+    data/tags.csv.gz                   image,rank,label,wordnet_id,probability
+
+One CSV of every facet with paths in each row was 564 MB at 100,000 images; by id and
+per facet, gzipped, it is about a tenth (docs/benchmarks.md). gzip with mtime 0 and no
+file name, so the same data gives the same bytes. Each export is made again only when
+what it is made from changed (its key, kept in the work folder beside the file's size and
+mtime), so an unchanged rebuild neither rebuilds nor compares them.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from core.files import write_text
+
+
+class Exports:
+    """Puts site files made by a function only when their key changed or the file did."""
+
+    def __init__(self, site, state: Path | None):
+        self.site, self.state = site, state
+        try:
+            self.saved = json.loads(state.read_text()) if state is not None else {}
+        except (OSError, ValueError):
+            self.saved = {}
+        self.record: dict = {}
+        self.made: list[str] = []
+
+    def put(self, rel: str, key: str, make) -> None:
+        path = self.site.out / rel
+        saved = self.saved.get(rel)
+        try:
+            st = path.stat()
+            unchanged = saved == [key, st.st_size, st.st_mtime_ns]
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            self.site.put(rel, make())
+            st = path.stat()
+            self.made.append(rel)
+        self.site.keep(rel)
+        self.record[rel] = [key, st.st_size, st.st_mtime_ns]
+
+    def save(self) -> None:
+        if self.state is not None and self.record != self.saved:
+            write_text(self.state, json.dumps(self.record, sort_keys=True, indent=0))
+
+
+def digest(*parts) -> str:
+    """Key of arrays and plain values (strings, numbers, lists of them)."""
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            a = np.ascontiguousarray(p)
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(a.data)
+        else:
+            h.update(json.dumps(p, sort_keys=True, ensure_ascii=False).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def gz(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+
+
+def images_csv(manifest) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "path", "title", "width", "height"])
+    for im in manifest.images:
+        w.writerow([im.id, im.path, im.title, im.width, im.height])
+    return buf.getvalue()
+
+
+def neighbours_csv(manifest, layout) -> str:
+    """One facet's neighbours: rank 1 is the nearest; similarity is the exact cosine."""
+    ids = np.array([im.id for im in manifest.images])
+    nbrs, sims = np.asarray(layout.neighbours), np.asarray(layout.similarity)
+    n, k = nbrs.shape
+    lines = ["image,rank,neighbour,similarity\n"]
+    ranks = [str(r) for r in range(1, k + 1)]
+    for a in range(0, n, 4096):  # a block of rows at a time: the text of 100,000 x 30 rows is 130 MB
+        block_ids, block_nbrs, block_sims = ids[a:a + 4096], nbrs[a:a + 4096], sims[a:a + 4096]
+        sim_text = np.char.mod("%.4f", block_sims)
+        for image, row, srow in zip(block_ids, block_nbrs, sim_text):
+            lines.extend(f"{image},{r},{ids[j]},{s}\n" for r, j, s in zip(ranks, row, srow) if j >= 0)
+    return "".join(lines)
+
+
+def tags_csv(manifest) -> str:
+    """image,rank,label,wordnet_id,probability: the classifier's tags (embed/tags.py), best first."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["image", "rank", "label", "wordnet_id", "probability"])
+    for im in manifest.images:
+        for rank, t in enumerate(im.tags, start=1):
+            w.writerow([im.id, rank, t["label"], t["wnid"], f"{t['p']:.4f}"])
+    return buf.getvalue()
+
+
+def write(exports: Exports, manifest, layouts: dict) -> None:
+    """Put every export into `exports`, each made again only when its inputs changed."""
+    rows = [(im.id, im.path, im.title, im.width, im.height) for im in manifest.images]
+    exports.put("data/images.csv.gz", digest("images-v1", rows), lambda: gz(images_csv(manifest)))
+    ids = [im.id for im in manifest.images]
+    for facet, lay in layouts.items():
+        key = digest("neighbours-v1", ids, np.asarray(lay.neighbours), np.asarray(lay.similarity))
+        exports.put(f"data/neighbours-{facet}.csv.gz", key, lambda lay=lay: gz(neighbours_csv(manifest, lay)))
+    if "none" not in manifest.tagger:
+        tags = [(im.id, im.tags) for im in manifest.images]
+        exports.put("data/tags.csv.gz", digest("tags-v1", tags), lambda: gz(tags_csv(manifest)))
