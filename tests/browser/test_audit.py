@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pagetools import open_map, project, shot
+from render.urls import page_path
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,7 +38,7 @@ def test_map_with_a_card_open_has_no_accessibility_violations(page, built):
 
 
 def test_image_page_has_no_accessibility_violations(page, built):
-    page.goto(built["http"].replace("index.html", f"image/{built['points']['ids'][3]}.html"))
+    page.goto(built["http"].replace("index.html", page_path(built["points"]["ids"][3])))
     shot(page, "audit-image-page")
     assert axe(page) == []
 

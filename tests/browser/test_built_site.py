@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from conftest import ATTR, EVIL
 from pagetools import open_map, project, shot
+from render.urls import page_path
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -33,7 +34,7 @@ def test_hover_and_click_on_the_real_site(page, built, where):
     expect(page.locator("#lk-card-title")).to_have_text("Quiet harbour")
     shot(page, f"built-hover-{where}")
     page.mouse.click(pos["x"], pos["y"])
-    page.wait_for_url(f"**/image/{image_id}.html")
+    page.wait_for_url(f"**/{page_path(image_id)}")
     assert page.locator("h1").text_content() == "Quiet harbour"
     assert page.locator("#panel-content li").count() == 30
     assert page.locator("#panel-style").is_hidden()
@@ -59,10 +60,10 @@ def test_hostile_titles_stay_inert(page, built):
         page.mouse.move(pos["x"] + 1, pos["y"])  # mouse events over the canvas and the shown title
     assert page.evaluate("window.pwned") is None
     image_id = _id(built["points"], EVIL)
-    page.goto(built["http"].replace("index.html", f"image/{image_id}.html"))
+    page.goto(built["http"].replace("index.html", page_path(image_id)))
     assert page.locator("h1").text_content() == EVIL
     page.locator("h1").hover()
-    page.goto(built["http"].replace("index.html", f"image/{_id(built['points'], ATTR)}.html"))
+    page.goto(built["http"].replace("index.html", page_path(_id(built["points"], ATTR))))
     page.locator("h1").hover()
     page.locator("img").first.hover()
     assert page.evaluate("window.pwned") is None

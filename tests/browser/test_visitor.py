@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pagetools import map_state, open_map, project, shot, wait_idle
+from render.urls import page_path
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +63,7 @@ def test_show_on_map_returns_to_the_view_the_visitor_left(page, built):
     wait_idle(page)
     left = map_state(page)["k"]
     page.keyboard.press("Enter")  # ...opens its page...
-    page.wait_for_url(f"**/image/{image_id}.html")
+    page.wait_for_url(f"**/{page_path(image_id)}")
     page.locator("a", has_text="Show on map").first.click()  # ...and comes back by the page's link
     page.wait_for_url(f"**/index.html#{image_id}*")
     page.wait_for_function("document.documentElement.classList.contains('lk-ready')")
