@@ -37,6 +37,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--media-kb", type=float, default=29.2, help="display copy KB per image (imagen: 29.2)")
     ap.add_argument("--thumb-kb", type=float, default=12.4, help="thumbnail KB per image (imagen: 12.4)")
+    ap.add_argument("--pages-max", type=int, default=0, help="[site] pages_max (0: a page per image)")
+    ap.add_argument("--thumbs-only", action="store_true", help="[images] display_copies = false")
+    ap.add_argument("--no-search", action="store_true", help="leave Pagefind out (it indexes 100,000 pages slowly)")
     args = ap.parse_args()
     from PIL import Image
 
@@ -53,6 +56,12 @@ def main() -> None:
     settings = Settings()
     facets = args.facets.split(",")
     settings.site.output = str(root / "site")
+    settings.site.pages_max = args.pages_max
+    settings.images.display_copies = not args.thumbs_only
+    if args.no_search:
+        from render import search
+
+        search.available = lambda: "left out by --no-search"
     folder = WorkFolder(root / "work").build(Path("/synthetic"))
     t0 = time.perf_counter()
 
@@ -109,6 +118,8 @@ def main() -> None:
             real = f["bytes"]
         projected += real
         print(f"  {name + '/':<10} {f['files']:>8,} files {f['bytes'] / 1e6:>9.1f} MB{note}")
+    fullest = max(sizes["files_in_folder"].items(), key=lambda kv: kv[1])
+    print(f"  fullest folder: {fullest[0]}/ {fullest[1]:,} files; on disk {sizes['disk_bytes'] / 1e9:.2f} GB")
     print(f"  largest file: {sizes['largest']['path']} {sizes['largest']['bytes'] / 1e6:.1f} MB; "
           f"site {sizes['bytes'] / 1e9:.2f} GB as written, ~{projected / 1e9:.2f} GB with real images")
     for w in sizes["warnings"]:
