@@ -32,19 +32,23 @@ class ImageCopies:
 
         self.state = state
         self.saved = _read_json(state)
-        self.plan: list[tuple[str, str, Path]] = []  # (site path, image sha, cache file)
+        self.cache = image_cache
+        self.plan: list[tuple[str, str, bool]] = []  # (site path, image sha, display copy?)
         for im in images:
-            self.plan.append((thumb_path(im.id), im.sha256, image_cache.thumb(im.sha256)))
-            shown = display_copy(im, opts)[0]
-            if shown != thumb_path(im.id):  # the same picture is published once
-                self.plan.append((shown, im.sha256, image_cache.display(im.sha256)))
+            thumb = thumb_path(im.id)
+            self.plan.append((thumb, im.sha256, False))
+            if opts.display_copies and display_copy(im, opts)[0] != thumb:  # the same picture is published once
+                self.plan.append((media_path(im.id), im.sha256, True))
+
+    def _source(self, sha: str, display: bool) -> Path:
+        return self.cache.display(sha) if display else self.cache.thumb(sha)
 
     def bytes_by_folder(self) -> dict[str, int]:
         """Bytes the copies will take, by top folder: what the last build recorded, else the cache file's size."""
         out: dict[str, int] = {}
-        for rel, sha, src in self.plan:
+        for rel, sha, display in self.plan:
             saved = self.saved.get(rel)
-            size = saved[1] if saved and saved[0] == sha else _size(src)
+            size = saved[1] if saved and saved[0] == sha else _size(self._source(sha, display))
             out[rel.split("/", 1)[0]] = out.get(rel.split("/", 1)[0], 0) + size
         return out
 
@@ -52,17 +56,18 @@ class ImageCopies:
         """Copy what changed; returns how many files were copied."""
         progress = Progress("images", len(self.plan), unit="files", quiet=quiet)
         record, copied = {}, 0
-        for rel, sha, src in self.plan:
-            dst = site.out / rel
+        out = str(site.out)
+        for rel, sha, display in self.plan:
+            dst = f"{out}/{rel}"
             saved = self.saved.get(rel)
             try:
-                st = dst.stat()
+                st = os.stat(dst)  # a str, not a Path: 200,000 of these on a warm 100,000-image build
                 unchanged = saved is not None and saved == [sha, st.st_size, st.st_mtime_ns]
             except OSError:
                 unchanged = False
             if not unchanged:
-                site.put(rel, src.read_bytes())
-                st, copied = dst.stat(), copied + 1
+                site.put(rel, self._source(sha, display).read_bytes())
+                st, copied = os.stat(dst), copied + 1
             site.keep(rel)
             record[rel] = [sha, st.st_size, st.st_mtime_ns]
             progress.advance()

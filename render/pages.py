@@ -36,8 +36,10 @@ def display_copy(im, opts: PageOptions) -> tuple[str, tuple[int, int]]:
     when that is the same picture (a small original: both have its size, so the same bytes
     would be published twice) or when the site publishes thumbnails only. Without image
     pages the map links every image to media/ (one URL template), so nothing is shared then."""
+    if not opts.display_copies:
+        return thumb_path(im.id), _sizes(im, opts)[1]
     display, thumb = _sizes(im, opts)
-    if not opts.display_copies or (display == thumb and opts.image_pages):
+    if display == thumb and opts.image_pages:
         return thumb_path(im.id), thumb
     return media_path(im.id), display
 
@@ -118,16 +120,16 @@ def grid_context(images, opts: PageOptions, number: int) -> dict:
             "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
 
 
-def list_pages(images, opts: PageOptions) -> list[tuple[str, dict]]:
-    """(path, context) of list/2.html ... (the first page of the list is on index.html)."""
-    count = -(-len(images) // GRID_PAGE)
-    out = []
-    for n in range(2, count + 1):
-        page = list_path(n)
-        out.append((page, {"page": page, "root": _root(page), "grid": grid_context(images, opts, n),
-                           "style_url": relative_url(page, "static/style.css"),
-                           "canonical": absolute_url(opts.base_url, page), "og_image": ""}))
-    return out
+def list_pages(images) -> list[tuple[str, int]]:
+    """(path, number) of list/2.html ... (the first page of the list is on index.html)."""
+    return [(list_path(n), n) for n in range(2, -(-len(images) // GRID_PAGE) + 1)]
+
+
+def list_context(images, opts: PageOptions, number: int) -> dict:
+    page = list_path(number)
+    return {"page": page, "root": _root(page), "grid": grid_context(images, opts, number),
+            "style_url": relative_url(page, "static/style.css"),
+            "canonical": absolute_url(opts.base_url, page), "og_image": ""}
 
 
 def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:

@@ -74,9 +74,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
     site_files.put("index.html", env.get_template("index.html").render(
         **common, **pages.index_context(records, opts, scripts)))
-    lists = env.get_template("list.html")
-    for rel, ctx in pages.list_pages(records, opts):
-        site_files.put(rel, lists.render(**common, **ctx))
+    _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts)
     rendered = 0
     if with_pages:
         key = site_key(common, opts, manifest.copies, records,
@@ -125,6 +123,17 @@ def _write_data(site_files, state: Path, manifest, layouts: dict, map_neighbours
     exports.write(ex, manifest, layouts)
     ex.save()
     return ex.made
+
+
+def _list_pages(site_files, state: Path, env, common: dict, records, opts) -> None:
+    """list/2.html ...: 200 pages at 100,000 images, made again only when what they show changed."""
+    ex = exports.Exports(site_files, state)
+    key = exports.digest("list-v1", templates_digest(pages.TEMPLATES), code_digest(), common, repr(opts),
+                         [(im.id, im.title, im.width, im.height) for im in records])
+    template = env.get_template("list.html")
+    for rel, number in pages.list_pages(records):
+        ex.put(rel, key, lambda number=number: template.render(**common, **pages.list_context(records, opts, number)))
+    ex.save()
 
 
 def _estimate(image_copies, records, layouts: dict, opts, map_neighbours: int, with_search: bool,
