@@ -114,11 +114,16 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
                                     jinja2.FileSystemLoader(REPO / "templates")]),
         autoescape=True,
     )
+    rows = [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
+             "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
+            for im in images]
     ctx = {
         "site_title": site_title,
-        "images": [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
-                    "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
-                   for im in images],
+        "images": rows,
+        "grid": {"images": rows, "heading": f"All {len(rows)} images", "pages": [], "prev_url": "", "next_url": ""},
+        "image_count": len(rows),
+        "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
+        "thumb_url_template": "thumbs/{id}.jpg",
         "points_js_url": "data/points.js",
         "vendor_scripts": vendor,
         "static_url": "static/",
