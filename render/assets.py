@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.files import write_text
 from core.progress import Progress
+from render.keyed import KeyedFiles
 from render.urls import media_path, original_path, thumb_path
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -22,22 +23,19 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 class ImageCopies:
     """The thumbnails and display copies a site publishes, copied from the content-addressed
-    cache and keyed by content: the work folder (`state`) remembers, per site file, the
-    SHA-256 of the image it was made from and the size and mtime the file had when written.
-    An unchanged image costs one stat of its site file: no read, no compare (at 100,000
-    images comparing 200,000 files took ~43 s). A file someone changed is copied again."""
+    cache and keyed by the image's SHA-256 (render/keyed.py): an unchanged image costs one
+    stat of its site file, no read and no compare. A small original publishes its
+    thumbnail only: the display copy would be the same picture (render/pages.py display_copy)."""
 
     def __init__(self, images, image_cache, opts, state: Path | None):
         from render.pages import display_copy
 
-        self.state = state
-        self.saved = _read_json(state)
-        self.cache = image_cache
+        self.state, self.cache = state, image_cache
         self.plan: list[tuple[str, str, bool]] = []  # (site path, image sha, display copy?)
         for im in images:
             thumb = thumb_path(im.id)
             self.plan.append((thumb, im.sha256, False))
-            if opts.display_copies and display_copy(im, opts)[0] != thumb:  # the same picture is published once
+            if opts.display_copies and display_copy(im, opts)[0] != thumb:
                 self.plan.append((media_path(im.id), im.sha256, True))
 
     def _source(self, sha: str, display: bool) -> Path:
@@ -45,44 +43,25 @@ class ImageCopies:
 
     def bytes_by_folder(self) -> dict[str, int]:
         """Bytes the copies will take, by top folder: what the last build recorded, else the cache file's size."""
+        saved = KeyedFiles.read_state(self.state)
         out: dict[str, int] = {}
         for rel, sha, display in self.plan:
-            saved = self.saved.get(rel)
-            size = saved[1] if saved and saved[0] == sha else _size(self._source(sha, display))
-            out[rel.split("/", 1)[0]] = out.get(rel.split("/", 1)[0], 0) + size
+            entry = saved.get(rel)
+            size = entry[1] if entry and entry[0] == sha else _size(self._source(sha, display))
+            top = rel.split("/", 1)[0]
+            out[top] = out.get(top, 0) + size
         return out
 
     def write(self, site, quiet: bool) -> int:
         """Copy what changed; returns how many files were copied."""
+        files = KeyedFiles(site, self.state)
         progress = Progress("images", len(self.plan), unit="files", quiet=quiet)
-        record, copied = {}, 0
-        out = str(site.out)
         for rel, sha, display in self.plan:
-            dst = f"{out}/{rel}"
-            saved = self.saved.get(rel)
-            try:
-                st = os.stat(dst)  # a str, not a Path: 200,000 of these on a warm 100,000-image build
-                unchanged = saved is not None and saved == [sha, st.st_size, st.st_mtime_ns]
-            except OSError:
-                unchanged = False
-            if not unchanged:
-                site.put(rel, self._source(sha, display).read_bytes())
-                st, copied = os.stat(dst), copied + 1
-            site.keep(rel)
-            record[rel] = [sha, st.st_size, st.st_mtime_ns]
+            files.put(rel, sha, lambda sha=sha, display=display: self._source(sha, display).read_bytes())
             progress.advance()
         progress.close()
-        if self.state is not None and record != self.saved:
-            write_text(self.state, json.dumps(record, sort_keys=True, separators=(",", ":")))
-        return copied
-
-
-def _read_json(path: Path | None) -> dict:
-    try:
-        data = json.loads(path.read_text()) if path is not None else {}
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+        files.save()
+        return len(files.made)
 
 
 def _size(path: Path) -> int:

@@ -8,66 +8,18 @@ One CSV of every facet with paths in each row was 564 MB at 100,000 images; by i
 per facet, gzipped, it is about a tenth (docs/benchmarks.md). gzip with mtime 0 and no
 file name, so the same data gives the same bytes. Each export is made again only when
 what it is made from changed (its key, kept in the work folder beside the file's size and
-mtime), so an unchanged rebuild neither rebuilds nor compares them.
+mtime: render/keyed.py), so an unchanged rebuild neither rebuilds nor compares them.
 """
 from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
-import json
-from pathlib import Path
 
 import numpy as np
 
-from core.files import write_text
-
-
-class Exports:
-    """Puts site files made by a function only when their key changed or the file did."""
-
-    def __init__(self, site, state: Path | None):
-        self.site, self.state = site, state
-        try:
-            self.saved = json.loads(state.read_text()) if state is not None else {}
-        except (OSError, ValueError):
-            self.saved = {}
-        self.record: dict = {}
-        self.made: list[str] = []
-
-    def put(self, rel: str, key: str, make) -> None:
-        path = self.site.out / rel
-        saved = self.saved.get(rel)
-        try:
-            st = path.stat()
-            unchanged = saved == [key, st.st_size, st.st_mtime_ns]
-        except OSError:
-            unchanged = False
-        if not unchanged:
-            self.site.put(rel, make())
-            st = path.stat()
-            self.made.append(rel)
-        self.site.keep(rel)
-        self.record[rel] = [key, st.st_size, st.st_mtime_ns]
-
-    def save(self) -> None:
-        if self.state is not None and self.record != self.saved:
-            write_text(self.state, json.dumps(self.record, sort_keys=True, indent=0))
-
-
-def digest(*parts) -> str:
-    """Key of arrays and plain values (strings, numbers, lists of them)."""
-    h = hashlib.sha256()
-    for p in parts:
-        if isinstance(p, np.ndarray):
-            a = np.ascontiguousarray(p)
-            h.update(f"{a.dtype}{a.shape}".encode())
-            h.update(a.data)
-        else:
-            h.update(json.dumps(p, sort_keys=True, ensure_ascii=False).encode())
-        h.update(b"\0")
-    return h.hexdigest()
+from render.keyed import KeyedFiles
+from render.memo import site_key as digest
 
 
 def gz(text: str) -> bytes:
@@ -109,7 +61,7 @@ def tags_csv(manifest) -> str:
     return buf.getvalue()
 
 
-def write(exports: Exports, manifest, layouts: dict) -> None:
+def write(exports: KeyedFiles, manifest, layouts: dict) -> None:
     """Put every export into `exports`, each made again only when its inputs changed."""
     rows = [(im.id, im.path, im.title, im.width, im.height) for im in manifest.images]
     exports.put("data/images.csv.gz", digest("images-v1", rows), lambda: gz(images_csv(manifest)))

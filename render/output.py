@@ -105,8 +105,7 @@ def previous_files(out: Path, state: Path | None = None) -> set[str]:
     return files
 
 
-def finish(out: Path, written: set[str], state: Path | None = None, previous: set[str] | None = None,
-           extra: dict | None = None) -> list[str]:
+def finish(out: Path, written: set[str], state: Path | None = None, previous: set[str] | None = None) -> list[str]:
     """Remove files the previous build wrote that this one did not; record this build's files
     in `state` (the work folder). The list an older version kept in the site goes too."""
     out = Path(out)
@@ -118,8 +117,7 @@ def finish(out: Path, written: set[str], state: Path | None = None, previous: se
             removed.append(rel)
             _prune(out, path.parent)
     if state is not None:
-        record = {"files": sorted(written), "generator": "lookalike", **(extra or {})}
-        write_text(state, json.dumps(record, indent=0) + "\n")
+        write_text(state, json.dumps({"files": sorted(written), "generator": "lookalike"}, indent=0) + "\n")
         legacy = out / MARKER
         if legacy.is_file() and not legacy.is_symlink() and MARKER not in written:
             os.unlink(legacy)

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from render.search import hidden_words
-from render.urls import absolute_url, list_path, media_path, original_path, page_path, relative_url, thumb_path
+from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -37,8 +37,8 @@ def display_copy(im, opts: PageOptions) -> tuple[str, tuple[int, int]]:
     would be published twice) or when the site publishes thumbnails only. Without image
     pages the map links every image to media/ (one URL template), so nothing is shared then."""
     if not opts.display_copies:
-        return thumb_path(im.id), _sizes(im, opts)[1]
-    display, thumb = _sizes(im, opts)
+        return thumb_path(im.id), sizes_of(im, opts)[1]
+    display, thumb = sizes_of(im, opts)
     if display == thumb and opts.image_pages:
         return thumb_path(im.id), thumb
     return media_path(im.id), display
@@ -55,7 +55,7 @@ def environment() -> Environment:
     )
 
 
-def _sizes(im, opts: PageOptions) -> tuple[tuple, tuple]:
+def sizes_of(im, opts: PageOptions) -> tuple[tuple, tuple]:
     """(display, thumbnail) pixel sizes of an image's copies, by the rule that made them."""
     from embed.copies import copy_sizes
 
@@ -81,83 +81,11 @@ def _facts(meta: dict) -> list[dict]:
     return facts
 
 
-GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200 pages at 100,000
-
-
-def display_template(opts: PageOptions) -> str:
-    """Where the map links an image to when the site has no image pages: its picture."""
-    return (media_path if opts.display_copies else thumb_path)("{id}").replace("{i/", "{shard}/")
-
-
-def _grid_rows(images, opts: PageOptions, page: str) -> list[dict]:
-    root = _root(page)
-    rows = []
-    for im in images:
-        w, h = _sizes(im, opts)[1]
-        target = page_path(im.id) if opts.image_pages else display_copy(im, opts)[0]
-        rows.append({"id": im.id, "title": im.title, "page_url": root + target,
-                     "thumb_url": root + thumb_path(im.id), "width": w, "height": h})
-    return rows
-
-
-def grid_context(images, opts: PageOptions, number: int) -> dict:
-    """Page `number` (1-based) of the image list: its images, and links to the first, the last
-    and the pages around it (a pager of a dozen links, however many pages there are)."""
-    count = max(1, -(-len(images) // GRID_PAGE))
-    page = list_path(number)
-    url = lambda n: relative_url(page, list_path(n)) + ("#lk-grid" if n == 1 else "")  # noqa: E731
-    show = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
-    pages, last = [], 0
-    for n in show:
-        if n > last + 1:
-            pages.append({"gap": True})
-        pages.append({"gap": False, "number": n, "url": url(n), "current": n == number})
-        last = n
-    first = (number - 1) * GRID_PAGE
-    heading = (f"All {len(images)} images" if count == 1 else
-               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
-    return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
-            "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
-
-
-def list_pages(images) -> list[tuple[str, int]]:
-    """(path, number) of list/2.html ... (the first page of the list is on index.html)."""
-    return [(list_path(n), n) for n in range(2, -(-len(images) // GRID_PAGE) + 1)]
-
-
-def list_context(images, opts: PageOptions, number: int) -> dict:
-    page = list_path(number)
-    return {"page": page, "root": _root(page), "grid": grid_context(images, opts, number),
-            "style_url": relative_url(page, "static/style.css"),
-            "canonical": absolute_url(opts.base_url, page), "og_image": ""}
-
-
-def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
-    page = "index.html"
-    return {
-        "page": page,
-        "root": "",
-        "grid": grid_context(images, opts, 1),
-        "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
-        "points_js_url": "data/points.js",
-        # the explorer fills in {shard} and {id} (static/explorer/data.js); render/urls.py says where files live
-        "page_url_template": page_path("{id}").replace("{i/", "{shard}/") if opts.image_pages
-        else display_template(opts),
-        "thumb_url_template": thumb_path("{id}").replace("{i/", "{shard}/"),
-        "static_url": "static/",
-        "explorer_css_url": "static/explorer.css",
-        "style_url": "static/style.css",
-        "canonical": absolute_url(opts.base_url, page),
-        "image_count": len(images),
-        **(_preview(images[0], opts, page) if images else {"og_image": ""}),
-    }
-
-
 UPSCALE_TO = 320  # CSS px: a smaller original is shown at a whole multiple of its size, pixelated
 SMALL_THUMB = 96  # thumbnails smaller than this on both sides are scaled up pixelated in grids
 
 
-def _preview(im, opts: PageOptions, page: str) -> dict:
+def preview(im, opts: PageOptions, page: str) -> dict:
     """Link-preview image (og:image): the display copy, absolute when [site] base_url is set."""
     path, (dw, dh) = display_copy(im, opts)
     url = absolute_url(opts.base_url, path) or relative_url(page, path)
@@ -185,11 +113,11 @@ class Cards:
         self._by_root: dict[str, list] = {}
 
     def for_page(self, page: str) -> list:
-        root = _root(page)
+        root = root_of(page)
         if root not in self._by_root:
             cards = []
             for other in self.images:
-                w, h = _sizes(other, self.opts)[1]
+                w, h = sizes_of(other, self.opts)[1]
                 crisp = Markup(' class="px"') if max(w, h) < SMALL_THUMB else ""
                 cards.append(Markup(
                     '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}"{}>'
@@ -199,7 +127,7 @@ class Cards:
         return self._by_root[root]
 
 
-def _root(page: str) -> str:
+def root_of(page: str) -> str:
     """The site's root as seen from `page`: '' at the top, '../../' from image/ab/."""
     folder = posixpath.dirname(page)
     return posixpath.relpath(".", folder) + "/" if folder else ""
@@ -244,7 +172,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "search_thumb": thumb_path(im.id),  # from the site's root: static/search.js resolves it
         "description": im.meta.get("description", ""),
         "page": page,
-        "root": _root(page),
+        "root": root_of(page),
         "image": im,
         "display_url": relative_url(page, shown),
         "display_width": dw * up,
@@ -257,7 +185,7 @@ def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageO
         "neighbours": sections[0]["neighbours"] if sections else [],
         "prev_url": relative_url(page, page_path(images[i - 1].id)) if len(images) > 1 else "",
         "next_url": relative_url(page, page_path(images[(i + 1) % len(images)].id)) if len(images) > 1 else "",
-        **_preview(im, opts, page),
+        **preview(im, opts, page),
         "original_url": relative_url(page, original_path(im)) if opts.copy_originals else "",
         "canonical": absolute_url(opts.base_url, page),
     }

@@ -24,9 +24,10 @@ import numpy as np
 from core.progress import Progress, say
 from core.reports import RenderReport
 from core.workfolder import BuildFolder
-from render import assets, budget, exports, output, pages
+from render import assets, budget, exports, index, output, pages
 from render import data as site_data
 from render import search
+from render.keyed import KeyedFiles
 from render.memo import PageMemo, code_digest, site_key, templates_digest
 from render.urls import page_path
 
@@ -73,18 +74,18 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     env = pages.environment()
     common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
     site_files.put("index.html", env.get_template("index.html").render(
-        **common, **pages.index_context(records, opts, scripts)))
-    _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts)
+        **common, **index.index_context(records, opts, scripts)))
+    salt = templates_digest(pages.TEMPLATES) + code_digest()  # what turns contexts into HTML
+    _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts, salt)
     rendered = 0
     if with_pages:
         key = site_key(common, opts, manifest.copies, records,
                        *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
                        *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
         rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
-                                folder.site_state(out, "pages.json"), quiet, focused)
+                                folder.site_state(out, "pages.json"), salt, quiet, focused)
         _search_index(site_files, rendered, [page_path(im.id) for im in records], notes, quiet)
-    removed = output.finish(out, site_files.written, files_state, site_files.previous,
-                            extra={"images": len(records)})
+    removed = output.finish(out, site_files.written, files_state, site_files.previous)
     sizes = output.size_report(out)
     output.remember_sizes(files_state, sizes, len(records))
     return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
@@ -95,44 +96,29 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
 
 def _write_data(site_files, state: Path, manifest, layouts: dict, map_neighbours: int, atlas: dict) -> list[str]:
     """The map's points and the researchers' exports, each made only when its inputs changed."""
-    ex = exports.Exports(site_files, state)
+    ex = KeyedFiles(site_files, state)
     labels, hints = pages.FACET_LABELS, pages.FACET_HINTS
     m = {f: min(map_neighbours, lay.neighbours.shape[1]) for f, lay in layouts.items()}
-    key = exports.digest(site_data.POINTS_VERSION, [(im.id, im.title, im.width, im.height) for im in manifest.images],
-                         *[a for f, lay in layouts.items() for a in (f, np.asarray(lay.coords),
-                                                                     np.asarray(lay.neighbours[:, :m[f]]),
-                                                                     np.asarray(lay.similarity[:, :m[f]]))],
-                         json.dumps(atlas, sort_keys=True), {f: labels.get(f, f) for f in layouts},
-                         {f: hints.get(f, "") for f in layouts})
-    saved = ex.saved.get("_points")
-    made: dict = {}
-    if isinstance(saved, list) and len(saved) == 2 and saved[0] == key:
-        names = list(saved[1])  # unchanged: nothing is made unless a file went missing
-    else:
-        made = site_data.points_files(manifest, layouts, map_neighbours, atlas, labels, hints)
-        names = sorted(made)
-
-    def points(rel: str):
-        if not made:
-            made.update(site_data.points_files(manifest, layouts, map_neighbours, atlas, labels, hints))
-        return made[rel]
-
-    for rel in names:
-        ex.put(rel, key, lambda rel=rel: points(rel))
-    ex.record["_points"] = [key, names]
+    key = site_key(site_data.POINTS_VERSION, [(im.id, im.title, im.width, im.height) for im in manifest.images],
+                   *[a for f, lay in layouts.items() for a in (f, np.asarray(lay.coords),
+                                                               np.asarray(lay.neighbours[:, :m[f]]),
+                                                               np.asarray(lay.similarity[:, :m[f]]))],
+                   json.dumps(atlas, sort_keys=True), {f: labels.get(f, f) for f in layouts},
+                   {f: hints.get(f, "") for f in layouts})
+    ex.put_all("points", key, lambda: site_data.points_files(manifest, layouts, map_neighbours, atlas, labels, hints))
     exports.write(ex, manifest, layouts)
     ex.save()
     return ex.made
 
 
-def _list_pages(site_files, state: Path, env, common: dict, records, opts) -> None:
+def _list_pages(site_files, state: Path, env, common: dict, records, opts, salt: str) -> None:
     """list/2.html ...: 200 pages at 100,000 images, made again only when what they show changed."""
-    ex = exports.Exports(site_files, state)
-    key = exports.digest("list-v1", templates_digest(pages.TEMPLATES), code_digest(), common, repr(opts),
+    ex = KeyedFiles(site_files, state)
+    key = site_key("list-v1", salt, common, repr(opts),
                          [(im.id, im.title, im.width, im.height) for im in records])
     template = env.get_template("list.html")
-    for rel, number in pages.list_pages(records):
-        ex.put(rel, key, lambda number=number: template.render(**common, **pages.list_context(records, opts, number)))
+    for rel, number in index.list_pages(records):
+        ex.put(rel, key, lambda number=number: template.render(**common, **index.list_context(records, opts, number)))
     ex.save()
 
 
@@ -161,9 +147,9 @@ def _search_index(site_files, rendered: int, page_list: list[str], notes: list, 
 
 
 def _image_pages(site_files, env, common: dict, records, layouts: dict, features: dict, opts, key: str,
-                 state: Path, quiet: bool, focused=None) -> int:
+                 state: Path, salt: str, quiet: bool, focused=None) -> int:
     """One page per image, skipping those whose inputs and file are as last written."""
-    memo = PageMemo(state, site_files.out, templates_digest(pages.TEMPLATES) + code_digest())
+    memo = PageMemo(state, site_files.out, salt)
     paths = [page_path(im.id) for im in records]
     if memo.site_unchanged(key, paths):
         say(f"render: all {len(paths)} image pages unchanged", quiet)

@@ -1,0 +1,82 @@
+"""The map page and the no-JavaScript list of every image, a page of GRID_PAGE at a time.
+
+One page of a 100,000-image grid was 27 MB of HTML; 500 a page is ~100 kB and 200 pages,
+index.html holding the first (templates/_grid.html). Without image pages (above [site]
+pages_max) the list and the map link each image to its picture instead.
+"""
+from __future__ import annotations
+
+from render.pages import PageOptions, display_copy, preview, root_of, sizes_of
+from render.urls import absolute_url, list_path, media_path, page_path, relative_url, thumb_path
+
+
+GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200 pages at 100,000
+
+
+def display_template(opts: PageOptions) -> str:
+    """Where the map links an image to when the site has no image pages: its picture."""
+    return (media_path if opts.display_copies else thumb_path)("{id}").replace("{i/", "{shard}/")
+
+
+def _grid_rows(images, opts: PageOptions, page: str) -> list[dict]:
+    root = root_of(page)
+    rows = []
+    for im in images:
+        w, h = sizes_of(im, opts)[1]
+        target = page_path(im.id) if opts.image_pages else display_copy(im, opts)[0]
+        rows.append({"id": im.id, "title": im.title, "page_url": root + target,
+                     "thumb_url": root + thumb_path(im.id), "width": w, "height": h})
+    return rows
+
+
+def grid_context(images, opts: PageOptions, number: int) -> dict:
+    """Page `number` (1-based) of the image list: its images, and links to the first, the last
+    and the pages around it (a pager of a dozen links, however many pages there are)."""
+    count = max(1, -(-len(images) // GRID_PAGE))
+    page = list_path(number)
+    url = lambda n: relative_url(page, list_path(n)) + ("#lk-grid" if n == 1 else "")  # noqa: E731
+    show = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    pages, last = [], 0
+    for n in show:
+        if n > last + 1:
+            pages.append({"gap": True})
+        pages.append({"gap": False, "number": n, "url": url(n), "current": n == number})
+        last = n
+    first = (number - 1) * GRID_PAGE
+    heading = (f"All {len(images)} images" if count == 1 else
+               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
+    return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
+            "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
+
+
+def list_pages(images) -> list[tuple[str, int]]:
+    """(path, number) of list/2.html ... (the first page of the list is on index.html)."""
+    return [(list_path(n), n) for n in range(2, -(-len(images) // GRID_PAGE) + 1)]
+
+
+def list_context(images, opts: PageOptions, number: int) -> dict:
+    page = list_path(number)
+    return {"page": page, "root": root_of(page), "grid": grid_context(images, opts, number),
+            "style_url": relative_url(page, "static/style.css"),
+            "canonical": absolute_url(opts.base_url, page), "og_image": ""}
+
+
+def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
+    page = "index.html"
+    return {
+        "page": page,
+        "root": "",
+        "grid": grid_context(images, opts, 1),
+        "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
+        "points_js_url": "data/points.js",
+        # the explorer fills in {shard} and {id} (static/explorer/data.js); render/urls.py says where files live
+        "page_url_template": page_path("{id}").replace("{i/", "{shard}/") if opts.image_pages
+        else display_template(opts),
+        "thumb_url_template": thumb_path("{id}").replace("{i/", "{shard}/"),
+        "static_url": "static/",
+        "explorer_css_url": "static/explorer.css",
+        "style_url": "static/style.css",
+        "canonical": absolute_url(opts.base_url, page),
+        "image_count": len(images),
+        **(preview(images[0], opts, page) if images else {"og_image": ""}),
+    }
