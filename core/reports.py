@@ -32,7 +32,7 @@ class FacetLayoutReport:
     k: int
     cached: bool
     recall: float | None  # recall@k against exact search on a sample (None when k = 0)
-    engine: str  # "annoy" or "cells<probes>/<count>"
+    engine: str  # "annoy" or "faiss-ivf nlist <lists> nprobe <probed>"
     search_k: int
     notes: list[str] = field(default_factory=list)  # perplexity lowered, k lowered, ...
 

@@ -114,7 +114,7 @@ class BuildFolder:
         return self.path / "annoy" / f"{facet}.ann"
 
     def write_annoy(self, facet: str, index) -> None:
-        """Keep the Annoy index for later queries (nothing to keep after a cell search)."""
+        """Keep the Annoy index for later queries (none above ANNOY_FULL_MAX, where FAISS finds the neighbours)."""
         if index is None:
             return
         path = self.annoy_path(facet)

@@ -1,9 +1,8 @@
-"""Principal components: the t-SNE initialisation and the space the cell search works in."""
+"""Principal components: the t-SNE initialisation (layout/neighbours.py Graph.pca2)."""
 from __future__ import annotations
 
 import numpy as np
 
-PCA_DIMS = 64  # principal components kept (t-SNE initialisation, cell search)
 PCA_SAMPLE = 20000  # rows used to fit the projection
 
 

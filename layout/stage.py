@@ -60,7 +60,7 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
     features = folder.read_features(manifest, facet)
     n = len(features)
     k = min(neighbours.k, max(n - 1, 0))
-    params = {"k": k, "perplexity": map.perplexity, "seed": map.seed, "v": 3, "trees": neighbours.trees,
+    params = {"k": k, "perplexity": map.perplexity, "seed": map.seed, "v": 4, "trees": neighbours.trees,
               "target_recall": nn.TARGET_RECALL, "full_max": nn.ANNOY_FULL_MAX, "shape": list(features.shape)}
     key = _key(features, params)
     notes = [f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}"] \
@@ -75,7 +75,7 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
         except (OSError, ValueError, StageOrderError):
             pass  # damaged arrays, or made for other rows: recompute below
     k_graph = max(k, graph_size(n, map.perplexity))
-    engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "cell search"
+    engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "FAISS IVF"
     say(f"layout[{facet}]: {n} images, the {k_graph} nearest of each ({engine}): {k} for the pages, "
         f"{k_graph} for the map (t-SNE uses 3 x perplexity)" if k_graph > k else
         f"layout[{facet}]: {n} images, the {k} nearest of each ({engine})", quiet)
@@ -84,7 +84,7 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
     folder.write_annoy(facet, graph.index)
     if graph.recall is not None:
         how = (f"Annoy {neighbours.trees} trees, search_k {graph.search_k}" if graph.method == "annoy"
-               else f"cell search {graph.method[5:]} cells per cell, above {nn.ANNOY_FULL_MAX:,} images")
+               else f"FAISS IVF, {graph.method.removeprefix('faiss-ivf ')}, above {nn.ANNOY_FULL_MAX:,} images")
         say(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
             f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
     map_notes: list[str] = []

@@ -64,11 +64,12 @@ def test_exact_search_is_exact_and_blocked():
     assert np.allclose(np.take_along_axis(full, rows.astype(np.int64), axis=1), sims, atol=1e-6)
 
 
-@pytest.mark.parametrize("full_max", [10 ** 6, 0])  # Annoy, and the cell search used above 20k
+@pytest.mark.parametrize("full_max", [10 ** 6, 1000])  # Annoy, and FAISS IVF (used above 20k) on 2,400
 def test_neighbours_are_found_and_recall_reported(full_max):
     v = clusters()
     g = nn.knn_graph(v, 30, seed=42, trees=20, full_max=full_max)
-    assert g.method == "annoy" if full_max else g.method.startswith("cells")
+    assert g.method == "annoy" if full_max > len(v) else g.method.startswith("faiss-ivf nlist 196 nprobe ")
+    assert (g.index is not None) == (full_max > len(v))  # only Annoy's index is kept for queries
     e_rows, e_sims = exact_nearest(v, 30)
     recall = np.mean(g.sims >= e_sims[:, -1:] - 1e-6)
     assert recall >= 0.95
@@ -117,11 +118,36 @@ def test_index_is_kept_for_later_queries(tmp_path):
     assert index.get_nns_by_item(0, 6)[1:] == g.rows[0].tolist()
 
 
-def test_cell_search_is_reproducible_for_any_thread_count():
-    v = clusters(20, 50)
-    a = nn.knn_graph(v, 12, seed=7, full_max=0, n_jobs=1)
-    b = nn.knn_graph(v, 12, seed=7, full_max=0, n_jobs=2)
+def test_faiss_search_is_reproducible_for_any_thread_count():
+    v = clusters(50, 60)  # 3,000 vectors
+    a = nn.knn_graph(v, 12, seed=7, full_max=1000, n_jobs=1)
+    b = nn.knn_graph(v, 12, seed=7, full_max=1000, n_jobs=2)
+    assert a.method.startswith("faiss-ivf")
     assert a.rows.tobytes() == b.rows.tobytes() and a.sims.tobytes() == b.sims.tobytes()
+
+
+def test_faiss_search_is_exact_and_widens_until_the_target_recall():
+    v = unit(np.random.default_rng(5).normal(size=(3000, 64)))  # no structure: 8 of 219 lists miss many
+    g = nn.knn_graph(v, 10, seed=0, full_max=1000)
+    nprobe = int(g.method.split()[-1])
+    assert g.method.startswith("faiss-ivf nlist 219 nprobe ") and nprobe > nn.DEFAULT_NPROBE
+    _, e_sims = exact_nearest(v, 10)
+    assert np.mean(g.sims >= e_sims[:, -1:] - 1e-6) >= 0.95 and g.recall >= 0.95
+    full = v @ v.T
+    assert np.allclose(np.take_along_axis(full, g.rows.astype(np.int64), axis=1), g.sims, atol=1e-5)
+    assert np.all(np.diff(g.sims, axis=1) <= 0) and all(i not in g.rows[i] for i in range(len(v)))
+
+
+def test_no_module_uses_the_old_cell_search():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    assert not (root / "layout" / "search" / "cells.py").exists()
+    files = [root / "build.py"] + [p for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")
+                                   and d.name != "node_modules" for p in d.rglob("*.py")]
+    users = [str(p.relative_to(root)) for p in files
+             if p != Path(__file__).resolve() and "layout.search.cells" in p.read_text(encoding="utf-8")]
+    assert users == []
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3])
