@@ -9,6 +9,8 @@ into the site through SiteFiles, so stale index files are removed like any other
 """
 from __future__ import annotations
 
+import os
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +18,9 @@ from pathlib import Path
 from core.progress import say
 
 FOLDER = "pagefind"  # where the index lives in the site; static/search.js loads it from there
+# Pagefind's own search interfaces: static/search.js is ours and loads only pagefind.js, so
+# these ~420 kB a site are not published.
+UNUSED = re.compile(r"^pagefind-(?:ui|modular-ui|component-ui|highlight)\.(?:js|css)$")
 
 
 def hidden_words(tags: list[dict]) -> str:
@@ -59,7 +64,7 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
                 one.submit(asyncio.run, _index(out, pages, target)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
-        files = sorted(p for p in target.rglob("*") if p.is_file())
+        files = sorted(p for p in target.rglob("*") if p.is_file() and not UNUSED.match(p.name))
         for p in files:
             site_files.put(f"{FOLDER}/{p.relative_to(target).as_posix()}", p.read_bytes())
     say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
@@ -67,8 +72,44 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
 
 
 async def _index(out: Path, pages: list[str], target: Path) -> None:
-    from pagefind.index import PagefindIndex
+    from pagefind.service import PagefindService
 
-    async with PagefindIndex(config={"output_path": str(target)}) as index:
+    async with PagefindService() as service:  # not PagefindIndex's own context: see _written
+        index = await service.create_index({"output_path": str(target)})
         for rel in pages:
             await index.add_html_file(content=(out / rel).read_text(encoding="utf-8"), url="/" + rel)
+        await index.write_files()
+        await _written(service, target)
+
+
+async def _written(service, target: Path, seconds: float = 30.0) -> None:
+    """Wait until Pagefind has closed every file it writes into `target`.
+
+    Its service answers "written" when the last write is handed to tokio's blocking pool,
+    not when it is done, and closing the service sends SIGTERM: the last file could be cut
+    short (a truncated pagefind-ui.js was seen in CI). On Linux the process's open files
+    say when it is done; elsewhere the files' sizes must hold still for a moment."""
+    import asyncio
+
+    pid = getattr(getattr(service, "_backend", None), "pid", None)
+    fds = Path(f"/proc/{pid}/fd") if pid else None
+    prefix = str(target.resolve())
+    last, steady = None, 0
+    for _ in range(int(seconds / 0.05)):
+        if fds is not None and fds.is_dir():
+            if not any(_points_into(fd, prefix) for fd in fds.iterdir()):
+                return
+        else:
+            sizes = sorted((str(p), p.stat().st_size) for p in target.rglob("*") if p.is_file())
+            steady = steady + 1 if sizes == last else 0
+            if steady >= 4:
+                return
+            last = sizes
+        await asyncio.sleep(0.05)
+
+
+def _points_into(fd: Path, prefix: str) -> bool:
+    try:
+        return os.readlink(fd).startswith(prefix)
+    except OSError:  # closed while we looked
+        return False

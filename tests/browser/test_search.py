@@ -89,3 +89,13 @@ def test_from_disk_the_box_says_why_and_offers_the_list(page, built):
     assert "served" in status and "list of all images" in status
     assert page.get_attribute("#lk-search-status a", "href").endswith("index.html#lk-grid")
     page.screenshot(path=str(SHOTS / "search-file.png"))
+
+
+def test_only_the_search_library_is_published_not_pagefinds_own_interfaces(built):
+    """static/search.js is the interface; the searches above run on pagefind.js alone."""
+    folder = built["dir"] / "pagefind"
+    names = {p.name for p in folder.iterdir() if p.is_file()}
+    assert {"pagefind.js", "pagefind-entry.json"} <= names
+    assert not [n for n in names if n.startswith(("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui",
+                                                  "pagefind-highlight"))], sorted(names)
+    assert any((folder / "fragment").iterdir())
