@@ -1,38 +1,17 @@
-"""The content-addressed caches of the work folder (their folders are chosen by core/workfolder.py).
+"""The image-copy cache of the work folder (its folder is chosen by core/workfolder.py).
 
-    FeatureCache   <folder>/<sha[:2]>/<sha>.npy              one vector per image and facet key
     ImageCache     <folder>/<sha[:2]>/<sha>.thumb.jpg .display.jpg .json   copies and size, per size setting
 
 Keyed by the SHA-256 of each file's bytes: a renamed image costs nothing, an edited one
-only itself. A damaged or missing entry reads as missing and is computed again.
+only itself. A damaged or missing entry reads as missing and is computed again. The
+vectors live in core/feature_store.py.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import numpy as np
-
-from core.files import load_npy, save_npy, write_bytes, write_text
-
-
-class FeatureCache:
-    """Content-addressed vectors of one facet key: editing one image invalidates only it."""
-
-    def __init__(self, folder: Path):
-        self.dir = Path(folder)
-
-    def _path(self, sha: str) -> Path:
-        return self.dir / sha[:2] / f"{sha}.npy"
-
-    def get(self, sha: str) -> np.ndarray | None:
-        try:
-            return load_npy(self._path(sha))
-        except (OSError, ValueError):
-            return None  # missing or damaged: recompute
-
-    def put(self, sha: str, vector: np.ndarray) -> None:
-        save_npy(self._path(sha), np.asarray(vector, np.float32))
+from core.files import write_bytes, write_text
 
 
 class ImageCache:

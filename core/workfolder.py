@@ -4,13 +4,15 @@ Stages talk only through these files, so each can be re-run alone, a build resum
 and the deploy folder never carries caches. No other module spells a work-folder path.
 
     .lookalike/                           WorkFolder (default next to the config file)
-      cache/features/<key>/<sha[:2]>/<sha>.npy   FeatureCache: one vector per image and facet
+      cache/features/<key>/                      FeatureCache: one memory-mapped array per facet key
+        vectors.f32 index.sha store.json lock      rows, their SHA-256s, dim and id (core/feature_store.py)
       cache/images/t<T>-d<D>-v2/<sha[:2]>/       ImageCache: <sha>.thumb.jpg .display.jpg .json
       logs/libraries.log                         TensorFlow's, absl's... own lines (without --verbose)
       builds/<collection>-<hash8>/               BuildFolder: one per collection
         hashes.json                  path, size, mtime -> SHA-256 (skips re-hashing)
         manifest.json                the contract: row i = image i (core/manifest.py)
         features/<facet>.npy         (N, D) float32 unit rows                  embed ->
+        features/<facet>.key         which store rows the .npy holds (unchanged: not rewritten)
         neighbours/<facet>.npy       (N, k) int32 rows, nearest first          layout ->
         similarity/<facet>.npy       (N, k) float32 cosine                     layout ->
         coords/<facet>.npy           (N, 2) float32 t-SNE coordinates          layout ->
@@ -33,7 +35,8 @@ import numpy as np
 
 from core.errors import LookalikeError
 from core.files import load_npy, save_npy, write_text
-from core.caches import FeatureCache, ImageCache  # noqa: F401 - the work folder hands them out
+from core.caches import ImageCache  # noqa: F401 - the work folder hands them out
+from core.feature_store import FeatureCache  # noqa: F401
 from core.manifest import Manifest
 
 LAYOUT_ARRAYS = ("neighbours", "similarity", "coords")
@@ -95,9 +98,27 @@ class BuildFolder:
     def features_path(self, facet: str) -> Path:
         return self.path / "features" / f"{facet}.npy"
 
-    def write_features(self, manifest: Manifest, facet: str, matrix: np.ndarray) -> None:
+    def features_key(self, facet: str) -> str | None:
+        """What features/<facet>.npy was last written from (embed's stamp), or None when
+        there is no stamp or the array is gone or cut short (then embed writes it again)."""
+        try:
+            key = self._features_key_path(facet).read_text()
+            np.load(self.features_path(facet), mmap_mode="r", allow_pickle=False)  # the header and the size
+            return key
+        except (OSError, ValueError):
+            return None
+
+    def _features_key_path(self, facet: str) -> Path:
+        return self.path / "features" / f"{facet}.key"
+
+    def write_features(self, manifest: Manifest, facet: str, matrix: np.ndarray, key: str | None = None) -> None:
+        """The key goes first and comes back last: a build killed in between leaves none,
+        so the next one writes the array again rather than trust it."""
         manifest.check_rows(matrix, f"features/{facet}")
+        self._features_key_path(facet).unlink(missing_ok=True)
         save_npy(self.features_path(facet), matrix)
+        if key is not None:
+            write_text(self._features_key_path(facet), key)
 
     def read_features(self, manifest: Manifest, facet: str) -> np.ndarray:
         """(N, D) float32, memory-mapped: a 100k x 1,280 matrix is not read until used."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from embed.collection import Candidate, Scan
 
 MODEL_FACETS = ("content", "style", "tags")  # what the model's forward pass gives (tags: embed/tags.py)
@@ -31,7 +29,6 @@ class Job:
 @dataclass
 class Plan:
     jobs: list[Job]
-    vectors: dict[str, dict[str, np.ndarray]]  # facet -> sha -> vector (cached, then computed)
     metas: dict[str, dict]  # sha -> {width, height}
     skipped: list[dict] = field(default_factory=list)  # {path, reason}
 
@@ -45,20 +42,16 @@ class Plan:
 
 
 def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
-    """caches: facet -> FeatureCache; images: the ImageCache of this build's copy sizes."""
-    plan = Plan([], {facet: {} for facet in caches}, {}, list(scan.skipped))
-    for cand in scan.candidates:
+    """caches: facet -> FeatureCache (one index read each, whatever the collection's size);
+    images: the ImageCache of this build's copy sizes."""
+    plan = Plan([], {}, list(scan.skipped))
+    found = {facet: cache.rows([c.sha256 for c in scan.candidates]) >= 0 for facet, cache in caches.items()}
+    for i, cand in enumerate(scan.candidates):
         meta = images.meta(cand.sha256)
         if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
             plan.skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
             continue
-        missing = set()
-        for facet, cache in caches.items():
-            vec = cache.get(cand.sha256)
-            if vec is None:
-                missing.add(facet)
-            else:
-                plan.vectors[facet][cand.sha256] = vec
+        missing = {facet for facet, have in found.items() if not have[i]}
         if meta is not None:
             plan.metas[cand.sha256] = meta
         if missing or meta is None:

@@ -72,7 +72,8 @@ class Decoder:
 
 
 class Keeper:
-    """Puts what a decode gave into the caches and the plan (one thread at a time)."""
+    """Puts what a decode gave into the caches and the plan (one thread at a time: the
+    feature stores have one writer, embed/runner.py's writer thread or the Ray driver)."""
 
     def __init__(self, plan: Plan, caches: dict, image_cache):
         self.plan, self.caches, self.image_cache = plan, caches, image_cache
@@ -85,7 +86,6 @@ class Keeper:
             return
         if dec.colour is not None:
             self.caches["colour"].put(sha, dec.colour)
-            self.plan.vectors["colour"][sha] = dec.colour
         if job.need_images:
             self.image_cache.put(sha, dec.width, dec.height, dec.thumb_jpeg, dec.display_jpeg)
             self.plan.metas[sha] = {"width": dec.width, "height": dec.height}

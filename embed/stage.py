@@ -8,12 +8,15 @@ Settings come as the [model], [images] and [facets] sections only.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from core.commit_group import CommitGroup
 from core.config import EmbedSection, TagsSection
 from core.errors import InputError, LookalikeError
 from core.manifest import ImageRecord, Manifest
@@ -52,25 +55,26 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
         caches["tags"] = folder.work.feature_cache(tag_cache_key(model_key(model.name, model.weights, precision)))
     image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
     plan = make_plan(scan, root, caches, image_cache)
-    embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
-                                     why_precision, len(scan.candidates), quiet)
+    stores = CommitGroup(caches.values())  # an image's facets are committed in the same round
+    try:
+        embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
+                                         why_precision, len(scan.candidates), quiet)
+    finally:  # what was computed is kept, Ctrl-C or not
+        stores.flush()
 
-    records = _records(scan, plan, keys)
+    rows = {facet: cache.rows([c.sha256 for c in scan.candidates]) for facet, cache in caches.items()}
+    records, kept = _records(scan, plan, {f: rows[f] for f in keys})
+    rows = {facet: found[kept] for facet, found in rows.items()}  # facet -> store row of each record
     if no_tags is None:
-        for r in records:
-            row = plan.vectors["tags"].get(r.sha256)
-            r.tags = tags_of(row, tags.top, tags.floor) if row is not None else []
-    matrices = {facet: _matrix([plan.vectors[facet][r.sha256] for r in records]) for facet in keys}
-    if facets.blend and records:
-        matrices["blend"] = blend({f: matrices[f] for f in facets.blend if f in matrices}, facets.blend)
+        _attach_tags(records, caches["tags"], rows["tags"], tags)
     manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
         model.name, model.weights, precision)), images=records,
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
-        facets=list(matrices), copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
+        facets=list(keys) + (["blend"] if facets.blend and records else []),
+        copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
         tagger={"none": no_tags} if no_tags else {"classes": "imagenet-1k", "top": tags.top, "floor": tags.floor})
     _attach_metadata(manifest, root, metadata)
-    for facet, matrix in matrices.items():  # the manifest last: it vouches for the arrays
-        folder.write_features(manifest, facet, matrix)
+    _write_features(folder, manifest, {f: caches[f] for f in keys}, keys, rows, facets.blend)
     if no_tags is None and not folder.has_classifier():  # for class-focused similarity (layout)
         from embed.backbones.lite0 import lite0_head_weights
 
@@ -125,10 +129,8 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, pre
 
     def write(job, row: dict) -> None:  # on the writer thread: the model never waits for the disk
         for facet in MODEL_FACETS:
-            if facet in caches and facet in row:
-                if facet in job.missing:
-                    caches[facet].put(job.cand.sha256, row[facet])
-                plan.vectors[facet].setdefault(job.cand.sha256, row[facet])
+            if facet in caches and facet in row and facet in job.missing:
+                caches[facet].put(job.cand.sha256, row[facet])
 
     def failed(job, reason: str) -> None:
         plan.skipped.extend({"path": p, "reason": reason} for p in [job.cand.path] + job.cand.also)
@@ -160,9 +162,58 @@ def decode_pool_for(setting: str, workers: int) -> str:
     return "processes" if workers >= 3 else "threads"
 
 
-def _records(scan, plan: Plan, keys: dict) -> list[ImageRecord]:
-    kept = [c for c in scan.candidates  # a failed decode is already in `skipped` with its reason
-            if c.sha256 in plan.metas and all(c.sha256 in plan.vectors[f] for f in keys)]
+def _write_features(folder: BuildFolder, manifest: Manifest, caches: dict, keys: dict, rows: dict,
+                    weights: dict) -> None:
+    """The build's feature arrays from the stores, each rewritten only when what it holds
+    changed: the images (SHA-256s, in row order) and the store rows their vectors come from.
+    The SHA-256s are in the stamp because a store row can be written again after a damaged
+    index was cut short; the store's id, because a store made anew numbers from 0."""
+    shas = b"".join(bytes.fromhex(im.sha256) for im in manifest.images)
+    stamps = {f: _stamp(keys[f], caches[f].store_id, rows[f], shas) for f in keys}
+    matrices: dict[str, np.ndarray] = {}
+
+    def matrix(facet: str) -> np.ndarray:
+        if facet not in matrices:
+            found = rows[facet]
+            matrices[facet] = caches[facet].take(found) if len(found) else np.zeros((0, 1), np.float32)
+        return matrices[facet]
+
+    for facet in keys:  # the manifest last: it vouches for the arrays
+        if folder.features_key(facet) != stamps[facet]:
+            folder.write_features(manifest, facet, matrix(facet), stamps[facet])
+    if "blend" in manifest.facets:
+        stamp = _stamp(json.dumps(weights, sort_keys=True), *(stamps[f] for f in sorted(weights) if f in keys))
+        if folder.features_key("blend") != stamp:
+            folder.write_features(manifest, "blend", blend({f: matrix(f) for f in weights if f in keys}, weights),
+                                  stamp)
+
+
+def _stamp(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.tobytes() if isinstance(part, np.ndarray) else part if isinstance(part, bytes)
+                 else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _attach_tags(records: list[ImageRecord], cache, rows: np.ndarray, tags) -> None:
+    have = np.flatnonzero(rows >= 0)
+    vectors = cache.take(rows[have]) if len(have) else []
+    for r in records:
+        r.tags = []
+    for i, vector in zip(have, vectors):
+        records[i].tags = tags_of(vector, tags.top, tags.floor)
+
+
+def _records(scan, plan: Plan, rows: dict) -> tuple[list[ImageRecord], np.ndarray]:
+    """The images with every vector and their copies, and their positions in scan.candidates."""
+    complete = np.ones(len(scan.candidates), bool)
+    for found in rows.values():
+        complete &= found >= 0
+    picked = [i for i, c in enumerate(scan.candidates)  # a failed decode is already in `skipped`
+              if complete[i] and c.sha256 in plan.metas]
+    kept = [scan.candidates[i] for i in picked]
     records = [ImageRecord(id=c.id, sha256=c.sha256, path=c.path, title=title,
                            width=plan.metas[c.sha256]["width"], height=plan.metas[c.sha256]["height"],
                            bytes=c.size, also=c.also)
@@ -172,16 +223,12 @@ def _records(scan, plan: Plan, keys: dict) -> list[ImageRecord]:
         if r.id in seen:  # 12 hex chars collide only for different SHA-256s with a shared prefix
             raise ValueError(f"id collision: {r.path} and {seen[r.id]} share id {r.id}")
         seen[r.id] = r.path
-    return records
+    return records, np.asarray(picked, np.int64)
 
 
 def _cached(records: list[ImageRecord], plan: Plan) -> int:
     worked = {j.cand.sha256 for j in plan.jobs}
     return sum(r.sha256 not in worked for r in records)
-
-
-def _matrix(rows: list[np.ndarray]) -> np.ndarray:
-    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 1), np.float32)
 
 
 def _attach_metadata(manifest: Manifest, collection: Path, path: Path | None) -> None:

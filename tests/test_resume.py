@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.feature_store import FeatureCache
 from demo.generate import generate
 from tests.conftest import site_bytes
 
@@ -40,6 +41,13 @@ def alive(pid: int) -> bool:
         return False
 
 
+def committed_images(features: Path, stores: int) -> int:
+    """Images whose vectors are committed in every facet's store (a build commits its stores
+    together, core/commit_group.py); 0 until all `stores` exist."""
+    found = [len(FeatureCache(p)) for p in features.iterdir()] if features.is_dir() else []
+    return min(found) if len(found) == stores else 0
+
+
 def files(folder: Path) -> dict:
     return site_bytes(folder)
 
@@ -57,8 +65,7 @@ def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
     feature_dir = work / "cache" / "features" / "efficientnet_lite0-imagenet-224-centre875"  # content vectors
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
-        done = len(list(feature_dir.rglob("*.npy"))) if feature_dir.exists() else 0
-        if done >= 24:
+        if committed_images(work / "cache" / "features", 4) >= 24:  # content, style, colour, tags
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the build finished before it could be interrupted"
@@ -74,13 +81,15 @@ def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
     assert not [p for p in decoders if alive(p)]
     if sig == signal.SIGINT:
         assert b"interrupted" in err and b"Traceback" not in err
-    # every cache entry that exists under its real name is whole (a kill can only leave *.tmp files)
+    # every row the feature stores index is whole (a kill leaves unindexed rows at most)
     import numpy as np
     from PIL import Image
 
-    for p in work.rglob("*.npy"):
-        v = np.load(p)
-        assert v.ndim == 1 and v.shape[0] in (1280, 1024, 512, 20)  # 20: tags (embed/tags.py) and np.isfinite(v).all()
+    stores = [FeatureCache(p) for p in (work / "cache" / "features").iterdir()]
+    assert stores and len(FeatureCache(feature_dir)) >= 24
+    for store in stores:
+        v = store.take(np.arange(len(store)))
+        assert v.shape[1] in (1280, 1024, 512, 20) and np.isfinite(v).all() and (np.abs(v).sum(axis=1) > 0).all()
     for p in work.rglob("*.jpg"):
         Image.open(p).load()
 

@@ -55,3 +55,48 @@ def test_a_few_images_never_start_processes():
 def test_auto_takes_processes_from_three_decoders():
     assert [decode_pool_for("auto", w) for w in (1, 2, 3, 16)] == ["threads", "threads", "processes", "processes"]
     assert decode_pool_for("threads", 16) == "threads" and decode_pool_for("processes", 2) == "processes"
+
+
+class CountingBackbone:
+    """A stand-in model that counts the images it is asked to embed."""
+    asked = 0
+
+    def embed_batch(self, inputs: list) -> dict:
+        CountingBackbone.asked += len(inputs)
+        pooled = np.stack([np.asarray(i, np.float32).reshape(-1)[:32] + 1 for i in inputs])
+        return {"content": pooled / np.linalg.norm(pooled, axis=1, keepdims=True)}
+
+
+def test_adding_images_embeds_only_the_new_ones(tmp_path, monkeypatch):
+    """A warm rebuild asks the model for nothing and leaves features/*.npy alone; N new
+    images cost exactly N embeddings; the stores are one array each, not a file per image."""
+    from core.config import TagsSection
+    from core.workfolder import WorkFolder
+    from embed import backbones, stage
+    from tests.conftest import pattern
+
+    monkeypatch.setattr(backbones.ModelSpec, "load", lambda spec: CountingBackbone())
+    s = Settings()
+    s.facets.enabled = ["content", "colour"]
+    coll = pattern_collection(tmp_path / "coll", per_kind=3)
+    folder = WorkFolder(tmp_path / "w").build(coll)
+
+    def embed() -> tuple[int, object]:
+        CountingBackbone.asked = 0
+        report = stage.run(folder, coll, s.model, s.images, s.facets, quiet=True, tags=TagsSection(enabled=False))
+        return CountingBackbone.asked, report
+
+    assert embed()[0] == 9
+    stamp = folder.features_path("content").stat().st_mtime_ns
+    asked, report = embed()
+    assert (asked, report.decoded, report.cached) == (0, 0, 9)
+    assert folder.features_path("content").stat().st_mtime_ns == stamp  # unchanged: not rewritten
+    for i in range(4):
+        pattern(coll / "new" / f"new_{i}.jpg", "disc", seed=100 + i)
+    asked, report = embed()
+    assert (asked, report.decoded, report.images) == (4, 4, 13)
+    manifest = folder.read_manifest()
+    content = folder.read_features(manifest, "content")
+    store = folder.work.feature_cache(manifest.model)
+    assert np.array_equal(content, store.take(store.rows([im.sha256 for im in manifest.images])))
+    assert len(list((tmp_path / "w" / "cache" / "features").rglob("*.npy"))) == 0

@@ -83,3 +83,131 @@ def test_no_other_module_spells_a_work_folder_path():
     offenders += [f"build.py:{i}" for i, line in enumerate((repo / "build.py").read_text().splitlines(), 1)
                   if spelled.search(line)]
     assert offenders == []
+
+
+# --- the feature store: one memory-mapped array per facet key (core/feature_store.py) -----------
+
+def sha(i: int) -> str:
+    return f"{i:064x}"
+
+
+def test_feature_store_round_trip_and_append_after_reopen(tmp_path):
+    store = WorkFolder(tmp_path).feature_cache("k")
+    assert len(store) == 0 and store.get(sha(1)) is None and not (tmp_path / "cache").exists()  # a look writes nothing
+    store.put(sha(1), np.arange(4))
+    store.put(sha(2), np.ones(4))
+    assert np.array_equal(store.get(sha(1)), np.arange(4))  # pending rows read back too
+    store.flush()
+    assert store.rows([sha(2), sha(3), sha(1)]).tolist() == [1, -1, 0]
+    again = WorkFolder(tmp_path).feature_cache("k")  # another build: one index read, one map
+    assert np.array_equal(again.take(again.rows([sha(2), sha(1)])), [[1] * 4, [0, 1, 2, 3]])
+    again.put_many([sha(3), sha(1)], np.full((2, 4), 7.0))  # an image computed again: a new row wins
+    assert len(again) == 4 and again.rows([sha(1)]).tolist() == [3] and again.store_id == store.store_id
+    with pytest.raises(ValueError, match="different cache key"):
+        again.put_many([sha(4)], np.zeros((1, 5)))
+    files = sorted(p.name for p in (tmp_path / "cache" / "features" / "k").iterdir())
+    assert files == ["index.sha", "lock", "store.json", "vectors.f32"]
+
+
+@pytest.mark.parametrize("cut", ["data", "index"])
+def test_a_truncated_store_reads_as_missing_rows_not_garbage(tmp_path, cut):
+    """A build killed between writes, or a damaged disk: whole rows survive, the rest is missing."""
+    store = WorkFolder(tmp_path).feature_cache("k")
+    store.put_many([sha(i) for i in range(3)], np.arange(12, dtype=np.float32).reshape(3, 4) + 1)
+    path = store.data_path if cut == "data" else store.index_path
+    path.write_bytes(path.read_bytes()[:-5])  # row 2 (or its record) cut short
+    back = WorkFolder(tmp_path).feature_cache("k")
+    assert back.rows([sha(0), sha(1), sha(2)]).tolist() == [0, 1, -1] and len(back) == 2
+    assert np.array_equal(back.get(sha(1)), [5, 6, 7, 8])
+    back.put(sha(2), np.full(4, 9.0))  # recomputed: written over the broken tail
+    back.flush()
+    assert np.array_equal(WorkFolder(tmp_path).feature_cache("k").get(sha(2)), [9] * 4)
+
+
+def test_rows_never_named_before_written(tmp_path, monkeypatch):
+    """Index records are written after the rows (and only once the rows are on disk)."""
+    import os
+
+    store = WorkFolder(tmp_path).feature_cache("k")
+    store.put_many([sha(0)], np.ones((1, 4)))
+    order = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (order.append(("fsync", len(store.index_path.read_bytes()))),
+                                                 real_fsync(fd)))
+    store.put_many([sha(1)], np.ones((1, 4)))
+    assert order == [("fsync", 32)]  # the data was synced while the index still named one row
+    assert len(store.index_path.read_bytes()) == 64
+
+
+def test_a_damaged_store_json_starts_the_store_anew(tmp_path):
+    store = WorkFolder(tmp_path).feature_cache("k")
+    store.put_many([sha(0)], np.ones((1, 4)))
+    store.meta_path.write_text("{not json")
+    fresh = WorkFolder(tmp_path).feature_cache("k")
+    assert fresh.get(sha(0)) is None
+    fresh.put_many([sha(1)], np.ones((1, 3)))
+    assert fresh.rows([sha(0), sha(1)]).tolist() == [-1, 0] and fresh.store_id != store.store_id
+
+
+def test_per_image_files_of_earlier_versions_move_into_the_store(tmp_path, monkeypatch):
+    from core.feature_store import FeatureCache
+    from core.files import save_npy
+
+    monkeypatch.setattr(FeatureCache, "MIGRATE_ROWS", 2)  # several commits, as at 100k
+    folder = tmp_path / "cache" / "features" / "k"
+    for i in range(5):
+        save_npy(folder / sha(i)[:2] / f"{sha(i)}.npy", np.full(4, i, np.float32))
+    store = WorkFolder(tmp_path).feature_cache("k")
+    assert len(store) == 5 and all(np.array_equal(store.get(sha(i)), [i] * 4) for i in range(5))
+    assert not list(folder.rglob("*.npy"))  # moved, not copied
+
+
+def test_a_build_commits_all_its_stores_together_without_waiting_for_more_puts(tmp_path, monkeypatch):
+    """An image's content and style reach disk in the same round (else a kill in between sends
+    it through the model again), and rows are committed even when no further put comes."""
+    import time
+
+    from core.commit_group import CommitGroup
+
+    monkeypatch.setattr(CommitGroup, "SECONDS", 0.05)
+    work = WorkFolder(tmp_path)
+    content, style = work.feature_cache("content-key"), work.feature_cache("style-key")
+    group = CommitGroup([content, style])
+    content.put(sha(1), np.ones(4))
+    style.put(sha(1), np.ones(3))
+    deadline = time.time() + 10
+    while time.time() < deadline and len(work.feature_cache("style-key")) == 0:
+        time.sleep(0.01)
+    assert [len(work.feature_cache(k)) for k in ("content-key", "style-key")] == [1, 1]
+    for i in range(2, 2 + CommitGroup.ROWS):  # a full round: committed at once, both stores
+        content.put(sha(i), np.ones(4))
+        style.put(sha(i), np.ones(3))
+    group.flush()
+    assert len(work.feature_cache("content-key")) == len(work.feature_cache("style-key")) == 1 + CommitGroup.ROWS
+
+
+def test_a_store_made_anew_leaves_another_builds_map_valid(tmp_path):
+    """A damaged store.json makes the store anew with new files: a build that already mapped the
+    old ones still reads its (correct) rows, and the new id tells every stamp it is stale."""
+    store = WorkFolder(tmp_path).feature_cache("k")
+    store.put_many([sha(i) for i in range(3)], np.arange(12, dtype=np.float32).reshape(3, 4))
+    assert np.array_equal(store.take([2]), [[8, 9, 10, 11]])  # mapped
+    store.meta_path.write_text("{damaged")
+    other = WorkFolder(tmp_path).feature_cache("k")
+    other.put_many([sha(7)], np.full((1, 4), -1.0))
+    assert np.array_equal(store.take([0, 2]), [[0, 1, 2, 3], [8, 9, 10, 11]])
+    assert other.rows([sha(0), sha(7)]).tolist() == [-1, 0] and other.store_id != store.store_id
+
+
+def test_unchanged_features_are_not_rewritten(tmp_path):
+    folder, m = WorkFolder(tmp_path).build(tmp_path / "c"), manifest(2)
+    folder.write_features(m, "content", np.eye(2, 4, dtype=np.float32), "stamp-1")
+    assert folder.features_key("content") == "stamp-1"
+    folder.write_features(m, "content", np.eye(2, 4, dtype=np.float32))  # no stamp: none kept
+    assert folder.features_key("content") is None
+    folder.write_features(m, "content", np.eye(2, 4, dtype=np.float32), "stamp-2")
+    path = folder.features_path("content")
+    path.write_bytes(path.read_bytes()[:-4])  # cut short: the stamp no longer vouches for it
+    assert folder.features_key("content") is None
+    path.unlink()
+    assert folder.features_key("content") is None

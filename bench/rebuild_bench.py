@@ -15,7 +15,7 @@ Then 1,000 new images are added and the new side embeds with a counting stand-in
 it must be asked for exactly those 1,000.
 
 Usage: .venv/bin/python bench/rebuild_bench.py [--images 100000] [--repeat 3] [--added 1000]
-       [--base HEAD] [--keep DIR]
+       [--base f466ad25000b] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def cache_keys() -> dict[str, str]:
 
 def seed_caches(coll: Path, old_work: Path, new_work: Path) -> tuple[float, float]:
     """The same synthetic vectors into both kinds of cache; seconds each took to write."""
-    from core.caches import FeatureCache
+    from core.feature_store import FeatureCache
     from core.files import save_npy
     from embed.collection import scan
 
@@ -147,7 +147,7 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--added", type=int, default=1000)
-    ap.add_argument("--base", default="HEAD", help="the commit of the per-image cache")
+    ap.add_argument("--base", default="f466ad25000b", help="the last commit with the per-image cache")
     ap.add_argument("--keep", type=Path, help="work in this folder and leave it (else a temp folder)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--coll", type=Path, help=argparse.SUPPRESS)
