@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from core.commit_group import CommitGroup
-from core.files import FILE_MODE, load_npy, write_bytes, write_text
+from core.feature_migration import migrate_per_image_files
+from core.files import FILE_MODE, write_bytes, write_text
 
 try:
     import fcntl
@@ -145,7 +145,7 @@ class FeatureCache:
                 return self._rows
             with self._locked():
                 self._load()
-                self._migrate_per_image_files()
+                migrate_per_image_files(self)
         return self._rows
 
     def _load(self) -> None:
@@ -234,26 +234,3 @@ class FeatureCache:
                 if self._lock_depth == 0:
                     os.close(self._lock_fd)  # closing releases the flock
                     self._lock_fd = None
-
-    def _migrate_per_image_files(self) -> None:
-        """Move the <sha[:2]>/<sha>.npy files of earlier versions into the store, once, a few
-        thousand rows per commit (100k x 1,280 values would be half a gigabyte at once)."""
-        folders = sorted(p for p in self.dir.iterdir() if p.is_dir() and len(p.name) == 2)
-        shas, vectors = [], []
-        for folder in folders:
-            for path in sorted(folder.glob("*.npy")):
-                try:
-                    vector = load_npy(path).astype(np.float32).reshape(-1)
-                except (OSError, ValueError):
-                    continue  # damaged: computed again when needed
-                dim = self._meta["dim"] if self._meta else len(vectors[0]) if vectors else len(vector)
-                if len(path.stem) == 64 and len(vector) == dim:
-                    shas.append(path.stem)
-                    vectors.append(vector)
-                if len(vectors) >= self.MIGRATE_ROWS:
-                    self._commit(shas, np.stack(vectors))
-                    shas, vectors = [], []
-        if vectors:
-            self._commit(shas, np.stack(vectors))
-        for folder in folders:  # only after the store holds them
-            shutil.rmtree(folder, ignore_errors=True)
