@@ -13,3 +13,7 @@ class LookalikeError(Exception):
 
 class InputError(LookalikeError, FileNotFoundError):
     """A folder or file the user named does not exist or cannot be used."""
+
+
+class StageOrderError(LookalikeError):
+    """A stage needs files that an earlier stage has not written yet."""

@@ -35,6 +35,10 @@ class FacetLayoutReport:
     engine: str  # "annoy" or "faiss-ivf nlist <lists> nprobe <probed>"
     search_k: int
     notes: list[str] = field(default_factory=list)  # perplexity lowered, k lowered, ...
+    map_how: str = "t-SNE"  # "t-SNE" (laid out afresh), "placed" (new images into the last map), "kept", "cached"
+    placed: int = 0  # new images placed into the last map this run
+    kept: int = 0  # images that kept their place
+    removed: int = 0  # images of the last map no longer in the collection
 
 
 @dataclass
@@ -91,8 +95,10 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
         out.update(k=layout.k, layout_cached=layout.cached, facets=[f.facet for f in layout.facets],
                    recall={f.facet: f.recall for f in layout.facets},
                    engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets},
-                   focused=layout.focused)
-        notes += [n for f in layout.facets for n in f.notes]
+                   focused=layout.focused,
+                   map={f.facet: {"how": f.map_how, "placed": f.placed, "kept": f.kept, "removed": f.removed}
+                        for f in layout.facets})
+        notes += _once(n for f in layout.facets for n in f.notes)
     if render:
         out["seconds"]["render"] = round(render.seconds, 2)
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
@@ -122,6 +128,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
+        lines += _map_lines(layout)
         fo = layout.focused
         if fo:
             lines.append(f"{'':22}similar as their top class: {fo['images']} images, {fo['classes']} classes, "
@@ -145,7 +152,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
         if measured:  # one line for all facets: "recall@30 ...: content 1.000, style 0.998"
             lines.append(f"  neighbour recall@{layout.k} against exact search (up to 200 images checked): "
                          + ", ".join(f"{f.facet} {f.recall:.3f}" for f in measured))
-        lines += [f"  note: {n}" for f in layout.facets for n in f.notes]
+        lines += [f"  note: {n}" for n in _once(n for f in layout.facets for n in f.notes)]
     if render:
         lines += [f"  note: {n}" for n in render.notes]
         lines += [f"  WARNING: {w}" for w in render.warnings]
@@ -155,6 +162,33 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     elif layout:
         lines.append("  next: python build.py render (same --collection and --work-dir)")
     return "\n".join(lines)
+
+
+def _once(notes) -> list[str]:
+    """Each note once: "k lowered" is true of every facet, and said once."""
+    return list(dict.fromkeys(notes))
+
+
+def _map_lines(layout: LayoutReport) -> list[str]:
+    """How the maps were made: laid out afresh, or new images placed into the last map (issue #12.4)."""
+    said = {}
+    for f in layout.facets:
+        if f.map_how == "placed":
+            text = (f"{f.placed:,} new images placed into the existing map (openTSNE transform); "
+                    f"the {f.kept:,} already on it kept their places")
+        elif f.map_how == "kept":
+            text = f"the {f.kept:,} images kept their places"
+        elif f.map_how == "t-SNE":
+            text = "laid out with t-SNE"
+        else:
+            continue
+        if f.removed:
+            text += f"; {f.removed:,} gone from the collection"
+        said.setdefault(text, []).append(f.facet)
+    lines = [f"{'':22}map ({', '.join(facets)}): {text}" for text, facets in said.items()]
+    if any(f.map_how in ("placed", "kept") for f in layout.facets):
+        lines.append(f"{'':22}(--relayout lays the map out afresh)")
+    return lines
 
 
 def _collection_lines(embed: EmbedReport) -> list[str]:

@@ -18,40 +18,28 @@ and the deploy folder never carries caches. No other module spells a work-folder
         coords/<facet>.npy           (N, 2) float32 t-SNE coordinates          layout ->
         annoy/<facet>.ann            the Annoy index, for later queries        layout
         layout/<facet>.key|json      what the layout was made from; its recall and notes
+        layout/<facet>.ids|prints.npy  whose each map point is, and its vector's fingerprint:
+                                     the next build places new images into this map (layout/placement.py)
         classifier.npy               (D, 1000) float32 ImageNet head weights (tags)   embed ->
         focused/rows|sims.npy, .key  class-focused neighbours (layout/focused.py)  layout ->
         sites/<hash12>/pages.json|atlas.json   what render last wrote into one output folder
+
+The layout stage's readers and writers are in core/layout_files.py (BuildFolder inherits them).
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core.errors import LookalikeError
+from core.errors import StageOrderError  # noqa: F401 - stages import it from here
 from core.files import load_npy, save_npy, write_text
 from core.caches import ImageCache  # noqa: F401 - the work folder hands them out
 from core.feature_store import FeatureCache  # noqa: F401
+from core.layout_files import FacetLayout, LayoutFiles  # noqa: F401
 from core.manifest import Manifest
-
-LAYOUT_ARRAYS = ("neighbours", "similarity", "coords")
-
-
-class StageOrderError(LookalikeError):
-    """A stage needs files that an earlier stage has not written yet."""
-
-
-@dataclass
-class FacetLayout:
-    """What layout wrote for one facet, as render reads it."""
-    neighbours: np.ndarray  # (N, k) int32 rows
-    similarity: np.ndarray  # (N, k) float32 cosine
-    coords: np.ndarray  # (N, 2) float32 raw t-SNE
 
 
 class WorkFolder:
@@ -78,7 +66,7 @@ class WorkFolder:
         return BuildFolder(self, self.root / "builds" / f"{slug}-{digest}")
 
 
-class BuildFolder:
+class BuildFolder(LayoutFiles):
     def __init__(self, work: WorkFolder, path: Path):
         self.work, self.path = work, Path(path)
         self.hashes = self.path / "hashes.json"
@@ -129,54 +117,6 @@ class BuildFolder:
         manifest.check_rows(matrix, f"features/{facet}")
         return matrix
 
-    # --- layout (layout writes, render reads) ---------------------------------------------
-
-    def annoy_path(self, facet: str) -> Path:
-        return self.path / "annoy" / f"{facet}.ann"
-
-    def write_annoy(self, facet: str, index) -> None:
-        """Keep the Annoy index for later queries (none above ANNOY_FULL_MAX, where FAISS finds the neighbours)."""
-        if index is None:
-            return
-        path = self.annoy_path(facet)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        index.save(str(tmp))
-        index.unload()
-        os.replace(tmp, path)
-
-    def _array_path(self, name: str, facet: str) -> Path:
-        return self.path / name / f"{facet}.npy"
-
-    def layout_key(self, facet: str) -> str | None:
-        """The key the facet's layout was last made with, when all its arrays are there."""
-        key_file = self.path / "layout" / f"{facet}.key"
-        if not key_file.is_file() or not all(self._array_path(a, facet).is_file() for a in LAYOUT_ARRAYS):
-            return None
-        return key_file.read_text()
-
-    def write_layout(self, manifest: Manifest, facet: str, layout: FacetLayout, key: str, stats: dict) -> None:
-        """Arrays first, the key last: a build killed in between recomputes, never trusts half.
-        The stats record which images, in which row order, the arrays describe."""
-        stats = dict(stats, rows=rows_digest(manifest))
-        for name in LAYOUT_ARRAYS:
-            array = getattr(layout, name)
-            manifest.check_rows(array, f"{name}/{facet}")
-            save_npy(self._array_path(name, facet), array)
-        write_text(self.path / "layout" / f"{facet}.json", json.dumps(stats, sort_keys=True) + "\n")
-        write_text(self.path / "layout" / f"{facet}.key", key)
-
-    def read_layout(self, manifest: Manifest, facet: str) -> FacetLayout:
-        if self.layout_key(facet) is None:
-            raise StageOrderError(f"no {facet} layout in {self.path}: run `python build.py layout` first")
-        arrays = {name: load_npy(self._array_path(name, facet)) for name in LAYOUT_ARRAYS}
-        for name, array in arrays.items():
-            manifest.check_rows(array, f"{name}/{facet}")
-        if self.layout_stats(facet).get("rows") != rows_digest(manifest):  # same count, other images
-            raise StageOrderError(f"the {facet} layout in {self.path} is for other images than the manifest "
-                                  f"lists (embed ran since): run `python build.py layout` first")
-        return FacetLayout(**arrays)
-
     def write_classifier(self, weights: np.ndarray) -> None:
         save_npy(self.path / "classifier.npy", np.asarray(weights, np.float32))
 
@@ -187,43 +127,9 @@ class BuildFolder:
         path = self.path / "classifier.npy"
         return load_npy(path) if path.is_file() else None
 
-    def focused_key(self) -> str | None:
-        """"<rows digest>:<key>" of the class-focused neighbours last written, or None."""
-        path = self.path / "focused" / "key"
-        return path.read_text() if path.is_file() else None
-
-    def write_focused(self, manifest: Manifest, rows: np.ndarray, sims: np.ndarray, key: str) -> None:
-        """Arrays first, the key last (as write_layout)."""
-        for name, array in (("rows", rows), ("sims", sims)):
-            manifest.check_rows(array, f"focused/{name}")
-            save_npy(self.path / "focused" / f"{name}.npy", array)
-        write_text(self.path / "focused" / "key", f"{rows_digest(manifest)}:{key}")
-
-    def read_focused(self, manifest: Manifest) -> tuple[np.ndarray, np.ndarray] | None:
-        """(rows, sims) of the class-focused neighbours, or None when layout made none for
-        these images (render alone after an embed shows none rather than other images')."""
-        key = self.focused_key()
-        if key is None or not key.startswith(rows_digest(manifest) + ":"):
-            return None
-        rows, sims = (load_npy(self.path / "focused" / f"{n}.npy") for n in ("rows", "sims"))
-        manifest.check_rows(rows, "focused/rows")
-        return rows, sims
-
-    def layout_stats(self, facet: str) -> dict:
-        try:
-            stats = json.loads((self.path / "layout" / f"{facet}.json").read_text())
-        except (OSError, ValueError):
-            return {}
-        return stats if isinstance(stats, dict) else {}
-
     # --- render's memory of each output folder ----------------------------------------------
 
     def site_state(self, out: Path, name: str) -> Path:
         """pages.json / atlas.json for one output folder: one site says nothing about another."""
         digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
         return self.path / "sites" / digest / name
-
-
-def rows_digest(manifest: Manifest) -> str:
-    """Which images, in which row order: arrays made for other rows must never be read as these."""
-    return hashlib.sha256("\n".join(im.sha256 for im in manifest.images).encode()).hexdigest()[:16]

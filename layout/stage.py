@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 
 import numpy as np
@@ -21,8 +22,11 @@ from core.progress import Progress, say
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout, StageOrderError
 from layout import neighbours as nn
+from layout import placement
 from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, project
 from layout.search.recall import RECALL_SAMPLE
+
+MAP_VERSION = 1  # of what a map record means: placing into a map of another version lays it out afresh
 
 
 def run(folder: BuildFolder, neighbours, map, quiet: bool = False) -> LayoutReport:
@@ -65,13 +69,13 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
     key = _key(features, params)
     notes = [f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}"] \
         if neighbours.k > k else []
-    if folder.layout_key(facet) == key:
+    stats = folder.layout_stats(facet)
+    if folder.layout_key(facet) == key and not (map.relayout and stats.get("placed")):
         try:
             folder.read_layout(manifest, facet)
-            stats = folder.layout_stats(facet)
             say(f"layout[{facet}]: reusing cached neighbours and map", quiet)
             return FacetLayoutReport(facet, k, True, stats.get("recall"), stats.get("method", "annoy"),
-                                     stats.get("search_k", 0), notes + stats.get("notes", []))
+                                     stats.get("search_k", 0), notes + stats.get("notes", []), map_how="cached")
         except (OSError, ValueError, StageOrderError):
             pass  # damaged arrays, or made for other rows: recompute below
     k_graph = max(k, graph_size(n, map.perplexity))
@@ -87,17 +91,44 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
                else f"FAISS IVF, {graph.method.removeprefix('faiss-ivf ')}, above {nn.ANNOY_FULL_MAX:,} images")
         say(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
             f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
-    map_notes: list[str] = []
-    with Progress(f"map {facet}", TSNE_ITERATIONS if n >= MIN_TSNE else 0, unit="iterations",
+    coords, prints, placed, map_notes = _map(folder, manifest, facet, unit, graph, map, quiet)
+    layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)
+    stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method, "notes": map_notes,
+             "map_settings": _map_settings(map), "placed": placed.placed}
+    folder.write_layout(manifest, facet, layout, key, stats, prints)
+    how = "t-SNE" if placed.old_of_row is None else "placed" if placed.added else "kept"
+    return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, notes + map_notes,
+                             map_how=how, placed=placed.added, kept=placed.kept, removed=placed.removed)
+
+
+def _map_settings(map) -> dict:
+    """What shapes a map (a change lays it out afresh); k and trees do not."""
+    return {"perplexity": map.perplexity, "seed": map.seed, "v": MAP_VERSION}
+
+
+def _map(folder, manifest, facet, unit, graph, map, quiet):
+    """The facet's 2-D coordinates: the last map with the new images placed into it, or a fresh
+    t-SNE (layout/placement.py decides). Returns coords, fingerprints, the Placement, notes."""
+    prints = placement.fingerprints(unit)
+    previous = folder.previous_map(facet)
+    decision = placement.decide(previous, [im.sha256 for im in manifest.images], prints, _map_settings(map),
+                                map.relayout, MIN_TSNE)
+    map_notes = [decision.why_afresh] if decision.why_afresh else []
+    if decision.old_of_row is not None:
+        say(f"layout[{facet}]: {decision.added} new images placed into the map of the {decision.kept} already "
+            f"on it (openTSNE transform); those keep their places", quiet)
+        with Progress(f"place {facet}", placement.ITERATIONS if decision.added else 0, unit="iterations",
+                      quiet=quiet) as progress:
+            coords = placement.place(unit, graph, decision, previous, map.seed, n_jobs=os.cpu_count() or 1,
+                                     on_progress=progress.advance)
+        return coords, prints, decision, map_notes
+    with Progress(f"map {facet}", TSNE_ITERATIONS if len(unit) >= MIN_TSNE else 0, unit="iterations",
                   quiet=quiet) as progress:
         coords = project(unit, map.perplexity, map.seed, notes=map_notes, graph=graph,
                          on_progress=progress.advance)
     for note in map_notes:
         say(note, quiet)
-    layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)
-    stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method, "notes": map_notes}
-    folder.write_layout(manifest, facet, layout, key, stats)
-    return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, notes + map_notes)
+    return coords, prints, decision, map_notes
 
 
 def _unit_rows(features: np.ndarray) -> np.ndarray:
