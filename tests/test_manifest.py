@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,21 @@ def test_round_trip(tmp_path):
 
 def test_json_is_deterministic():
     assert sample().to_json() == sample().to_json()
+
+
+def test_each_image_is_one_line_and_any_title_survives(tmp_path):
+    """One image a line (fast to write at 100k, readable in a diff); quotes, new lines and a
+    title that looks like our place holder come back as they were."""
+    m = sample()
+    m.images[1].title = 'a "quoted"\nline \\u0000images'
+    m.images[1].meta = {"images": [], "note": "[]"}
+    m.metadata = {"images": []}
+    text = m.to_json()
+    assert [line.startswith('  {"also"') for line in text.splitlines()].count(True) == 2
+    m.write(tmp_path / "manifest.json")
+    assert Manifest.read(tmp_path / "manifest.json") == m
+    empty = Manifest(collection="/c", model="m", images=[])
+    assert json.loads(empty.to_json())["images"] == []
 
 
 def test_row_check_is_loud():
