@@ -9,17 +9,23 @@ caches are seeded with synthetic vectors for the collection's SHA-256s instead (
        cache/features/<key>/<sha[:2]>/<sha>.npy, one file per image and facet
   new  this working tree: cache/features/<key>/vectors.f32 + index.sha
 Each side runs `embed.stage.run` in a subprocess of its own, alternately; the first run of
-each (hashing, first features/*.npy) is not timed. The image-copy cache (the other half of
-part 3) is stubbed as complete on both sides, so the figures are the feature half only.
-Then 1,000 new images are added and the new side embeds with a counting stand-in model:
-it must be asked for exactly those 1,000.
+each (hashing, first features/*.npy) is not timed. The image-copy caches are seeded with
+tiny copies for every image on both sides, so each side checks its copies its own way (the
+old one reads a .json and looks for two files per image; the new one lists each shard folder
+and reads one index). Then 1,000 new images are added and the new side embeds with a counting
+stand-in model: it must be asked for exactly those 1,000.
+
+--whole also times the whole build (`build.py`: embed, layout, render) of the unchanged
+collection on the new side, after a cold one, with the settings that make 100k images fit
+GitHub Pages (no image pages above 20,000 images, thumbnails only).
 
 Usage: .venv/bin/python bench/rebuild_bench.py [--images 100000] [--repeat 3] [--added 1000]
-       [--base f466ad25000b] [--keep DIR]
+       [--base f466ad25000b] [--keep DIR] [--whole]
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -47,12 +53,16 @@ def write_images(folder: Path, start: int, count: int) -> None:
 
 
 def synthetic_vectors(facet: str, n: int, seed: int) -> np.ndarray:
+    """Clustered like real features (bench/layout_bench.py), so that a whole build's neighbour
+    search and map behave as they would on photos; tags as embed/tags.py lays them out."""
     rng = np.random.default_rng(seed)
     if facet == "tags":  # class numbers, then descending probabilities (embed/tags.py's layout)
         classes = rng.integers(0, 1000, (n, 10)).astype(np.float32)
         return np.concatenate([classes, np.tile(np.linspace(0.5, 0.01, 10, dtype=np.float32), (n, 1))], axis=1)
-    v = rng.standard_normal((n, DIMS[facet])).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    sys.path.insert(0, str(REPO))
+    from bench.layout_bench import clustered
+
+    return clustered(n, DIMS[facet], seed=seed)[0]
 
 
 def cache_keys() -> dict[str, str]:
@@ -75,7 +85,19 @@ def seed_caches(coll: Path, old_work: Path, new_work: Path) -> tuple[float, floa
     from core.files import save_npy
     from embed.collection import scan
 
+    from PIL import Image
+
+    from core.caches import ImageCache
+    from core.config import Settings
+
     shas = [c.sha256 for c in scan(coll).candidates]
+    s = Settings()
+    jpeg = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 120, 40)).save(jpeg, "JPEG")
+    for work in (old_work, new_work):  # tiny copies (real JPEGs: render puts thumbnails on map sheets)
+        images = ImageCache(work / "cache" / "images" / f"t{s.images.thumb_size}-d{s.images.display_size}-v2")
+        for sha in shas:
+            images.put(sha, 8, 8, jpeg.getvalue(), jpeg.getvalue())
     old_s = new_s = 0.0
     for i, (facet, key) in enumerate(cache_keys().items()):
         vectors = synthetic_vectors(facet, len(shas), i)
@@ -99,12 +121,10 @@ def run_child(side: str, tree: Path, coll: Path, work: Path, counting: bool) -> 
 def child(tree: Path, coll: Path, work: Path, counting: bool) -> None:
     """One embed in this process, from `tree`'s code; prints its timings as JSON."""
     sys.path.insert(0, str(tree))
-    from core import caches
     from core.config import Settings
     from core.workfolder import WorkFolder
     from embed import stage
 
-    caches.ImageCache.meta = lambda self, sha: {"width": 8, "height": 8}  # copies: the other half of part 3
     times: dict[str, float] = {}
 
     def timed(name, fn):
@@ -138,6 +158,19 @@ def child(tree: Path, coll: Path, work: Path, counting: bool) -> None:
                       "embedded": report.embedded}))
 
 
+def whole_build(coll: Path, root: Path, name: str) -> dict:
+    """build.py on the new side (its own process, as a user runs it); wall seconds and the report."""
+    config = root / "fit-pages.toml"
+    config.write_text("[site]\npages_max = 20000\n\n[images]\ndisplay_copies = false\n")
+    report = root / f"{name}.json"
+    cmd = [sys.executable, str(REPO / "build.py"), "--collection", str(coll), "--work-dir", str(root / "w-new"),
+           "--out", str(root / "site"), "--config", str(config), "--quiet", "--report", str(report)]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=REPO)
+    wall = time.perf_counter() - t
+    return {"wall": wall, **json.loads(report.read_text())}
+
+
 def count_files(folder: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(folder))
 
@@ -149,6 +182,7 @@ def main() -> None:
     ap.add_argument("--added", type=int, default=1000)
     ap.add_argument("--base", default="f466ad25000b", help="the last commit with the per-image cache")
     ap.add_argument("--keep", type=Path, help="work in this folder and leave it (else a temp folder)")
+    ap.add_argument("--whole", action="store_true", help="also time the whole build, cold and warm")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--coll", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -188,6 +222,14 @@ def main() -> None:
         for side, name in (("old", "per-image files"), ("new", "store")):
             print(f"  files in cache/features ({name}): {count_files(root / f'w-{side}' / 'cache' / 'features')}")
 
+        if args.whole:
+            cold = whole_build(coll, root, "cold")
+            print(f"\nwhole build, cold layout and render: {cold['wall']:.1f} s wall ({cold['seconds']})")
+            warm = [whole_build(coll, root, f"warm{i}") for i in range(args.repeat)]
+            best = min(warm, key=lambda r: r["wall"])
+            print(f"whole build of the unchanged collection, {args.repeat} runs: wall "
+                  + ", ".join(f"{r['wall']:.1f}" for r in warm) + f" s; stages of the fastest: {best['seconds']}, "
+                  f"{best['pages_rendered']} pages, {best['copied']} copies, {best['data_written']} data files written")
         write_images(coll, args.images, args.added)
         added = run_child("new", REPO, coll, root / "w-new", True)
         print(f"\nadding {args.added} images: the model was asked to embed {added['asked']} "

@@ -45,9 +45,11 @@ def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
     """caches: facet -> FeatureCache (one index read each, whatever the collection's size);
     images: the ImageCache of this build's copy sizes."""
     plan = Plan([], {}, list(scan.skipped))
-    found = {facet: cache.rows([c.sha256 for c in scan.candidates]) >= 0 for facet, cache in caches.items()}
+    shas = [c.sha256 for c in scan.candidates]
+    found = {facet: cache.rows(shas) >= 0 for facet, cache in caches.items()}
+    metas = images.metas(shas)  # one listing per shard folder, not three file operations an image
     for i, cand in enumerate(scan.candidates):
-        meta = images.meta(cand.sha256)
+        meta = metas[i]
         if meta is not None and "error" in meta:  # known-bad content: report, don't decode again
             plan.skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
             continue

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from openTSNE.affinity import Affinities
 
 PERPLEXITY = 5  # openTSNE's transform: perplexity, and 3 x perplexity neighbours
 NEIGHBOURS = 3 * PERPLEXITY
@@ -134,30 +133,28 @@ def _transform(reference, rows, dist, unit, new_rows, seed, n_jobs, on_progress,
             on_progress(every)
             return False
         progress = {"callbacks": tell, "callbacks_every_iters": every}
-    embedding = TSNEEmbedding(reference, _OldNeighbours(len(reference), rows, dist, n_jobs),
+    embedding = TSNEEmbedding(reference, _affinities_to_old(len(reference), rows, dist, n_jobs),
                               negative_gradient_method="fft", n_jobs=n_jobs,
                               random_state=seed, verbose=False, **progress)
     new = embedding.transform(np.asarray(unit[new_rows], np.float32), perplexity=PERPLEXITY, n_iter=ITERATIONS)
     return np.asarray(new, np.float64)
 
 
-class _OldNeighbours(Affinities):
+def _affinities_to_old(n_old: int, rows: np.ndarray, dist: np.ndarray, n_jobs: int):
     """openTSNE's affinities of new images to the old map, from neighbours we already know
-    (openTSNE would otherwise search them again with its own index of the old vectors)."""
+    (openTSNE would otherwise search them again with its own index of the old vectors).
+    Made here, not at import: openTSNE brings scikit-learn, 3 s a warm build does not need."""
+    import scipy.sparse as sp
+    from openTSNE.affinity import Affinities, joint_probabilities_nn
 
-    def __init__(self, n_old: int, rows: np.ndarray, dist: np.ndarray, n_jobs: int):
-        import scipy.sparse as sp
+    class OldNeighbours(Affinities):
+        def to_new(self, data, perplexity=PERPLEXITY, return_distances=False):
+            k = min(rows.shape[1], int(3 * perplexity))
+            perplexity = min(perplexity, k / 3)
+            P = joint_probabilities_nn(rows[:, :k], dist[:, :k], [perplexity], symmetrize=False,
+                                       normalization="point-wise", n_reference_samples=n_old, n_jobs=n_jobs)
+            return (P, rows[:, :k], dist[:, :k]) if return_distances else P
 
-        super().__init__()
-        self.P = sp.csr_matrix((n_old, n_old))  # openTSNE checks only its shape: old-old is not used
-        self.rows, self.dist, self.n_jobs = rows, dist, n_jobs
-
-    def to_new(self, data, perplexity=PERPLEXITY, return_distances=False):
-        from openTSNE.affinity import joint_probabilities_nn
-
-        k = min(self.rows.shape[1], int(3 * perplexity))
-        perplexity = min(perplexity, k / 3)
-        rows, dist = self.rows[:, :k], self.dist[:, :k]
-        P = joint_probabilities_nn(rows, dist, [perplexity], symmetrize=False, normalization="point-wise",
-                                   n_reference_samples=self.P.shape[0], n_jobs=self.n_jobs)
-        return (P, rows, dist) if return_distances else P
+    affinities = OldNeighbours()
+    affinities.P = sp.csr_matrix((n_old, n_old))  # openTSNE checks only its shape: old-old is not used
+    return affinities

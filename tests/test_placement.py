@@ -99,3 +99,15 @@ def test_a_fresh_layout_is_chosen_for_a_stated_reason(grown, change, why):
 def test_without_an_earlier_map_the_first_layout_needs_no_reason():
     decision = pl.decide(None, [_sha(1)], np.zeros((1, 2), np.float32), SETTINGS, False, 5)
     assert decision.old_of_row is None and decision.why_afresh == ""
+
+
+def test_openTSNE_is_not_imported_until_a_map_is_made():
+    """openTSNE brings scikit-learn (3 s of imports): a warm build, whose layout is cached, does without."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, build, layout.stage, layout.placement; print('openTSNE' in sys.modules, 'sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.split()
+    assert out == ["False", "False"]

@@ -230,3 +230,20 @@ def test_unchanged_features_are_not_rewritten(tmp_path):
     assert folder.features_key("content") is None
     path.unlink()
     assert folder.features_key("content") is None
+
+
+# --- the image-copy cache (core/caches.py) ---------------------------------------------------
+
+def test_image_sizes_come_from_one_index_and_count_only_while_their_copies_are_there(tmp_path):
+    cache = WorkFolder(tmp_path).image_cache(256, 1024)
+    a, b, c, d = sha(1), sha(2), sha(3), sha(4)
+    for s in (a, b):
+        cache.put(s, 40, 30, b"thumb", b"display")
+    cache.put_error(c, "not an image")
+    assert cache.metas([a, b, c, d]) == [{"width": 40, "height": 30}] * 2 + [{"error": "not an image"}, None]
+    assert (cache.dir / "index.json").is_file()
+    cache.display(b).unlink()  # a copy removed by hand: computed again, whatever the index says
+    cache._meta(a).write_text("{damaged")  # the index is read, not each image's file
+    assert cache.metas([a, b, c]) == [{"width": 40, "height": 30}, None, {"error": "not an image"}]
+    cache._meta(a).unlink()  # no .json: not cached, even though the index remembers it
+    assert cache.meta(a) is None and cache.meta(c) == {"error": "not an image"}
