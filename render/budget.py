@@ -10,6 +10,8 @@ before minutes of writing. check() applies the same rules to any listing, estima
 """
 from __future__ import annotations
 
+from render.data import part_rows
+
 SITE_BYTES = 1_000_000_000  # GitHub Pages: published sites may be no larger than 1 GB
 FILE_BYTES = 50_000_000  # GitHub warns above 50 MB and refuses files over 100 MB in a push
 FOLDER_FILES = 3_000  # files in one folder: beyond it listings and GitHub's tree views degrade
@@ -100,4 +102,6 @@ def estimate(known: dict[str, int], pages: int, images: int, facets: int, k: int
         files["image/00"] = per_shard
     if search and pages:
         files["pagefind/fragment"] = pages  # Pagefind writes one fragment per page, in one folder
-    return {"bytes": sum(folders.values()), "folders": folders, "files": files, "big": {"data/points.js": points}}
+    part = min(images, part_rows(map_neighbours)) * (map_neighbours * 11 + 6)  # the neighbour parts (render/data.py)
+    big = {"data/points.js": points - facets * images * (map_neighbours * 11), "data/points-<facet>-0.js": part}
+    return {"bytes": sum(folders.values()), "folders": folders, "files": files, "big": big}

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 from layout.projection import normalise
+
+PART_BYTES = 20_000_000  # a neighbour part's size at most: GitHub Pages refuses files over 50 MB
 
 
 def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None,
@@ -22,7 +25,7 @@ def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None
             "similarity": [[round(float(s), 3) for s in row] for row in lay.similarity[:, :m]],
         }
     return {
-        "version": 1,
+        "version": 2,  # 2: the neighbour lists are in parts (points_files)
         "count": len(manifest.images),
         "ids": [im.id for im in manifest.images],
         "titles": [im.title for im in manifest.images],
@@ -46,16 +49,45 @@ def points_js(points: dict) -> str:
     json.dumps output is valid JavaScript; '<' is escaped so a title such as
     '</script>' cannot end the script element when this is ever inlined.
     """
-    body = points_json(points).replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.LOOKALIKE_POINTS = {body};\n"
+    return f"window.LOOKALIKE_POINTS = {_script_json(points)};\n"
 
 
-POINTS_VERSION = "points-v1"  # change when points_files() writes other bytes for the same inputs
+POINTS_VERSION = "points-v2"  # change when points_files() writes other bytes for the same inputs
+
+
+def part_rows(map_neighbours: int) -> int:
+    """Rows of one neighbour part: ~14 bytes a neighbour and similarity (", 12345, 0.873"),
+    so that a part stays under PART_BYTES whatever the collection's size."""
+    return max(1000, PART_BYTES // (14 * max(1, map_neighbours) + 8))
+
+
+def data_scripts(facets: list[str], count: int, map_neighbours: int) -> list[str]:
+    """The map's data scripts in load order: points.js, then each facet's neighbour parts
+    (the index page names them all; points_files writes them)."""
+    parts = math.ceil(count / part_rows(map_neighbours))
+    return ["data/points.js"] + [f"data/points-{f}-{i}.js" for f in facets for i in range(parts)]
 
 
 def points_files(manifest, layouts: dict, map_neighbours: int, atlas: dict | None,
                  labels: dict | None = None, hints: dict | None = None) -> dict[str, str | bytes]:
     """Site path -> content of the map's data files (render/stage.py writes them, and makes
-    them again only when their inputs or POINTS_VERSION change)."""
+    them again only when their inputs or POINTS_VERSION change).
+
+    points.js holds everything but the neighbour lists, which are the bulk (85 % at 100k images)
+    and go into parts of part_rows() rows per facet, each pushed onto its facet's `parts`:
+    at 100k images with three facets one points.js was 53 MB, over Pages' limit of 50 MB."""
     points = points_dict(manifest, layouts, map_neighbours, atlas, labels, hints)
-    return {"data/points.js": points_js(points)}
+    rows = part_rows(map_neighbours)
+    files = {}
+    for name, facet in points["facets"].items():
+        nb, sim = facet.pop("neighbours"), facet.pop("similarity")
+        facet["parts"] = []
+        for i, start in enumerate(range(0, len(nb), rows)):
+            part = {"start": start, "neighbours": nb[start:start + rows], "similarity": sim[start:start + rows]}
+            files[f"data/points-{name}-{i}.js"] = (f"window.LOOKALIKE_POINTS.facets[{json.dumps(name)}].parts.push("
+                                                   f"{_script_json(part)});\n")
+    return {"data/points.js": points_js(points), **files}
+
+
+def _script_json(value) -> str:
+    return points_json(value).replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -61,14 +61,14 @@ def list_context(images, opts: PageOptions, number: int) -> dict:
             "canonical": absolute_url(opts.base_url, page), "og_image": ""}
 
 
-def index_context(images, opts: PageOptions, vendor_scripts: list[str]) -> dict:
+def index_context(images, opts: PageOptions, vendor_scripts: list[str], data_scripts: list[str]) -> dict:
     page = "index.html"
     return {
         "page": page,
         "root": "",
         "grid": grid_context(images, opts, 1),
         "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
-        "points_js_url": "data/points.js",
+        "data_scripts": data_scripts,  # data/points.js and its neighbour parts (render/data.py)
         # the explorer fills in {shard} and {id} (static/explorer/data.js); render/urls.py says where files live
         "page_url_template": page_path("{id}").replace("{i/", "{shard}/") if opts.image_pages
         else display_template(opts),

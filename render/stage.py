@@ -74,7 +74,8 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     env = pages.environment()
     common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
     site_files.put("index.html", env.get_template("index.html").render(
-        **common, **index.index_context(records, opts, scripts)))
+        **common, **index.index_context(records, opts, scripts, site_data.data_scripts(
+            list(layouts), len(manifest.images), neighbours.map_neighbours))))
     salt = templates_digest(pages.TEMPLATES) + code_digest()  # what turns contexts into HTML
     _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts, salt)
     rendered = 0

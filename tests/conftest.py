@@ -37,7 +37,21 @@ def read_points(site: Path) -> dict:
     text = (Path(site) / "data" / "points.js").read_text(encoding="utf-8")
     head = "window.LOOKALIKE_POINTS = "
     assert text.startswith(head), text[:80]
-    return json.loads(text[len(head):].rstrip().rstrip(";"))
+    points = json.loads(text[len(head):].rstrip().rstrip(";"))
+    for name, facet in points["facets"].items():  # the neighbour parts, joined as static/explorer/data.js does
+        if "parts" not in facet:
+            continue
+        push = f"window.LOOKALIKE_POINTS.facets[{json.dumps(name)}].parts.push("
+        for i in range(len(list((Path(site) / "data").glob(f"points-{name}-*.js")))):
+            part = (Path(site) / "data" / f"points-{name}-{i}.js").read_text(encoding="utf-8")
+            assert part.startswith(push), part[:80]
+            facet["parts"].append(json.loads(part[len(push):].rstrip().removesuffix(");")))
+        facet["neighbours"] = [row for p in facet["parts"] for row in p["neighbours"]]
+        facet["similarity"] = [row for p in facet["parts"] for row in p["similarity"]]
+        assert [p["start"] for p in facet["parts"]] == [sum(len(q["neighbours"]) for q in facet["parts"][:j])
+                                                        for j in range(len(facet["parts"]))]
+        del facet["parts"]
+    return points
 
 
 def shared_data(name: str) -> Path:

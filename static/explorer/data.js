@@ -43,6 +43,19 @@
   if (!ctx) return fail("canvas not supported");
 
   var N = P.count | 0;
+  /* Neighbour lists come in parts (data/points-<facet>-<i>.js, render/data.py: no file over
+     Pages' 50 MB); rows of a part that failed to load have no neighbours, the map still works. */
+  Object.keys(P.facets).forEach(function (f) {
+    var fac = P.facets[f], parts = fac && fac.parts;
+    if (!parts) return;
+    var nb = new Array(N), sim = new Array(N);
+    parts.forEach(function (p) {
+      for (var r = 0; r < p.neighbours.length && p.start + r < N; r++) {
+        nb[p.start + r] = p.neighbours[r]; sim[p.start + r] = p.similarity[r];
+      }
+    });
+    fac.neighbours = nb; fac.similarity = sim; delete fac.parts;
+  });
   var ids = P.ids, titles = P.titles || [], aspect = P.aspect || [];
   var idIndex = new Map();
   for (var n = 0; n < N; n++) idIndex.set(ids[n], n);

@@ -124,7 +124,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
         "image_count": len(rows),
         "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
         "thumb_url_template": "thumbs/{id}.jpg",
-        "points_js_url": "data/points.js",
+        "data_scripts": ["data/points.js"],
         "vendor_scripts": vendor,
         "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
