@@ -76,19 +76,18 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
     ignored: list[str] = []
     for rel, full in _walk(root, skipped, ignored):
         shown = display_path(rel)
-        suffix = Path(rel).suffix.lower()
+        suffix = os.path.splitext(rel)[1].lower()
         if suffix in UNSUPPORTED_EXTENSIONS:
             skipped.append({"path": shown, "reason": UNSUPPORTED_EXTENSIONS[suffix]})
             continue
         if suffix not in IMAGE_EXTENSIONS:
             ignored.append(shown)
             continue
-        problem = _unusable(full)
+        problem, st = _unusable(full)
         if problem:
             skipped.append({"path": shown, "reason": problem})
             continue
         try:
-            st = full.stat()
             stamp = [st.st_size, st.st_mtime_ns]
             entry = known.get(rel)
             sha = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp else sha256_file(full)
@@ -109,29 +108,31 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
     return Scan(candidates, sorted(skipped, key=lambda x: x["path"]), sorted(ignored))
 
 
-def _unusable(full: Path) -> str:
-    """Why this directory entry cannot be an image file, or '' when it is a regular file with bytes."""
+def _unusable(full: str) -> tuple[str, os.stat_result | None]:
+    """Why this directory entry cannot be an image file ('' when it is a regular file with
+    bytes), and its stat (one per file: 100k files are scanned on every build)."""
     try:
-        st = full.stat()  # follows symbolic links
+        st = os.stat(full)  # follows symbolic links
     except FileNotFoundError:
-        if full.is_symlink():
-            return f"broken symbolic link: its target {display_path(os.readlink(full))} does not exist"
-        return "file disappeared during the build"
+        if os.path.islink(full):
+            return f"broken symbolic link: its target {display_path(os.readlink(full))} does not exist", None
+        return "file disappeared during the build", None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "symbolic link loop (the link points back to itself)"
+            return "symbolic link loop (the link points back to itself)", None
         if exc.errno == errno.EACCES:
-            return "cannot read file: permission denied (check the file's permissions)"
-        return f"cannot read file: {(exc.strerror or str(exc)).lower()}"
+            return "cannot read file: permission denied (check the file's permissions)", None
+        return f"cannot read file: {(exc.strerror or str(exc)).lower()}", None
     if not stat.S_ISREG(st.st_mode):
-        return f"not a regular file ({file_kind(st.st_mode)}), so it is not read"
+        return f"not a regular file ({file_kind(st.st_mode)}), so it is not read", st
     if st.st_size == 0:
-        return "empty file (0 bytes)"
-    return ""
+        return "empty file (0 bytes)", st
+    return "", st
 
 
 def _walk(root: Path, skipped: list[dict], ignored: list[str]):
-    """Yield (relative posix path, full path) for every visible entry that is not a folder, sorted."""
+    """Yield (relative posix path, full path as a str) for every visible entry that is not a
+    folder, sorted. Paths are joined as strings: pathlib took half of a 100k-file scan."""
 
     def unreadable_folder(exc: OSError) -> None:
         rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "?"
@@ -139,22 +140,23 @@ def _walk(root: Path, skipped: list[dict], ignored: list[str]):
         skipped.append({"path": display_path(rel) + "/", "reason": f"cannot open folder: {reason}"})
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder, followlinks=False):
-        here = Path(dirpath)
+        base = os.path.relpath(dirpath, root)
+        prefix = "" if base == os.curdir else base.replace(os.sep, "/") + "/"
         keep = []
         for d in sorted(dirnames):
-            full = here / d
-            rel = display_path(full.relative_to(root).as_posix())
+            full = os.path.join(dirpath, d)
+            rel = display_path(prefix + d)
             if d.startswith(".") or d in SKIPPED_DIRS:
                 ignored.append(rel + "/")  # hidden folders, macOS resource forks, our own outputs
                 continue
-            if full.is_symlink():
+            if os.path.islink(full):
                 skipped.append({"path": rel + "/", "reason": "symbolic link to a folder (not followed)"})
                 continue
             keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
-            full = here / name
-            rel = full.relative_to(root).as_posix()
+            full = os.path.join(dirpath, name)
+            rel = prefix + name
             if name.startswith(".") or name in ("Thumbs.db", "desktop.ini"):
                 ignored.append(display_path(rel))  # hidden files, ._AppleDouble, .DS_Store
                 continue
