@@ -25,7 +25,9 @@ from sitegen import FakeImage, copy_explorer, write_site  # noqa: E402
 
 SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--enable-precise-memory-info"]  # performance.memory without its 100 kB rounding
+HEAP = "performance.memory ? performance.memory.usedJSHeapSize / 1e6 : -1"
 
 
 def synthetic_images(n: int, seed: int = 7) -> list[FakeImage]:
@@ -83,6 +85,7 @@ def run(url: str, w: int, h: int) -> dict:
         res["first_draw_ms"] = page.evaluate("performance.getEntriesByName('lookalike-first-draw')[0].startTime")
         res["start_ms"] = page.evaluate("performance.getEntriesByName('lookalike-start')[0].startTime")
         res["dcl_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+        res["heap_first_mb"] = page.evaluate(HEAP)
         api = "document.getElementById('lk-map').lookalike"
         box = page.locator("#lk-canvas").bounding_box()
         SHOTS.mkdir(exist_ok=True)
@@ -149,6 +152,7 @@ def run(url: str, w: int, h: int) -> dict:
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "bench-thumbs.png"))
+        res["heap_after_gestures_mb"] = page.evaluate(HEAP)
         # Close-up of a real image: open its deep link, as a shared URL would.
         some_id = page.evaluate("window.LOOKALIKE_POINTS.ids[4321]")
         page.goto(url + "#" + some_id)
@@ -180,8 +184,8 @@ def main(argv=None):
             build_s = build(args.n, site)
         sheets = sorted((site / "atlas").glob("*.jpg"))
         print(f"site: {args.n} images built in {build_s:.1f} s; atlas {len(sheets)} sheets, "
-              f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; points.js "
-              f"{(site / 'data' / 'points.js').stat().st_size / 1e6:.1f} MB; index.html "
+              f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; map data (data/points*.js) "
+              f"{sum(p.stat().st_size for p in (site / 'data').glob('points*.js')) / 1e6:.1f} MB; index.html "
               f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
         res = run((site / "index.html").as_uri(), w, h)
     print(f"viewport {w}x{h}, headless Chromium (--disable-gpu)")
@@ -189,6 +193,8 @@ def main(argv=None):
           f"(explorer started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
     print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "
           f"worst {res['hover_max_ms']:.3f} ms")
+    print(f"JS heap used        : {res['heap_first_mb']:.0f} MB at the first draw, "
+          f"{res['heap_after_gestures_mb']:.0f} MB after the gestures")
     for g in ("zoom_in", "pan_zoomed", "zoom_out", "pan_densest_thumbs"):
         r = res[g]
         st = r["state"]

@@ -76,8 +76,13 @@ def points_files(manifest, layouts: dict, map_neighbours: int, atlas: dict | Non
     points.js holds everything but the neighbour lists, which are the bulk (85 % at 100k images)
     and go into parts of part_rows() rows per facet, each pushed onto its facet's `parts`:
     at 100k images with three facets one points.js was 53 MB, over Pages' limit of 50 MB."""
-    points = points_dict(manifest, layouts, map_neighbours, atlas, labels, hints)
-    rows = part_rows(map_neighbours)
+    return split_files(points_dict(manifest, layouts, map_neighbours, atlas, labels, hints), part_rows(map_neighbours))
+
+
+def split_files(points: dict, rows: int) -> dict[str, str]:
+    """points.js and the neighbour parts of rows rows each (tests/browser/sitegen.py uses it too);
+    points itself is left as it was."""
+    points = {**points, "facets": {name: dict(facet) for name, facet in points["facets"].items()}}
     files = {}
     for name, facet in points["facets"].items():
         nb, sim = facet.pop("neighbours"), facet.pop("similarity")

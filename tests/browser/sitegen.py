@@ -1,6 +1,6 @@
 """A minimal stand-in site writer for the browser tests and the explorer bench.
 
-It follows docs/contract.md (points.json/points.js, thumbs/, atlas/, image/<id>.html)
+It follows docs/contract.md (data/points.js and its parts, thumbs/, atlas/, image/<id>.html)
 and renders index.html from a tiny stand-in base that includes templates/_map.html,
 so the explorer can be tested before (and independently of) render/stage.py.
 Kept deliberately small: the real site writer is render/stage.py.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import jinja2
 from PIL import Image
 
 from render.atlas import write_atlases
+from render.data import data_scripts, part_rows, split_files
 from render.vendor import copy_vendor_scripts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,11 +103,9 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
         "default_facet": default_facet,
         "atlas": atlas,
     }
-    text = json.dumps(points, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    (dest / "data" / "points.json").write_text(text, "utf-8")
-    # "</" cannot end a <script> early here because the data is in its own file,
-    # but keep the JS file pure ASCII-safe JSON anyway.
-    (dest / "data" / "points.js").write_text(f"window.LOOKALIKE_POINTS = {text};\n", "utf-8")
+    data_files = split_files(points, part_rows(k))  # as a build writes them: points.js and neighbour parts
+    for rel, content in data_files.items():
+        (dest / rel).write_text(content, "utf-8")
 
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
@@ -124,7 +122,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
         "image_count": len(rows),
         "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
         "thumb_url_template": "thumbs/{id}.jpg",
-        "data_scripts": ["data/points.js"],
+        "data_scripts": data_scripts(list(facets), len(images), k),
         "vendor_scripts": vendor,
         "static_url": "static/",
         "explorer_css_url": "static/explorer.css",
