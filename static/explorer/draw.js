@@ -66,16 +66,19 @@
     fr.n = nv;
   }
 
-  /* Zoomed out: one square per image, one fill() per colour bucket. */
+  /* Zoomed out: one square per image; by WebGL2 in one draw call (gl.js), else with the 2-D
+     canvas, one fill() per colour bucket. */
   function drawDots() {
     stats.mode = "dots";
     var s = fr.s, pos = state.pos, tx = fr.tx, ty = fr.ty, tk = fr.tk, mark = fr.mark;
     var order = D.bucketOrder, start = D.bucketStart, colors = D.bucketColor;
     ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
-    ctx.fillStyle = BG;
-    ctx.fillRect(0, 0, fr.w, fr.h);
     var r = Math.max(1.3, Math.min(4, s * 0.45));
-    for (var b = 0; b < colors.length; b++) {
+    var gl = lk.gl && lk.gl.ok;
+    stats.renderer = gl ? "webgl2" : "2d";
+    if (gl) lk.gl.dots(ctx, fr, r);
+    else { ctx.fillStyle = BG; ctx.fillRect(0, 0, fr.w, fr.h); }
+    for (var b = 0; !gl && b < colors.length; b++) {
       ctx.fillStyle = colors[b];
       ctx.beginPath();
       for (var q = start[2 * b], end = start[2 * b + 1]; q < end; q++) {

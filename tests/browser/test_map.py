@@ -261,3 +261,40 @@ def test_hidpi_canvas_is_sharp(browser, small_site):
     finally:
         ctx.close()
 
+
+
+NO_WEBGL2 = """HTMLCanvasElement.prototype.getContext = (orig => function (type, opts) {
+  return type === "webgl2" ? null : orig.call(this, type, opts); })(HTMLCanvasElement.prototype.getContext);"""
+
+
+def test_dots_are_drawn_by_webgl2_and_look_the_same_without_it(browser, dense_site):
+    """The zoomed-out map is one WebGL2 draw call (static/explorer/gl.js); a browser without
+    WebGL2 gets the 2-D canvas dots. Both show each image's dot in its colour, on the ground."""
+    seen = {}
+    for renderer in ("webgl2", "2d"):
+        ctx = browser.new_context(viewport={"width": 600, "height": 450}, device_scale_factor=1)
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        if renderer == "2d":
+            page.add_init_script(NO_WEBGL2)
+        try:
+            open_map(page, dense_site["http"])
+            wait_idle(page)
+            state = map_state(page)
+            assert state["mode"] == "dots" and state["renderer"] == renderer
+            img = _pixels(page)
+            shot(page, f"dots-{renderer}")
+            points = dense_site["points"]
+            seen[renderer] = []
+            for title in ("Grey 3-4", "Grey 20-25", "Grey 29-0", "Grey 10-17"):
+                p = project(page, _id(points, title))
+                seen[renderer].append((img.getpixel((int(p["x"]), int(p["y"]))),
+                                       img.getpixel((int(p["x"]) + 7, int(p["y"]) + 7))))
+        finally:
+            ctx.close()
+        assert errors == []
+    for (dot_gl, gap_gl), (dot_2d, gap_2d) in zip(seen["webgl2"], seen["2d"]):
+        assert max(abs(a - b) for a, b in zip(dot_gl, dot_2d)) <= 12, (dot_gl, dot_2d)
+        assert max(dot_gl) >= 70  # a dot, not the ground (20, 20, 22)
+        assert max(abs(a - b) for a, b in zip(gap_gl, (20, 20, 22))) <= 6 and gap_gl == gap_2d

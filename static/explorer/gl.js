@@ -1,0 +1,101 @@
+/* Lookalike map explorer: gl.js (the dots, drawn by WebGL2 where the browser has it).
+ * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ *
+ * Exports: lk.gl {ok, dots(fr, r)}. dots() paints every image as an r-sized square in its
+ * colour bucket's colour into an offscreen WebGL2 canvas and copies it onto the map's 2-D
+ * canvas, where highlights, cards and thumbnails are drawn as before. The positions live in
+ * a GPU buffer (sent again only while a facet change animates them), so a frame costs one
+ * draw call instead of a canvas path of N rectangles: the zoomed-out map at 100,000 or
+ * 1,000,000 images. Without WebGL2 (or after a lost context) ok is false and draw.js draws
+ * the dots with the 2-D canvas.
+ */
+(function (lk) {
+  "use strict";
+  if (!lk) return;
+  var D = lk.data, N = D.N, state = lk.state, view = lk.view;
+  var api = lk.gl = { ok: false, dots: null };
+  var canvas = document.createElement("canvas"), gl = null;
+  try {
+    gl = canvas.getContext("webgl2", { alpha: false, antialias: false, depth: false,
+                                       preserveDrawingBuffer: true, powerPreference: "high-performance" });
+  } catch (e) { gl = null; }
+  if (!gl || !N) return;
+
+  var VERTEX = "#version 300 es\n" +
+    "in vec2 a_pos; in vec3 a_col; uniform vec2 u_t; uniform float u_k; uniform vec2 u_size; uniform float u_pt;\n" +
+    "out vec3 v_col;\n" +
+    "void main() { vec2 p = u_t + u_k * a_pos;\n" +          // CSS px, as view.sx / view.sy
+    "  gl_Position = vec4(p.x / u_size.x * 2.0 - 1.0, 1.0 - p.y / u_size.y * 2.0, 0.0, 1.0);\n" +
+    "  gl_PointSize = u_pt; v_col = a_col; }\n";
+  var FRAGMENT = "#version 300 es\nprecision mediump float; in vec3 v_col; out vec4 o;\n" +
+    "void main() { o = vec4(v_col, 1.0); }\n";
+
+  function shader(type, src) {
+    var s = gl.createShader(type);
+    gl.shaderSource(s, src); gl.compileShader(s);
+    return gl.getShaderParameter(s, gl.COMPILE_STATUS) ? s : null;
+  }
+  var vs = shader(gl.VERTEX_SHADER, VERTEX), fs = shader(gl.FRAGMENT_SHADER, FRAGMENT);
+  if (!vs || !fs) return;
+  var prog = gl.createProgram();
+  gl.attachShader(prog, vs); gl.attachShader(prog, fs); gl.linkProgram(prog);
+  if (!gl.getProgramParameter(prog, gl.LINK_STATUS)) return;
+  var u = {};
+  ["u_t", "u_k", "u_size", "u_pt"].forEach(function (n) { u[n] = gl.getUniformLocation(prog, n); });
+
+  /* Colours once: each image's colour bucket, as the 2-D dots (data.js bucketColor). */
+  var col = new Uint8Array(3 * N);
+  for (var b = 0, colors = D.bucketColor, start = D.bucketStart; b < colors.length; b++) {
+    var c = colors[b].match(/\d+/g);
+    for (var q = start[2 * b]; q < start[2 * b + 1]; q++) {
+      var i = D.bucketOrder[q];
+      col[3 * i] = +c[0]; col[3 * i + 1] = +c[1]; col[3 * i + 2] = +c[2];
+    }
+  }
+  var vao = gl.createVertexArray();
+  gl.bindVertexArray(vao);
+  var colBuf = gl.createBuffer();
+  gl.bindBuffer(gl.ARRAY_BUFFER, colBuf);
+  gl.bufferData(gl.ARRAY_BUFFER, col, gl.STATIC_DRAW);
+  var aCol = gl.getAttribLocation(prog, "a_col");
+  gl.enableVertexAttribArray(aCol);
+  gl.vertexAttribPointer(aCol, 3, gl.UNSIGNED_BYTE, true, 0, 0);
+  var posBuf = gl.createBuffer(), pos32 = new Float32Array(2 * N);
+  var aPos = gl.getAttribLocation(prog, "a_pos");
+  gl.bindBuffer(gl.ARRAY_BUFFER, posBuf);
+  gl.bufferData(gl.ARRAY_BUFFER, pos32.byteLength, gl.DYNAMIC_DRAW);
+  gl.enableVertexAttribArray(aPos);
+  gl.vertexAttribPointer(aPos, 2, gl.FLOAT, false, 0, 0);
+  var sentFacet = null, wasMoving = false;
+  var bg = view.BG.match(/[0-9a-f]{2}/gi).map(function (h) { return parseInt(h, 16) / 255; });
+
+  canvas.addEventListener("webglcontextlost", function (e) { e.preventDefault(); api.ok = false; view.requestFrame(); });
+
+  /* Paint the dots of frame fr (draw.js's culled frame: w, h, dpr, tx, ty, tk) into ctx. */
+  api.dots = function (ctx, fr, r) {
+    var w = Math.round(fr.w * fr.dpr), h = Math.round(fr.h * fr.dpr);
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    var animating = !!state.anim;
+    if (sentFacet !== state.facet || animating || wasMoving) {  // positions changed: send them
+      for (var j = 0; j < 2 * N; j++) pos32[j] = state.pos[j];
+      gl.bindBuffer(gl.ARRAY_BUFFER, posBuf);
+      gl.bufferSubData(gl.ARRAY_BUFFER, 0, pos32);
+      sentFacet = state.facet;
+    }
+    wasMoving = animating;
+    gl.viewport(0, 0, w, h);
+    gl.clearColor(bg[0], bg[1], bg[2], 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    gl.useProgram(prog);
+    gl.bindVertexArray(vao);
+    gl.uniform2f(u.u_t, fr.tx, fr.ty);
+    gl.uniform1f(u.u_k, fr.tk);
+    gl.uniform2f(u.u_size, fr.w, fr.h);
+    gl.uniform1f(u.u_pt, 2 * r * fr.dpr);
+    gl.drawArrays(gl.POINTS, 0, N);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(canvas, 0, 0);
+    ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
+  };
+  api.ok = true;
+})(window.Lookalike);
