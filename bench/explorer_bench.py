@@ -56,7 +56,8 @@ def synthetic_images(n: int, seed: int = 7) -> list[FakeImage]:
 
 def build(n: int, dest: Path) -> float:
     t0 = time.perf_counter()
-    write_site(dest, synthetic_images(n), site_title=f"Bench {n}", k=8, image_pages=False)
+    # the first 500 of the grid, as a built index.html holds (render/pages.py GRID_PAGE)
+    write_site(dest, synthetic_images(n), site_title=f"Bench {n}", k=8, image_pages=False, grid_max=500)
     return time.perf_counter() - t0
 
 
@@ -73,19 +74,27 @@ FRAME_RECORDER = """() => {
 }"""
 
 
-def run(url: str, w: int, h: int) -> dict:
+NO_WEBGL2 = """HTMLCanvasElement.prototype.getContext = (orig => function (type, opts) {
+  return type === "webgl2" ? null : orig.call(this, type, opts); })(HTMLCanvasElement.prototype.getContext);"""
+
+
+def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
     from playwright.sync_api import sync_playwright
 
     res = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": w, "height": h})
-        page.goto(url)
-        page.wait_for_function("document.getElementById('lk-map') && document.getElementById('lk-map').lookalike")
+        # webgl: WebGL2 dots whatever the size; else as a browser without WebGL2 (2-D canvas dots)
+        page.add_init_script("window.LOOKALIKE_WEBGL_FROM = 0;" if webgl else NO_WEBGL2)
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("document.getElementById('lk-map') && document.getElementById('lk-map').lookalike",
+                               timeout=120000)
         res["first_draw_ms"] = page.evaluate("performance.getEntriesByName('lookalike-first-draw')[0].startTime")
         res["start_ms"] = page.evaluate("performance.getEntriesByName('lookalike-start')[0].startTime")
         res["dcl_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
         res["heap_first_mb"] = page.evaluate(HEAP)
+        res["renderer"] = page.evaluate("document.getElementById('lk-map').lookalike.state().renderer")
         api = "document.getElementById('lk-map').lookalike"
         box = page.locator("#lk-canvas").bounding_box()
         SHOTS.mkdir(exist_ok=True)
@@ -154,7 +163,7 @@ def run(url: str, w: int, h: int) -> dict:
         page.screenshot(path=str(SHOTS / "bench-thumbs.png"))
         res["heap_after_gestures_mb"] = page.evaluate(HEAP)
         # Close-up of a real image: open its deep link, as a shared URL would.
-        some_id = page.evaluate("window.LOOKALIKE_POINTS.ids[4321]")
+        some_id = page.evaluate("window.LOOKALIKE_POINTS.ids[Math.min(4321, window.LOOKALIKE_POINTS.count - 1)]")
         page.goto(url + "#" + some_id)
         page.wait_for_function(f"{api} && {api}.stats.draws > 0")
         page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
@@ -171,6 +180,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--keep", type=Path, help="write the site here instead of a temp dir")
     ap.add_argument("--size", default="1280x800")
+    ap.add_argument("--renderers", default="webgl2,2d", help="dots by WebGL2, by the 2-D canvas, or both (default)")
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep: reuse the site there, refreshing only the explorer (static/explorer*)")
     args = ap.parse_args(argv)
@@ -187,8 +197,14 @@ def main(argv=None):
               f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; map data (data/points*.js) "
               f"{sum(p.stat().st_size for p in (site / 'data').glob('points*.js')) / 1e6:.1f} MB; index.html "
               f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
-        res = run((site / "index.html").as_uri(), w, h)
-    print(f"viewport {w}x{h}, headless Chromium (--disable-gpu)")
+        results = {r: run((site / "index.html").as_uri(), w, h, webgl=r == "webgl2")
+                   for r in args.renderers.split(",")}
+    for asked, res in results.items():
+        report(asked, res, w, h)
+
+
+def report(asked: str, res: dict, w: int, h: int) -> None:
+    print(f"\n[{asked}] viewport {w}x{h}, headless Chromium (--disable-gpu); dots drawn by {res['renderer']}")
     print(f"first drawn map     : {res['first_draw_ms']:.0f} ms after navigation start "
           f"(explorer started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
     print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "

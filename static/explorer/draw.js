@@ -75,7 +75,6 @@
     ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
     var r = Math.max(1.3, Math.min(4, s * 0.45));
     var gl = lk.gl && lk.gl.ok;
-    stats.renderer = gl ? "webgl2" : "2d";
     if (gl) lk.gl.dots(ctx, fr, r);
     else { ctx.fillStyle = BG; ctx.fillRect(0, 0, fr.w, fr.h); }
     for (var b = 0; !gl && b < colors.length; b++) {

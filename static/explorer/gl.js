@@ -1,7 +1,11 @@
 /* Lookalike map explorer: gl.js (the dots, drawn by WebGL2 where the browser has it).
  * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
  *
- * Exports: lk.gl {ok, dots(fr, r)}. dots() paints every image as an r-sized square in its
+ * Exports: lk.gl {ok, from, dots(fr, r)}; draw.js uses it from `from` images on, and only on a
+ * hardware GPU: with a software WebGL (SwiftShader, llvmpipe) the 2-D canvas was faster at every
+ * size measured (bench/explorer_bench.py, 2 cores: zoomed-out draw median 18.8 ms against 54.9 ms
+ * at 100,000 images, 2.6 against 15.2 ms at 3,000). window.LOOKALIKE_WEBGL_FROM, set before the
+ * scripts run, forces it from that many images on (tests and the bench). dots() paints every image as an r-sized square in its
  * colour bucket's colour into an offscreen WebGL2 canvas and copies it onto the map's 2-D
  * canvas, where highlights, cards and thumbnails are drawn as before. The positions live in
  * a GPU buffer (sent again only while a facet change animates them), so a frame costs one
@@ -13,13 +17,19 @@
   "use strict";
   if (!lk) return;
   var D = lk.data, N = D.N, state = lk.state, view = lk.view;
-  var api = lk.gl = { ok: false, dots: null };
+  var forced = typeof window.LOOKALIKE_WEBGL_FROM === "number";
+  var FROM = forced ? window.LOOKALIKE_WEBGL_FROM : 20000;
+  var api = lk.gl = { ok: false, from: FROM, dots: null };
   var canvas = document.createElement("canvas"), gl = null;
   try {
     gl = canvas.getContext("webgl2", { alpha: false, antialias: false, depth: false,
                                        preserveDrawingBuffer: true, powerPreference: "high-performance" });
   } catch (e) { gl = null; }
-  if (!gl || !N) return;
+  if (!gl || !N || N < FROM) return;
+  var info = gl.getExtension("WEBGL_debug_renderer_info");
+  var gpu = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : "";
+  api.gpu = gpu;
+  if (!forced && /swiftshader|llvmpipe|software/i.test(gpu)) return;  // measured slower than the 2-D canvas
 
   var VERTEX = "#version 300 es\n" +
     "in vec2 a_pos; in vec3 a_col; uniform vec2 u_t; uniform float u_k; uniform vec2 u_size; uniform float u_pt;\n" +

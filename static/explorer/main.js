@@ -37,7 +37,7 @@
     },
     state: function () {
       return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
-               k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible, renderer: stats.renderer,
+               k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible, renderer: lk.gl && lk.gl.ok ? "webgl2" : "2d",
                matches: state.matches ? Array.prototype.map.call(state.matches, function (i) { return ids[i]; }) : [],
                sheetsLoaded: sheets.list.filter(function (s) { return s.state === 2; }).length, sheetsLoading: sheets.loading };
     }

@@ -42,7 +42,7 @@
     frameRequested: false
   };
 
-  lk.stats = { firstDrawMs: null, draws: 0, drawMs: [], hoverMs: [], mode: "", visible: 0, layer: "", renderer: "" };
+  lk.stats = { firstDrawMs: null, draws: 0, drawMs: [], hoverMs: [], mode: "", visible: 0, layer: "" };
   function record(list, v) { list.push(v); if (list.length > 2000) list.shift(); }
 
   /* ---------- geometry ---------- */

@@ -73,7 +73,8 @@ def copy_explorer(dest: Path) -> None:
 
 
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
-               default_facet: str = "content", k: int = 6, image_pages: bool = True) -> dict:
+               default_facet: str = "content", k: int = 6, image_pages: bool = True,
+               grid_max: int | None = None) -> dict:
     """Write a complete static site for `images` into dest; return points dict."""
     dest = Path(dest)
     (dest / "thumbs").mkdir(parents=True, exist_ok=True)
@@ -118,7 +119,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
     ctx = {
         "site_title": site_title,
         "images": rows,
-        "grid": {"images": rows, "heading": f"All {len(rows)} images", "pages": [], "prev_url": "", "next_url": ""},
+        "grid": {"images": rows[:grid_max], "heading": f"All {len(rows)} images", "pages": [], "prev_url": "", "next_url": ""},
         "image_count": len(rows),
         "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
         "thumb_url_template": "thumbs/{id}.jpg",
