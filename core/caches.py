@@ -31,13 +31,10 @@ class ImageCache:
     def _meta(self, sha: str) -> Path:
         return self.dir / sha[:2] / f"{sha}.json"
 
-    def meta(self, sha: str) -> dict | None:
-        """{width, height} when every derivative is present, {error} for content that
-        cannot be decoded (the bytes decide that, so it is not retried), else None."""
-        return self.metas([sha])[0]
-
     def metas(self, shas: list[str]) -> list[dict | None]:
-        """meta() of many images: one listing per shard folder and one index of the sizes, where
+        """For each image: {width, height} when every derivative is present, {error} for content
+        that cannot be decoded (the bytes decide that, so it is not retried), else None.
+        One listing per shard folder and one index of the sizes, where
         reading each image's .json and checking its two copies cost three file operations an image
         (100k images: 300k). The .json files stay the truth: the index only saves reading them, and
         an entry counts only while its files are listed."""

@@ -73,7 +73,7 @@ class LayoutFiles:
         stats = dict(stats, rows=rows_digest(manifest))
         if prints is not None:
             manifest.check_rows(prints, f"layout/{facet}.prints")
-            ids = b"".join(bytes.fromhex(im.sha256) for im in manifest.images)
+            ids = manifest.sha_bytes()
             save_npy(self.path / "layout" / f"{facet}.prints.npy", np.asarray(prints, np.float32))
             write_bytes(self.path / "layout" / f"{facet}.ids", ids)
             stats["map_record"] = _map_digest(layout.coords, ids, prints)

@@ -59,6 +59,10 @@ class Manifest:
                 f"the work folder is inconsistent: run `python build.py embed` (or the whole build) again"
             )
 
+    def sha_bytes(self) -> bytes:
+        """The images' SHA-256s, 32 bytes each in row order: what stamps and map records name."""
+        return b"".join(bytes.fromhex(im.sha256) for im in self.images)
+
     def to_json(self) -> str:
         """Sorted keys, one image a line: readable, diffable, and written with json's C encoder
         (asdict() and an indented dump took ~8 s at 100k images; this takes about one)."""

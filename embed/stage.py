@@ -168,7 +168,7 @@ def _write_features(folder: BuildFolder, manifest: Manifest, caches: dict, keys:
     changed: the images (SHA-256s, in row order) and the store rows their vectors come from.
     The SHA-256s are in the stamp because a store row can be written again after a damaged
     index was cut short; the store's id, because a store made anew numbers from 0."""
-    shas = b"".join(bytes.fromhex(im.sha256) for im in manifest.images)
+    shas = manifest.sha_bytes()
     stamps = {f: _stamp(keys[f], caches[f].store_id, rows[f], shas) for f in keys}
     matrices: dict[str, np.ndarray] = {}
 

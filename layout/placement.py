@@ -57,9 +57,8 @@ def fingerprints(unit: np.ndarray, seed: int = 0) -> np.ndarray:
 
 def decide(previous: PreviousMap | None, shas: list[str], prints: np.ndarray, settings: dict,
            relayout: bool, min_points: int) -> Placement:
-    fresh = Placement(None)
     if previous is None:
-        return fresh
+        return Placement(None)
     if relayout:
         return Placement(None, why_afresh="--relayout: the map was laid out afresh")
     if previous.settings != settings:
