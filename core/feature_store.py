@@ -72,9 +72,13 @@ class FeatureCache:
     def rows(self, shas) -> np.ndarray:
         """Row of each SHA-256 (hex) in vectors.f32, -1 where there is none (pending rows are
         not rows yet: flush() first)."""
+        return self.rows_of_digests([bytes.fromhex(s) for s in shas])
+
+    def rows_of_digests(self, digests: list[bytes]) -> np.ndarray:
+        """rows() for SHA-256s as 32 bytes each: a build looks its images up in four stores."""
         with self._lock:
             index = self._index()
-            return np.fromiter((index.get(bytes.fromhex(s), -1) for s in shas), np.int64, len(shas))
+            return np.fromiter((index.get(d, -1) for d in digests), np.int64, len(digests))
 
     def take(self, rows) -> np.ndarray:
         """(len(rows), dim) float32 copy of those rows, gathered from the memory map."""

@@ -8,8 +8,10 @@ layout and render can run alone on what embed wrote.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import marshal
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import LookalikeError
@@ -64,13 +66,25 @@ class Manifest:
         return b"".join(bytes.fromhex(im.sha256) for im in self.images)
 
     def to_json(self) -> str:
-        """Sorted keys, one image a line: readable, diffable, and written with json's C encoder
-        (asdict() and an indented dump took ~8 s at 100k images; this takes about one)."""
+        """Sorted keys, one image a line: readable, diffable, and written by one call of json's
+        C encoder (asdict() and an indented dump took ~8 s at 100k images, a call per image 2.4 s)."""
         head = {k: v for k, v in vars(self).items() if k != "images"}
         head["images"] = "\0images"  # a place holder no file name can hold (NUL), filled below
         top = json.dumps(head, sort_keys=True, indent=1, ensure_ascii=False)
-        rows = ",\n  ".join(json.dumps(vars(im), sort_keys=True, ensure_ascii=False) for im in self.images)
+        rows = json.dumps([vars(im) for im in self.images], sort_keys=True, ensure_ascii=False)[1:-1]
+        # Each image starts with its first key, "also"; a quote inside a string is escaped, so
+        # '}, {"also": ' with a bare quote only ever falls between two images.
+        rows = rows.replace('}, {"also": ', '},\n  {"also": ')
         return top.replace('"\\u0000images"', "[\n  " + rows + "\n ]" if rows else "[]", 1)
+
+    def digest(self) -> str:
+        """SHA-256 of the whole content, by marshal (0.4 s at 100k images, where to_json takes
+        ~2 s): equal digests mean equal manifests, as marshal's bytes give the content back.
+        Version 2 writes no back-references, so the bytes do not depend on which objects happen
+        to be shared. The same content may still give another digest (another Python, dicts
+        filled in another order): that costs one needless write, never a missed one."""
+        content = {**vars(self), "images": [vars(im) for im in self.images]}
+        return hashlib.sha256(marshal.dumps(content, 2)).hexdigest()
 
     def write(self, path: Path) -> None:
         write_text(path, self.to_json() + "\n")

@@ -11,6 +11,7 @@ and the deploy folder never carries caches. No other module spells a work-folder
       builds/<collection>-<hash8>/               BuildFolder: one per collection
         hashes.json                  path, size, mtime -> SHA-256 (skips re-hashing)
         manifest.json                the contract: row i = image i (core/manifest.py)
+        manifest.key                 its content's digest: an unchanged manifest is not written again
         features/<facet>.npy         (N, D) float32 unit rows                  embed ->
         features/<facet>.key         which store rows the .npy holds (unchanged: not rewritten)
         neighbours/<facet>.npy       (N, k) int32 rows, nearest first          layout ->
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -71,17 +73,46 @@ class BuildFolder(LayoutFiles):
         self.work, self.path = work, Path(path)
         self.hashes = self.path / "hashes.json"
         self.manifest_path = self.path / "manifest.json"
+        self._manifest: tuple | None = None  # (file signature, Manifest) last written or read
 
     # --- manifest and features (embed writes, layout and render read) ---------------------
 
     def write_manifest(self, manifest: Manifest) -> None:
-        manifest.write(self.manifest_path)
+        """Written only when its content changed: at 100k images serialising it took ~2 s of
+        an unchanged rebuild. manifest.key holds the digest of what manifest.json was last
+        written with, and that file's signature; it is removed before the manifest is written
+        and written after, so a build killed in between leaves none, and a manifest someone
+        edited (another signature) is written again."""
+        digest = manifest.digest()
+        saved = self._manifest_key_path.read_text().split() if self._manifest_key_path.is_file() else []
+        if saved[:1] != [digest] or saved[1:] != [str(v) for v in self._manifest_signature() or ()]:
+            self._manifest_key_path.unlink(missing_ok=True)
+            manifest.write(self.manifest_path)
+            write_text(self._manifest_key_path, " ".join([digest, *map(str, self._manifest_signature())]))
+        self._manifest = (self._manifest_signature(), manifest)
+
+    @property
+    def _manifest_key_path(self) -> Path:
+        return self.path / "manifest.key"
 
     def read_manifest(self) -> Manifest:
-        if not self.manifest_path.is_file():
+        """The manifest, parsed once per build: the stages of one build share this folder,
+        and at 100k images each parse took ~2 s. Read-only for the stages that get it; a file
+        changed on disk since (another process) is read again."""
+        signature = self._manifest_signature()
+        if signature is None:
             raise StageOrderError(f"no manifest in {self.path}: run `python build.py embed` for this collection "
                                   f"first (or the whole build, `python build.py --collection ...`)")
-        return Manifest.read(self.manifest_path)
+        if self._manifest is None or self._manifest[0] != signature:
+            self._manifest = (signature, Manifest.read(self.manifest_path))
+        return self._manifest[1]
+
+    def _manifest_signature(self) -> tuple | None:
+        try:
+            st = self.manifest_path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
 
     def features_path(self, facet: str) -> Path:
         return self.path / "features" / f"{facet}.npy"

@@ -102,7 +102,7 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
             by_sha[sha].also.append(shown)
         else:
             by_sha[sha] = Candidate(shown, sha, st.st_size, source=rel)
-    if hash_cache is not None:
+    if hash_cache is not None and fresh != known:  # unchanged: not even serialised (100k entries)
         write_text(hash_cache, json.dumps(fresh, sort_keys=True, separators=(",", ":")))
     candidates = sorted(by_sha.values(), key=lambda c: c.path)
     return Scan(candidates, sorted(skipped, key=lambda x: x["path"]), sorted(ignored))
@@ -174,7 +174,9 @@ def _load_hash_cache(path: Path | None) -> dict:
 
 def readable_title(rel_path: str) -> str:
     """'blue_period/old-guitarist_1903.jpg' -> 'old guitarist 1903'."""
-    stem = Path(rel_path).stem
+    name = rel_path.rpartition("/")[2]  # string operations: Path() cost 1.2 s of a warm 100k build
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name  # Path.stem: a leading or trailing dot is no suffix
     words = stem.replace("_", " ").replace("-", " ").split()
     return " ".join(words) or stem
 

@@ -31,6 +31,7 @@ class Plan:
     jobs: list[Job]
     metas: dict[str, dict]  # sha -> {width, height}
     skipped: list[dict] = field(default_factory=list)  # {path, reason}
+    rows: dict = field(default_factory=dict)  # facet -> store row of each candidate, -1 where none (yet)
 
     @property
     def model_jobs(self) -> int:
@@ -46,7 +47,9 @@ def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
     images: the ImageCache of this build's copy sizes."""
     plan = Plan([], {}, list(scan.skipped))
     shas = [c.sha256 for c in scan.candidates]
-    found = {facet: cache.rows(shas) >= 0 for facet, cache in caches.items()}
+    digests = [bytes.fromhex(s) for s in shas]
+    plan.rows = {facet: cache.rows_of_digests(digests) for facet, cache in caches.items()}
+    found = {facet: rows >= 0 for facet, rows in plan.rows.items()}
     metas = images.metas(shas)  # one listing per shard folder, not three file operations an image
     for i, cand in enumerate(scan.candidates):
         meta = metas[i]

@@ -62,7 +62,8 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     finally:  # what was computed is kept, Ctrl-C or not
         stores.flush()
 
-    rows = {facet: cache.rows([c.sha256 for c in scan.candidates]) for facet, cache in caches.items()}
+    rows = plan.rows if not plan.jobs else {  # rows are added only where something was to compute
+        facet: cache.rows([c.sha256 for c in scan.candidates]) for facet, cache in caches.items()}
     records, kept = _records(scan, plan, {f: rows[f] for f in keys})
     rows = {facet: found[kept] for facet, found in rows.items()}  # facet -> store row of each record
     if no_tags is None:

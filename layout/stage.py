@@ -94,8 +94,9 @@ def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bo
             f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
     coords, prints, placed, map_notes = _map(folder, manifest, facet, unit, graph, map, quiet)
     layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)
-    stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method, "notes": map_notes,
-             "map_settings": _map_settings(map), "placed": placed.placed}
+    stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method,
+             "notes": [n for n in map_notes if n != placed.why_afresh],  # why it was laid out afresh is this
+             "map_settings": _map_settings(map), "placed": placed.placed}   # build's news, not the next one's
     folder.write_layout(manifest, facet, layout, key, stats, prints)
     how = "t-SNE" if placed.old_of_row is None else "placed" if placed.added else "kept"
     return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, notes + map_notes,

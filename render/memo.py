@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from pathlib import Path
 
 from core.files import write_text
@@ -124,14 +125,20 @@ class PageMemo:
 
 
 def site_key(*parts) -> str:
-    """One digest of everything the pages are made from: arrays by their bytes, the rest by repr."""
+    """One digest of everything the pages are made from: arrays by their bytes, plain values
+    (str, numbers, lists, tuples, dicts) by marshal, anything else by repr. marshal is exact
+    and ~3x faster than repr: the keys of a warm 100k build hash lists of 100,000 rows."""
     import numpy as np
 
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, np.ndarray):
-            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(f"a{part.dtype}{part.shape}".encode())
             h.update(np.ascontiguousarray(part).data)  # no copy for C-ordered (memory-mapped) arrays
-        else:
-            h.update(repr(part).encode("utf-8", "surrogatepass"))
+            continue
+        try:
+            data = b"m" + marshal.dumps(part, 2)  # version 2: no back-references, the content alone
+        except ValueError:  # dataclasses, Markup
+            data = b"r" + repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()

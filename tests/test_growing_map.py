@@ -56,8 +56,9 @@ def grown(tmp_path_factory):
         shutil.rmtree(fresh_build / gone)
     _stages(coll, fresh_work, root / "fresh.json")
     relayout = _stages(coll, work, root / "relayout.json", "--relayout")
-    return dict(first=first, second=second, relayout=relayout, before=before, after=after, labels=labels,
-                build=build, fresh_build=fresh_build)
+    again = _stages(coll, work, root / "again.json")  # nothing changed since
+    return dict(first=first, second=second, relayout=relayout, again=again, before=before, after=after,
+                labels=labels, build=build, fresh_build=fresh_build)
 
 
 def test_the_report_says_the_new_images_were_placed_into_the_map(grown):
@@ -101,6 +102,9 @@ def test_new_images_land_near_their_neighbours(grown):
 def test_relayout_lays_out_afresh_as_a_first_build_would(grown):
     assert grown["relayout"]["map"]["content"]["how"] == "t-SNE"
     assert any("--relayout" in n for n in grown["relayout"]["notes"])
+    # the next build reuses that map and says so, not that it was laid out afresh once more
+    assert grown["again"]["map"]["content"]["how"] == "cached"
+    assert not any("afresh" in n for n in grown["again"]["notes"]), grown["again"]["notes"]
     ours = np.load(grown["build"] / "coords" / "content.npy")
     fresh = np.load(grown["fresh_build"] / "coords" / "content.npy")
     assert np.array_equal(ours, fresh)

@@ -30,11 +30,14 @@ def test_each_image_is_one_line_and_any_title_survives(tmp_path):
     """One image a line (fast to write at 100k, readable in a diff); quotes, new lines and a
     title that looks like our place holder come back as they were."""
     m = sample()
-    m.images[1].title = 'a "quoted"\nline \\u0000images'
-    m.images[1].meta = {"images": [], "note": "[]"}
+    m.images[1].title = 'a "quoted"\nline \\u0000images }, {"also": '
+    m.images[1].meta = {"images": [], "note": "[]", "also": '}, {"also": []'}
+    m.images[0].tags = [{"class": 1, "label": "x", "p": 0.5, "wnid": "n1"}] * 2
     m.metadata = {"images": []}
     text = m.to_json()
     assert [line.startswith('  {"also"') for line in text.splitlines()].count(True) == 2
+    each = ",\n  ".join(json.dumps(vars(im), sort_keys=True, ensure_ascii=False) for im in m.images)
+    assert "[\n  " + each + "\n ]" in text  # each line is exactly that image's own JSON
     m.write(tmp_path / "manifest.json")
     assert Manifest.read(tmp_path / "manifest.json") == m
     empty = Manifest(collection="/c", model="m", images=[])

@@ -35,6 +35,49 @@ def test_round_trip_of_features_and_layout(tmp_path):
     assert back.neighbours.tolist() == [[1], [0], [0]]
 
 
+def test_the_stages_of_one_build_share_one_parse_of_the_manifest(tmp_path, monkeypatch):
+    """At 100k images a parse took ~2 s: embed's manifest serves layout and render; a manifest
+    another process wrote since is read again, and a missing one still names the stage."""
+    folder, m = WorkFolder(tmp_path).build(tmp_path / "c"), manifest(3)
+    folder.write_manifest(m)
+    parses = []
+    real = Manifest.read
+    monkeypatch.setattr(Manifest, "read", classmethod(lambda cls, path: parses.append(path) or real(path)))
+    assert folder.read_manifest() is m and folder.read_manifest() is m and parses == []
+    other = WorkFolder(tmp_path).build(tmp_path / "c")  # another process: embed run alone
+    other.write_manifest(manifest(4))
+    assert len(folder.read_manifest()) == 4 and len(parses) == 1
+    assert len(folder.read_manifest()) == 4 and len(parses) == 1  # and kept
+    fresh = WorkFolder(tmp_path).build(tmp_path / "c")
+    assert fresh.read_manifest() == manifest(4) and len(parses) == 2
+    folder.manifest_path.unlink()
+    with pytest.raises(StageOrderError, match="build.py embed"):
+        folder.read_manifest()
+
+
+def test_an_unchanged_manifest_is_not_serialised_again(tmp_path, monkeypatch):
+    """~2 s at 100k images: the same content is not even turned into JSON; a change, a
+    manifest edited by hand and a build killed before its key was written all write it."""
+    folder = WorkFolder(tmp_path).build(tmp_path / "c")
+    folder.write_manifest(manifest(3))
+    first = folder.manifest_path.stat()
+    serialised = []
+    real = Manifest.to_json
+    monkeypatch.setattr(Manifest, "to_json", lambda self: serialised.append(1) or real(self))
+    folder.write_manifest(manifest(3))  # equal content, another object
+    assert serialised == [] and folder.manifest_path.stat().st_ino == first.st_ino
+    changed = manifest(3)
+    changed.images[1].title = "renamed"
+    folder.write_manifest(changed)
+    assert serialised == [1] and Manifest.read(folder.manifest_path).images[1].title == "renamed"
+    folder.manifest_path.write_text(folder.manifest_path.read_text().replace("renamed", "by hand"))
+    folder.write_manifest(changed)
+    assert serialised == [1, 1] and Manifest.read(folder.manifest_path).images[1].title == "renamed"
+    (folder.path / "manifest.key").unlink()  # killed between the manifest and its key
+    folder.write_manifest(changed)
+    assert serialised == [1, 1, 1] and (folder.path / "manifest.key").is_file()
+
+
 def test_a_layout_for_other_images_is_refused_even_with_the_same_count(tmp_path):
     """embed replaced an image (same count): render alone must not show the old neighbours."""
     folder, m = WorkFolder(tmp_path).build(tmp_path / "c"), manifest(2)
