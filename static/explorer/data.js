@@ -14,7 +14,7 @@
  * does nothing.
  * Exports (read-only): lk.fail(reason), lk.d3, lk.dom {doc, root, map, canvas, ctx},
  *   lk.data {P, N, ids, titles, aspect, idIndex, facetNames, defaultFacet, atlas,
- *   cell, perRow, perSheet, colorStr, bucketOrder, bucketStart, bucketColor,
+ *   cell, perRow, perSheet, colorStr, dotRGB,
  *   pageUrl(i), thumbUrl(i), titleOf(i)}.
  */
 (function () {
@@ -95,27 +95,13 @@
     }
   })();
 
-  /* Dots are drawn one fill() per colour bucket (512 buckets) instead of one
-     per image: 20k fillStyle changes a frame would cost more than the rects. */
-  var bucketOrder = new Int32Array(N), bucketStart = [], bucketColor = [];
-  (function () {
-    var key = new Int32Array(N), counts = new Int32Array(513);
-    for (var i = 0; i < N; i++) {
-      // Lift dark means a little so dots stay visible on the dark ground.
-      var r = Math.max(rgb[3 * i], 40), g = Math.max(rgb[3 * i + 1], 40), b = Math.max(rgb[3 * i + 2], 40);
-      key[i] = ((r >> 5) << 6) | ((g >> 5) << 3) | (b >> 5);
-      counts[key[i] + 1]++;
-    }
-    for (var k = 1; k < 513; k++) counts[k] += counts[k - 1];
-    var fillPos = counts.slice();
-    for (i = 0; i < N; i++) bucketOrder[fillPos[key[i]]++] = i;
-    for (k = 0; k < 512; k++) {
-      if (counts[k + 1] > counts[k]) {
-        bucketStart.push(counts[k], counts[k + 1]);
-        bucketColor.push("rgb(" + (((k >> 6) & 7) * 32 + 16) + "," + (((k >> 3) & 7) * 32 + 16) + "," + ((k & 7) * 32 + 16) + ")");
-      }
-    }
-  })();
+  /* Each image's dot colour: its mean colour lifted off the dark ground and rounded to one of
+     512 shades (a dot is a few pixels: the shade reads, the exact colour does not). Both dot
+     renderers (draw.js pixels, gl.js WebGL2) paint these. */
+  var dotRGB = new Uint8Array(3 * N);
+  for (var i = 0; i < N; i++) {
+    for (var c = 0; c < 3; c++) dotRGB[3 * i + c] = (Math.max(rgb[3 * i + c], 40) >> 5) * 32 + 16;
+  }
 
   window.Lookalike = {
     fail: fail,
@@ -125,7 +111,7 @@
       P: P, N: N, ids: ids, titles: titles, aspect: aspect, idIndex: idIndex,
       facetNames: facetNames, defaultFacet: defaultFacet,
       atlas: atlas, cell: cell, perRow: perRow, perSheet: perSheet,
-      colorStr: colorStr, bucketOrder: bucketOrder, bucketStart: bucketStart, bucketColor: bucketColor,
+      colorStr: colorStr, dotRGB: dotRGB,
       pageUrl: pageUrl, thumbUrl: thumbUrl, titleOf: titleOf
     }
   };

@@ -66,30 +66,55 @@
     fr.n = nv;
   }
 
-  /* Zoomed out: one square per image; by WebGL2 in one draw call (gl.js), else with the 2-D
-     canvas, one fill() per colour bucket. */
+  /* Zoomed out: one square per image; by WebGL2 in one draw call (gl.js), else written as
+     pixels into an ImageData (pixelDots). */
   function drawDots() {
     stats.mode = "dots";
-    var s = fr.s, pos = state.pos, tx = fr.tx, ty = fr.ty, tk = fr.tk, mark = fr.mark;
-    var order = D.bucketOrder, start = D.bucketStart, colors = D.bucketColor;
+    var s = fr.s;
     ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
     var r = Math.max(1.3, Math.min(4, s * 0.45));
-    var gl = lk.gl && lk.gl.ok;
-    if (gl) lk.gl.dots(ctx, fr, r);
-    else { ctx.fillStyle = BG; ctx.fillRect(0, 0, fr.w, fr.h); }
-    for (var b = 0; !gl && b < colors.length; b++) {
-      ctx.fillStyle = colors[b];
-      ctx.beginPath();
-      for (var q = start[2 * b], end = start[2 * b + 1]; q < end; q++) {
-        var i = order[q];
-        if (mark[i]) ctx.rect(tx + tk * pos[2 * i] - r, ty + tk * pos[2 * i + 1] - r, 2 * r, 2 * r);
-      }
-      ctx.fill();
-    }
+    if (lk.gl && lk.gl.ok) lk.gl.dots(ctx, fr, r);
+    else pixelDots(r);
     // About to cross into thumbnails: fetch the sheets that will be needed.
     if (sheets.list.length && s >= THUMB_MIN * 0.55) {
       for (var v = 0; v < fr.n; v++) fr.wanted[(fr.idx[v] / perSheet) | 0]++;
     }
+  }
+
+  /* The dots as device pixels, in row order like gl.js: the canvas's own rect() and fill() of
+     100,000 dots cost ~110 ms a frame in the raster step after draw() (a performance trace),
+     this a few ms. Squares snap to whole pixels; hover still hit-tests the exact positions. */
+  var px = { img: null, u32: null, w: 0, h: 0, col: null, bg: 0 };
+  function pixelDots(r) {
+    var dpr = fr.dpr, W = Math.round(fr.w * dpr), H = Math.round(fr.h * dpr);
+    if (!px.img || px.w !== W || px.h !== H) {
+      px.img = ctx.createImageData(W, H); px.w = W; px.h = H;
+      px.u32 = new Uint32Array(px.img.data.buffer);
+    }
+    if (!px.col) {  // RGBA bytes read as one little- or big-endian 32-bit word
+      var little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, rgb = D.dotRGB;
+      var pack = function (r8, g8, b8) {
+        return (little ? (255 << 24) | (b8 << 16) | (g8 << 8) | r8 : (r8 << 24) | (g8 << 16) | (b8 << 8) | 255) >>> 0;
+      };
+      px.col = new Uint32Array(N);
+      for (var i = 0; i < N; i++) px.col[i] = pack(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+      var bg = BG.match(/[0-9a-f]{2}/gi).map(function (h) { return parseInt(h, 16); });
+      px.bg = pack(bg[0], bg[1], bg[2]);
+    }
+    var u32 = px.u32, col = px.col, side = Math.max(1, Math.round(2 * r * dpr)), half = side / 2;
+    var pos = state.pos, tx = fr.tx * dpr, ty = fr.ty * dpr, tk = fr.tk * dpr, idx = fr.idx, n = fr.n;
+    u32.fill(px.bg);
+    for (var v = 0; v < n; v++) {
+      var j = idx[v], c = col[j];
+      var x0 = Math.round(tx + tk * pos[2 * j] - half), y0 = Math.round(ty + tk * pos[2 * j + 1] - half);
+      var x1 = Math.min(W, x0 + side), y1 = Math.min(H, y0 + side);
+      if (x0 < 0) x0 = 0;
+      if (y0 < 0) y0 = 0;
+      for (var y = y0; y < y1; y++) {
+        for (var o = y * W + x0, end = y * W + x1; o < end; o++) u32[o] = c;
+      }
+    }
+    ctx.putImageData(px.img, 0, 0);
   }
 
   function ring(x, y, rad, color, width) {

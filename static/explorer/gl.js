@@ -2,16 +2,14 @@
  * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
  *
  * Exports: lk.gl {ok, from, dots(fr, r)}; draw.js uses it from `from` images on, and only on a
- * hardware GPU: with a software WebGL (SwiftShader, llvmpipe) the 2-D canvas was faster at every
- * size measured (bench/explorer_bench.py, 2 cores: zoomed-out draw median 18.8 ms against 54.9 ms
- * at 100,000 images, 2.6 against 15.2 ms at 3,000). window.LOOKALIKE_WEBGL_FROM, set before the
- * scripts run, forces it from that many images on (tests and the bench). dots() paints every image as an r-sized square in its
- * colour bucket's colour into an offscreen WebGL2 canvas and copies it onto the map's 2-D
- * canvas, where highlights, cards and thumbnails are drawn as before. The positions live in
- * a GPU buffer (sent again only while a facet change animates them), so a frame costs one
- * draw call instead of a canvas path of N rectangles: the zoomed-out map at 100,000 or
- * 1,000,000 images. Without WebGL2 (or after a lost context) ok is false and draw.js draws
- * the dots with the 2-D canvas.
+ * hardware GPU: with a software WebGL (SwiftShader, llvmpipe) it was no faster than the 2-D
+ * canvas (bench/explorer_bench.py, 2 cores, docs/benchmarks.md). window.LOOKALIKE_WEBGL_FROM,
+ * set before the scripts run, forces it from that many images on (tests and the bench).
+ * dots() paints every image as an r-sized square in its dot colour (data.js dotRGB) into an
+ * offscreen WebGL2 canvas and copies it onto the map's 2-D canvas, where highlights, cards and
+ * thumbnails are drawn as before. The positions live in a GPU buffer (sent again only while a
+ * facet change animates them), so a frame costs one draw call. Without WebGL2 (or after a lost
+ * context) ok is false and draw.js writes the dots as pixels.
  */
 (function (lk) {
   "use strict";
@@ -53,15 +51,7 @@
   var u = {};
   ["u_t", "u_k", "u_size", "u_pt"].forEach(function (n) { u[n] = gl.getUniformLocation(prog, n); });
 
-  /* Colours once: each image's colour bucket, as the 2-D dots (data.js bucketColor). */
-  var col = new Uint8Array(3 * N);
-  for (var b = 0, colors = D.bucketColor, start = D.bucketStart; b < colors.length; b++) {
-    var c = colors[b].match(/\d+/g);
-    for (var q = start[2 * b]; q < start[2 * b + 1]; q++) {
-      var i = D.bucketOrder[q];
-      col[3 * i] = +c[0]; col[3 * i + 1] = +c[1]; col[3 * i + 2] = +c[2];
-    }
-  }
+  var col = D.dotRGB;  /* each image's dot colour (data.js), as the 2-D dots */
   var vao = gl.createVertexArray();
   gl.bindVertexArray(vao);
   var colBuf = gl.createBuffer();

@@ -104,32 +104,10 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
         "default_facet": default_facet,
         "atlas": atlas,
     }
-    data_files = split_files(points, part_rows(k))  # as a build writes them: points.js and neighbour parts
-    for rel, content in data_files.items():
-        (dest / rel).write_text(content, "utf-8")
-
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
-                                    jinja2.FileSystemLoader(REPO / "templates")]),
-        autoescape=True,
-    )
     rows = [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
              "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
             for im in images]
-    ctx = {
-        "site_title": site_title,
-        "images": rows,
-        "grid": {"images": rows[:grid_max], "heading": f"All {len(rows)} images", "pages": [], "prev_url": "", "next_url": ""},
-        "image_count": len(rows),
-        "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
-        "thumb_url_template": "thumbs/{id}.jpg",
-        "data_scripts": data_scripts(list(facets), len(images), k),
-        "vendor_scripts": vendor,
-        "static_url": "static/",
-        "explorer_css_url": "static/explorer.css",
-    }
-    (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
-    copy_explorer(dest)
+    write_map_site(dest, points, rows, site_title, k, grid_max, vendor)
     if image_pages:
         for im in images:
             (dest / "image" / f"{im.id}.html").write_text(
@@ -138,3 +116,34 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
                 "utf-8")
     (dest / ".nojekyll").write_text("")
     return points
+
+
+def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, k: int,
+                   grid_max: int | None = None, vendor: list | None = None) -> None:
+    """The map's data files (as a build splits them), index.html and the explorer for a points
+    dict; `rows` are the grid's images. bench/explorer_bench.py uses it alone at 1M points."""
+    dest = Path(dest)
+    (dest / "data").mkdir(parents=True, exist_ok=True)
+    vendor = vendor if vendor is not None else copy_vendor_scripts(dest)
+    for rel, content in split_files(points, part_rows(k)).items():  # points.js and neighbour parts
+        (dest / rel).write_text(content, "utf-8")
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
+                                    jinja2.FileSystemLoader(REPO / "templates")]),
+        autoescape=True,
+    )
+    ctx = {
+        "site_title": site_title,
+        "images": rows[:grid_max],
+        "grid": {"images": rows[:grid_max], "heading": f"All {points['count']} images", "pages": [],
+                 "prev_url": "", "next_url": ""},
+        "image_count": points["count"],
+        "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
+        "thumb_url_template": "thumbs/{id}.jpg",
+        "data_scripts": data_scripts(list(points["facets"]), points["count"], k),
+        "vendor_scripts": vendor,
+        "static_url": "static/",
+        "explorer_css_url": "static/explorer.css",
+    }
+    (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
+    copy_explorer(dest)
