@@ -117,12 +117,12 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     """
     from render.atlas import write_atlases
 
-    key = hashlib.sha256("\n".join(["atlas-v1", image_cache.dir.name] + [im.sha256 for im in images]).encode())
+    key = hashlib.sha256("\n".join(["atlas-v2", image_cache.dir.name] + [im.sha256 for im in images]).encode())
     atlas = None
     if state is not None and state.exists():
         try:
             saved = json.loads(state.read_text())
-            if saved["key"] == key.hexdigest() and all((site.out / s).is_file() for s in saved["atlas"]["sheets"]):
+            if saved["key"] == key.hexdigest() and all((site.out / s).is_file() for s in _sheet_files(saved["atlas"])):
                 atlas = saved["atlas"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # damaged state: rebuild the sheets
@@ -133,8 +133,13 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
         progress.close()
         if state is not None:
             write_text(state, json.dumps({"key": key.hexdigest(), "atlas": atlas}, sort_keys=True))
-    site.keep(*atlas.get("sheets", []))
+    site.keep(*_sheet_files(atlas))
     return atlas
+
+
+def _sheet_files(atlas: dict) -> list[str]:
+    """Every sheet of the atlas: the full ones and their smaller levels (atlas/2/, atlas/4/)."""
+    return list(atlas.get("sheets", [])) + [s for level in atlas.get("levels", []) for s in level["sheets"]]
 
 
 def favicon(site, images, image_cache) -> None:

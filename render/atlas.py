@@ -23,6 +23,10 @@ MAX_SHEET = 4096
 # mismatch between the JS rect and the fitted thumbnail stays invisible.
 BACKGROUND = (20, 20, 22)
 JPEG_QUALITY = 82
+# Smaller copies of every sheet, cells of cell/2 and cell/4 px, in atlas/2/ and atlas/4/: the map
+# far out loads these (a 512 px sheet decodes in a few ms, a 2048 px one took ~30 ms on the main
+# thread and halving it in the browser as long again), the full sheets only once zoomed in.
+LEVELS = (2, 4)
 
 
 def _fit(img: Image.Image, cell: int) -> Image.Image:
@@ -40,8 +44,8 @@ def _fit(img: Image.Image, cell: int) -> Image.Image:
     return img.resize(size, Image.LANCZOS) if size != img.size else img
 
 
-def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[str]) -> bytes:
-    """One sheet's JPEG: each thumbnail fitted in its cell, centred; its mean colour appended."""
+def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[str]) -> Image.Image:
+    """One sheet: each thumbnail fitted in its cell, centred; its mean colour appended."""
     # The last sheet is only as tall as it needs to be: fewer bytes to load.
     height = math.ceil(len(rows) / per_row) * cell
     canvas = Image.new("RGB", (per_row * cell, height), BACKGROUND)
@@ -57,6 +61,10 @@ def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[s
         canvas.paste(fitted, (x, y))
         r, g, b = fitted.resize((1, 1), Image.BOX).getpixel((0, 0))
         colors.append(f"{r:02x}{g:02x}{b:02x}")
+    return canvas
+
+
+def _jpeg(canvas: Image.Image) -> bytes:
     buf = io.BytesIO()
     canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
     return buf.getvalue()
@@ -64,7 +72,8 @@ def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[s
 
 def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048,
                   on_sheet=None) -> dict:
-    """Write site_dir/atlas/<n>.jpg and return the metadata for points["atlas"].
+    """Write site_dir/atlas/<n>.jpg (and atlas/2/<n>.jpg, atlas/4/<n>.jpg: LEVELS) and return
+    the metadata for points["atlas"].
 
     Each thumbnail is fitted inside its cell (longest side = cell), centred, so
     the explorer can compute the drawn rectangle from the image's aspect ratio.
@@ -86,18 +95,25 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
 
     sheets: list[str] = []
     colors: list[str] = []
+    divisors = [d for d in LEVELS if cell % d == 0]
+    small: dict[int, list[str]] = {d: [] for d in divisors}
     for s in range(n_sheets):
         rows = thumb_paths[s * per_sheet:(s + 1) * per_sheet]
-        write_bytes(out_dir / f"{s}.jpg", _sheet(rows, s * per_sheet, cell, per_row, colors))  # atomic
+        canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)
+        write_bytes(out_dir / f"{s}.jpg", _jpeg(canvas))  # atomic
         sheets.append(f"atlas/{s}.jpg")
+        for d in divisors:  # box-filtered, so cell j of the small sheet is cell j shrunk exactly
+            write_bytes(out_dir / str(d) / f"{s}.jpg", _jpeg(canvas.reduce(d)))
+            small[d].append(f"atlas/{d}/{s}.jpg")
         if on_sheet is not None:
             on_sheet(len(rows))
 
     # Sheets left over from a larger earlier build would be dead weight on deploy.
-    for old in out_dir.iterdir():
-        m = re.fullmatch(r"(\d+)\.jpg", old.name)
-        if m and int(m.group(1)) >= n_sheets:
-            old.unlink()
+    for folder in [out_dir] + [out_dir / str(d) for d in LEVELS]:
+        for old in folder.iterdir() if folder.is_dir() else []:
+            m = re.fullmatch(r"(\d+)\.jpg", old.name)
+            if m and (int(m.group(1)) >= n_sheets or (folder != out_dir and int(folder.name) not in divisors)):
+                old.unlink()
 
     return {
         "version": 1,
@@ -106,5 +122,6 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
         "per_sheet": per_sheet,
         "count": n,
         "sheets": sheets,
+        "levels": [{"divisor": d, "sheets": small[d]} for d in divisors],
         "colors": "".join(colors),
     }

@@ -34,18 +34,26 @@ def test_atlas_layout_and_metadata(tmp_path):
     r, g, b = sheet.getpixel((x, y))
     assert abs(g - 100) < 12 and abs(b - 200) < 12
     assert sum(sheet.getpixel((x, 2))) < 100  # letterbox above it is background
+    # The smaller levels the map loads far out: the same cells at 1/2 and 1/4 of the size.
+    assert meta["levels"] == [{"divisor": 2, "sheets": ["atlas/2/0.jpg"]}, {"divisor": 4, "sheets": ["atlas/4/0.jpg"]}]
+    for d in (2, 4):
+        small = Image.open(tmp_path / "site" / "atlas" / str(d) / "0.jpg")
+        assert small.size == (128 // d, 96 // d)
+        r, g, b = small.getpixel((x // d, y // d))
+        assert abs(g - 100) < 16 and abs(b - 200) < 16
 
 
 def test_atlas_is_deterministic_and_prunes_old_sheets(tmp_path):
     paths = _thumbs(tmp_path, 40)
     site = tmp_path / "site"
     a = write_atlases(paths, site, cell=32, sheet=128)
-    first = {p.name: p.read_bytes() for p in (site / "atlas").iterdir()}
-    assert len(a["sheets"]) == 3
+    first = {str(p.relative_to(site)): p.read_bytes() for p in (site / "atlas").rglob("*.jpg")}
+    assert len(a["sheets"]) == 3 and len(first) == 9  # three sheets at three levels
     b = write_atlases(paths, site, cell=32, sheet=128)
-    assert a == b and first == {p.name: p.read_bytes() for p in (site / "atlas").iterdir()}
+    assert a == b and first == {str(p.relative_to(site)): p.read_bytes() for p in (site / "atlas").rglob("*.jpg")}
     write_atlases(paths[:10], site, cell=32, sheet=128)
-    assert sorted(p.name for p in (site / "atlas").iterdir()) == ["0.jpg"]
+    assert sorted(str(p.relative_to(site)) for p in (site / "atlas").rglob("*.jpg")) == [
+        "atlas/0.jpg", "atlas/2/0.jpg", "atlas/4/0.jpg"]
 
 
 def test_atlas_rejects_oversized_sheets_and_missing_files(tmp_path):

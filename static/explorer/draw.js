@@ -24,7 +24,8 @@
   var fr = {
     w: 0, h: 0, k: 1, dpr: 1, s: 0, thumbs: false, tx: 0, ty: 0, tk: 0,
     n: 0, idx: new Int32Array(N), mark: new Uint8Array(N),
-    wanted: new Float64Array(sheets.list.length)    // visible images per sheet not yet loaded
+    level: 0,                                       // atlas level of the thumbnails (sheets.levelFor)
+    wanted: new Float64Array(sheets.list.length)    // visible images per sheet not yet loaded at that level
   };
 
   function draw() {
@@ -33,7 +34,7 @@
     stats.visible = fr.n;
     if (fr.thumbs) { stats.mode = "thumbs"; layer.paint(fr); } else drawDots();
     drawHighlights(fr.s, fr.thumbs);    // drawn large and sharp (level 0)
-    if (sheets.list.length) sheets.pump(fr.wanted);
+    if (sheets.list.length) sheets.pump(fr.wanted, fr.level);
 
     var dt = performance.now() - t0;
     view.record(stats.drawMs, dt);
@@ -50,7 +51,8 @@
     fr.k = k; fr.dpr = state.dpr;
     var s = fr.s = view.thumbSize(k);
     var thumbs = fr.thumbs = s >= THUMB_MIN && atlas;
-    var margin = thumbs ? s : 8, list = sheets.list, countSheets = thumbs && list.length;
+    var level = fr.level = sheets.levelFor(s * fr.dpr);
+    var margin = thumbs ? s : 8, list = sheets.levels[level] || sheets.list, countSheets = thumbs && list.length;
     var nv = 0, pos = state.pos, tk = fr.tk = k * state.fit, tx = fr.tx = t.x + k * state.ox, ty = fr.ty = t.y + k * state.oy;
     var idx = fr.idx, mark = fr.mark, wanted = fr.wanted;
     if (list.length) wanted.fill(0);

@@ -30,10 +30,7 @@
   function paint(f) {
     var s = f.s, dpr = f.dpr;
     var useHires = f.n <= HIRES_MAX_VISIBLE && s * dpr > cell * 1.15;
-    // Smallest level whose cells are still at least the drawn size (device px).
-    var level = 0;
-    while (level < 2 && cell / (2 << level) >= s * dpr) level++;
-    layer.level = level;
+    var level = layer.level = f.level;  // smallest cells still at least the drawn size (sheets.levelFor)
     var reuse = canReuse(f, useHires);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     if (reuse) blit(f, level); else redraw(f, level, useHires);

@@ -1,10 +1,12 @@
 /* Lookalike map explorer: sheets.js (atlas sheets, their levels, hires thumbs).
  * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
  *
- * Exports: lk.sheets {list, pump(wanted), scheduleLevelStep(), drawThumb(g, i, s, x, y, useHires, level);
- *   own mutable: loading, levelQueue, levelTimer, hires}.
- * When pixels arrive it marks lk.layer (layer.js) dirty and asks for a frame;
- * it reads lk.layer.level, the atlas level the last thumbnail frame used.
+ * Exports: lk.sheets {levels, list, levelFor(px), pump(wanted, level),
+ *   drawThumb(g, i, s, x, y, useHires, level); own mutable: loading, hires}.
+ * levels[0] are the full sheets (cells of `cell` px), levels[1] and [2] the build's smaller
+ * copies (atlas/2/, atlas/4/: render/atlas.py), each sheet loaded only when a frame needs it
+ * at that level: far out the small ones, the full ones only once zoomed in.
+ * When pixels arrive it marks lk.layer (layer.js) dirty and asks for a frame.
  */
 (function (lk) {
   "use strict";
@@ -16,21 +18,29 @@
   var MAX_CONCURRENT_SHEETS = 4;
   var HIRES_CACHE = 400;
 
+  function entries(urls) { return urls.map(function (url) { return { url: url, state: 0, img: null }; }); }
+  var levels = !atlas ? [] : [entries(atlas.sheets)].concat((atlas.levels || []).filter(function (l, n) {
+    return l.divisor === 2 << n && l.sheets.length === atlas.sheets.length;  // 2, then 4: each halves the last
+  }).map(function (l) { return entries(l.sheets); }));
   var sheets = lk.sheets = {
-    list: atlas ? atlas.sheets.map(function (url) { return { url: url, state: 0, img: null }; }) : [],
+    levels: levels,
+    list: levels[0] || [],          // the full sheets
     loading: 0,                     // sheets being fetched or decoded
-    levelQueue: [],                 // loaded sheets still missing their half-size copies
-    levelTimer: 0,
     hires: new Map()                // row -> {img, ok}, least recently used first
   };
-  var list = sheets.list;
 
   /* New pixels: the cached thumbnail layer is out of date. */
   function repaint() { lk.layer.dirty = true; requestFrame(); }
 
+  /* The level for thumbnails of px device pixels: the smallest cells still at least that big. */
+  function levelFor(px) {
+    var level = 0;
+    while (level < levels.length - 1 && cell / (2 << level) >= px) level++;
+    return level;
+  }
+
   /* ---------- atlas sheets (lazy) ---------- */
-  function loadSheet(s) {
-    var sh = list[s];
+  function loadSheet(sh) {
     sh.state = 1; sheets.loading++;
     var img = new Image();
     img.decoding = "async";
@@ -38,9 +48,6 @@
       sheets.loading--;
       sh.state = ok ? 2 : 3;
       sh.img = ok ? (bitmap || img) : null;
-      sh.levels = ok ? [sh.img] : null;
-      // Make the small copies later, one step per frame, not inside a frame.
-      if (ok) queueLevels(sh);
       repaint();
     }
     function loaded() {
@@ -55,42 +62,16 @@
     if (img.decode) img.decode().then(loaded, function () { if (img.complete && img.naturalWidth) loaded(); else done(false); });
     else img.onload = loaded;
   }
-  /* Half-size copies of a sheet (cells of cell/2, cell/4 px), made once, one
-     halving per task between frames: small thumbnails drawn from a source near
-     their size are both sharper and far cheaper than shrinking 64 px cells
-     thousands of times a frame. Until a copy exists the next larger one is used. */
-  function queueLevels(sh) { sheets.levelQueue.push(sh); scheduleLevelStep(); }
-  function scheduleLevelStep() {
-    if (!sheets.levelTimer && sheets.levelQueue.length) sheets.levelTimer = setTimeout(levelStep, 0);
-  }
-  function levelStep() {
-    sheets.levelTimer = 0;
-    var sh = sheets.levelQueue[0];
-    if (!sh) return;
-    if (sh.levels.length <= 2) {
-      var prev = sh.levels[sh.levels.length - 1];
-      var c = doc.createElement("canvas");
-      c.width = Math.max(1, Math.ceil(prev.width / 2));
-      c.height = Math.max(1, Math.ceil(prev.height / 2));
-      var g = c.getContext("2d");
-      g.imageSmoothingEnabled = true;
-      g.imageSmoothingQuality = "high";
-      g.drawImage(prev, 0, 0, c.width, c.height);
-      sh.levels.push(c);
-      if (lk.layer.level >= sh.levels.length - 1) repaint();
-    }
-    if (sh.levels.length > 2) sheets.levelQueue.shift();
-    // The next step waits for the next frame (frame() calls scheduleLevelStep).
-  }
-  /* Start loads, most wanted first; wanted[s] = visible images that need sheet s. */
-  function pump(wanted) {
+  /* Start loads at `level`, most wanted first; wanted[s] = visible images that need sheet s. */
+  function pump(wanted, level) {
+    var list = levels[level] || sheets.list;
     while (sheets.loading < MAX_CONCURRENT_SHEETS) {
       var best = -1;
       for (var s = 0; s < list.length; s++) {
         if (list[s].state === 0 && wanted[s] > 0 && (best < 0 || wanted[s] > wanted[best])) best = s;
       }
       if (best < 0) return;
-      loadSheet(best);
+      loadSheet(list[best]);
     }
   }
 
@@ -115,15 +96,17 @@
     var dx = x - dw / 2, dy = y - dh / 2;
     var img = useHires ? hiresImage(i) : null;
     if (img) { g.drawImage(img, dx, dy, dw, dh); return true; }
-    var sh = atlas ? list[(i / perSheet) | 0] : null;
-    if (sh && sh.state === 2) {
+    // The sheet at this level, else another level already loaded: larger cells first (sharper).
+    var si = (i / perSheet) | 0, sh = null, lvl = 0, L;
+    for (L = Math.min(level, levels.length - 1); L >= 0 && !sh; L--) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
+    for (L = level + 1; L < levels.length && !sh; L++) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
+    if (sh) {
       var c = i % perSheet;
       var fw = ar >= 1 ? cell : Math.max(1, Math.round(cell * ar));
       var fh = ar >= 1 ? Math.max(1, Math.round(cell / ar)) : cell;
       // 1 px inset hides rounding differences against the fitted cell and JPEG bleed.
-      var inset = fw > 6 && fh > 6 ? 1 : 0;
-      var lv = sh.levels, lvl = level < lv.length ? level : lv.length - 1, f = 1 / (1 << lvl);
-      g.drawImage(lv[lvl],
+      var inset = fw > 6 && fh > 6 ? 1 : 0, f = 1 / (1 << lvl);
+      g.drawImage(sh.img,
         ((c % perRow) * cell + ((cell - fw) >> 1) + inset) * f, (((c / perRow) | 0) * cell + ((cell - fh) >> 1) + inset) * f,
         (fw - 2 * inset) * f, (fh - 2 * inset) * f, dx, dy, dw, dh);
       return true;
@@ -134,6 +117,6 @@
   }
 
   sheets.pump = pump;
-  sheets.scheduleLevelStep = scheduleLevelStep;
+  sheets.levelFor = levelFor;
   sheets.drawThumb = drawThumb;
 })(window.Lookalike);

@@ -7,7 +7,7 @@
  *   lk.view {BG, THUMB_MIN, HIT_MOUSE, HIT_TOUCH, record, baseSize, maxThumb, thumbSize,
  *   maxZoom, sx, sy, worldX, worldY, rectSize, focusIndex, delaunayFor, hitTest,
  *   nearestToCentre, requestFrame; own mutable: lastFound, frameRequested}.
- * frame() calls lk.draw, lk.card.update and lk.sheets.scheduleLevelStep (later parts).
+ * frame() calls lk.draw and lk.card.update (later parts).
  */
 (function (lk) {
   "use strict";
@@ -113,7 +113,6 @@
     }
     lk.draw();
     if (state.cardDirty) { state.cardDirty = false; lk.card.update(); }
-    lk.sheets.scheduleLevelStep();
   }
 
   view.BG = BG; view.THUMB_MIN = THUMB_MIN; view.HIT_MOUSE = HIT_MOUSE; view.HIT_TOUCH = HIT_TOUCH;
