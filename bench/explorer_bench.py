@@ -96,15 +96,20 @@ def build_fast(n: int, dest: Path, k: int = 8) -> float:
         rows = colors[s * per_sheet:(s + 1) * per_sheet]
         grid[:len(rows)] = rows
         px = grid.reshape(per_row, 1, per_row, 1, 3) * shade.reshape(1, cell, 1, cell, 1)
-        Image.fromarray(np.clip(px, 0, 255).astype(np.uint8).reshape(per_row * cell, per_row * cell, 3)).save(
-            dest / "atlas" / f"{s}.jpg", "JPEG", quality=80)
+        full = Image.fromarray(np.clip(px, 0, 255).astype(np.uint8).reshape(per_row * cell, per_row * cell, 3))
+        full.save(dest / "atlas" / f"{s}.jpg", "JPEG", quality=80)
         sheets.append(f"atlas/{s}.jpg")
+        for d in (2, 4):  # the smaller levels, as render/atlas.py writes them
+            (dest / "atlas" / str(d)).mkdir(exist_ok=True)
+            full.reduce(d).save(dest / "atlas" / str(d) / f"{s}.jpg", "JPEG", quality=80)
     ids = [hashlib.sha256(str(i).encode()).hexdigest()[:12] for i in range(n)]
     points = {"version": 2, "count": n, "ids": ids, "titles": [f"Synthetic image {i:07d}" for i in range(n)],
               "aspect": rng.choice([0.75, 1.0, 1.333], n).tolist(), "facets": facets, "default_facet": "content",
               "facet_order": list(facets),
               "atlas": {"version": 1, "cell": cell, "per_row": per_row, "per_sheet": per_sheet, "count": n,
-                        "sheets": sheets, "colors": colors.tobytes().hex()}}
+                        "sheets": sheets, "colors": colors.tobytes().hex(),
+                        "levels": [{"divisor": d, "sheets": [f"atlas/{d}/{i}.jpg" for i in range(len(sheets))]}
+                                   for d in (2, 4)]}}
     rows = [{"id": ids[i], "title": points["titles"][i], "page_url": f"image/{ids[i]}.html",
              "thumb_url": f"thumbs/{ids[i]}.jpg", "width": 4, "height": 3} for i in range(500)]
     write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500)
@@ -129,6 +134,7 @@ NO_WEBGL2 = """HTMLCanvasElement.prototype.getContext = (orig => function (type,
 
 
 def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     res = {}
@@ -194,10 +200,17 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
                 page.mouse.wheel(0, 120)
                 page.wait_for_timeout(16)
 
+        def settle(timeout_ms):
+            """Wait for the sheets to load; at 1M points they may not within the time: go on, and say so."""
+            try:
+                page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=timeout_ms)
+            except PlaywrightTimeout:
+                res["unsettled"] = res.get("unsettled", 0) + 1
+
         gesture("zoom_in", zoom_in)
         gesture("pan_zoomed", pan)
         gesture("zoom_out", zoom_out)
-        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=60000)
+        settle(60000)
         gesture("zoom_in_again", zoom_in)  # the same gesture over sheets already loaded: what they cost
         gesture("zoom_out_again", zoom_out)
         # The heaviest view: just past the dots/thumbnails switch, thousands of thumbnails on screen.
@@ -208,9 +221,9 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
                 break
             page.mouse.wheel(0, -60)
             page.wait_for_timeout(20)
-        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        settle(30000)
         gesture("pan_densest_thumbs", pan)
-        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        settle(30000)
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "bench-thumbs.png"))
@@ -218,8 +231,8 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
         # Close-up of a real image: open its deep link, as a shared URL would.
         some_id = page.evaluate("window.LOOKALIKE_POINTS.ids[Math.min(4321, window.LOOKALIKE_POINTS.count - 1)]")
         page.goto(url + "#" + some_id)
-        page.wait_for_function(f"{api} && {api}.stats.draws > 0")
-        page.wait_for_function(f"{api}.state().sheetsLoading === 0", timeout=30000)
+        page.wait_for_function(f"{api} && {api}.stats.draws > 0", timeout=120000)
+        settle(30000)
         p = page.evaluate(f"{api}.project('{some_id}')")
         page.mouse.move(p["x"] + 2, p["y"] + 2)
         page.wait_for_timeout(600)
@@ -264,6 +277,8 @@ def report(asked: str, res: dict, w: int, h: int) -> None:
           f"worst {res['hover_max_ms']:.3f} ms")
     print(f"JS heap used        : {res['heap_first_mb']:.0f} MB at the first draw, "
           f"{res['heap_after_gestures_mb']:.0f} MB after the gestures")
+    if res.get("unsettled"):
+        print(f"(sheets still loading after the wait, {res['unsettled']} times: the bench went on)")
     for g in ("zoom_in", "pan_zoomed", "zoom_out", "zoom_in_again", "zoom_out_again", "pan_densest_thumbs"):
         r = res[g]
         st = r["state"]
