@@ -15,7 +15,6 @@
   var sx = view.sx, sy = view.sy, rectSize = view.rectSize, drawThumb = sheets.drawThumb;
   var THUMB_MIN = view.THUMB_MIN;
 
-  var BG = view.BG;
   var ACCENT = "#e3b55b";           // selection, neighbour links
   var HOVER = "#f4f1ea";            // hovered outline
   var MATCH = "#6fd3ff";            // search results (static/search.js)
@@ -100,8 +99,7 @@
       };
       px.col = new Uint32Array(N);
       for (var i = 0; i < N; i++) px.col[i] = pack(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
-      var bg = BG.match(/[0-9a-f]{2}/gi).map(function (h) { return parseInt(h, 16); });
-      px.bg = pack(bg[0], bg[1], bg[2]);
+      px.bg = pack(view.BG_RGB[0], view.BG_RGB[1], view.BG_RGB[2]);
     }
     var u32 = px.u32, col = px.col, side = Math.max(1, Math.round(2 * r * dpr)), half = side / 2;
     var pos = state.pos, tx = fr.tx * dpr, ty = fr.ty * dpr, tk = fr.tk * dpr, idx = fr.idx, n = fr.n;

@@ -67,7 +67,7 @@
   gl.enableVertexAttribArray(aPos);
   gl.vertexAttribPointer(aPos, 2, gl.FLOAT, false, 0, 0);
   var sentFacet = null, wasMoving = false;
-  var bg = view.BG.match(/[0-9a-f]{2}/gi).map(function (h) { return parseInt(h, 16) / 255; });
+  var bg = view.BG_RGB.map(function (v) { return v / 255; });
 
   canvas.addEventListener("webglcontextlost", function (e) { e.preventDefault(); api.ok = false; view.requestFrame(); });
 

@@ -6,7 +6,7 @@
  * only the newly exposed edges drawn live. It is redrawn in full when the motion
  * settles, when it would be stretched too far, or when sheets arrive.
  * Exports: lk.layer {paint(f): thumbnails of draw()'s culled frame f onto the canvas;
- *   own mutable: dirty (sheets.js sets it), level, canvas, ctx, t}.
+ *   own mutable: dirty (sheets.js sets it), canvas, ctx, t}.
  */
 (function (lk) {
   "use strict";
@@ -20,7 +20,6 @@
 
   var layer = lk.layer = {
     dirty: true,                    // must be redrawn in full before reuse
-    level: 0,                       // atlas level of the last thumbnail frame (0 = full cells)
     canvas: null, ctx: null,
     t: null                         // the view it was drawn for
   };
@@ -30,7 +29,7 @@
   function paint(f) {
     var s = f.s, dpr = f.dpr;
     var useHires = f.n <= HIRES_MAX_VISIBLE && s * dpr > cell * 1.15;
-    var level = layer.level = f.level;  // smallest cells still at least the drawn size (sheets.levelFor)
+    var level = f.level;  // smallest cells still at least the drawn size (sheets.levelFor)
     var reuse = canReuse(f, useHires);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     if (reuse) blit(f, level); else redraw(f, level, useHires);

@@ -4,7 +4,7 @@
  *
  * Exports: lk.state (all view/interaction state; handlers write it, draw() reads it),
  *   lk.stats (read-only figures for tests and the bench),
- *   lk.view {BG, THUMB_MIN, HIT_MOUSE, HIT_TOUCH, record, baseSize, maxThumb, thumbSize,
+ *   lk.view {BG, BG_RGB, THUMB_MIN, HIT_MOUSE, HIT_TOUCH, record, baseSize, maxThumb, thumbSize,
  *   maxZoom, sx, sy, worldX, worldY, rectSize, focusIndex, delaunayFor, hitTest,
  *   nearestToCentre, requestFrame; own mutable: lastFound, frameRequested}.
  * frame() calls lk.draw and lk.card.update (later parts).
@@ -15,6 +15,7 @@
   var D = lk.data, N = D.N, aspect = D.aspect, P = D.P;
 
   var BG = "#141416";               // the map's ground
+  var BG_RGB = BG.match(/[0-9a-f]{2}/gi).map(function (h) { return parseInt(h, 16); });  // its bytes: the dots
   var THUMB_MIN = 16;               // below this drawn size (CSS px) images are dots
   var HIT_MOUSE = 6;                // px around a dot that still counts as "on it"
   var HIT_TOUCH = 22;
@@ -115,7 +116,7 @@
     if (state.cardDirty) { state.cardDirty = false; lk.card.update(); }
   }
 
-  view.BG = BG; view.THUMB_MIN = THUMB_MIN; view.HIT_MOUSE = HIT_MOUSE; view.HIT_TOUCH = HIT_TOUCH;
+  view.BG = BG; view.BG_RGB = BG_RGB; view.THUMB_MIN = THUMB_MIN; view.HIT_MOUSE = HIT_MOUSE; view.HIT_TOUCH = HIT_TOUCH;
   view.record = record;
   view.baseSize = baseSize; view.maxThumb = maxThumb; view.thumbSize = thumbSize; view.maxZoom = maxZoom;
   view.sx = sx; view.sy = sy; view.worldX = worldX; view.worldY = worldY; view.rectSize = rectSize;
