@@ -4,15 +4,22 @@ Prints: time to the first drawn map, hover handling time (median / p95 / worst),
 draw time and frame interval while zooming and panning. Figures, not assertions:
 compare runs on the same machine.
 
-    .venv/bin/python bench/explorer_bench.py [--n 20000] [--keep DIR]
+    .venv/bin/python bench/explorer_bench.py [--n 20000] [--keep DIR] [--over http|file]
+
+By default the site is served over HTTP from 127.0.0.1, as GitHub Pages serves it (sheets are
+then fetched and decoded off the main thread); --over file opens index.html from disk.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
+import http.server
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -116,6 +123,29 @@ def build_fast(n: int, dest: Path, k: int = 8) -> float:
     return time.perf_counter() - t0
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the page went on before a sheet came
+            super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def served(site: Path):
+    """index.html of `site` over HTTP on a free local port, as a static host serves it."""
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def pct(xs, q):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
@@ -151,6 +181,7 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
         res["dcl_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
         res["heap_first_mb"] = page.evaluate(HEAP)
         res["renderer"] = page.evaluate("document.getElementById('lk-map').lookalike.state().renderer")
+        res["decoder"] = page.evaluate("document.getElementById('lk-map').lookalike.state().sheetDecoder")
         api = "document.getElementById('lk-map').lookalike"
         box = page.locator("#lk-canvas").bounding_box()
         SHOTS.mkdir(exist_ok=True)
@@ -170,6 +201,7 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
             page.wait_for_timeout(300)
             page.evaluate(f"{api}.stats.drawMs.length = 0")
             page.evaluate(FRAME_RECORDER)
+            loaded_before = page.evaluate(f"{api}.state().sheetsLoaded")
             action()
             page.evaluate("window.__lkFrames.stop()")
             draws = page.evaluate(f"{api}.stats.drawMs")
@@ -177,6 +209,7 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
             res[name] = {"draws": len(draws), "draw_median_ms": statistics.median(draws), "draw_p95_ms": pct(draws, 0.95),
                          "draw_max_ms": max(draws), "frame_median_ms": statistics.median(frames),
                          "frame_p95_ms": pct(frames, 0.95), "state": page.evaluate(f"{api}.state()")}
+            res[name]["sheets_loaded"] = res[name]["state"]["sheetsLoaded"] - loaded_before
 
         cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55
 
@@ -247,6 +280,8 @@ def main(argv=None):
     ap.add_argument("--keep", type=Path, help="write the site here instead of a temp dir")
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--renderers", default="webgl2,2d", help="dots by WebGL2, by the 2-D canvas, or both (default)")
+    ap.add_argument("--over", choices=("http", "file"), default="http",
+                    help="open the site from a local HTTP server (default, as Pages serves it) or from disk")
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep: reuse the site there, refreshing only the explorer (static/explorer*)")
     args = ap.parse_args(argv)
@@ -263,14 +298,16 @@ def main(argv=None):
               f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; map data (data/points*.js) "
               f"{sum(p.stat().st_size for p in (site / 'data').glob('points*.js')) / 1e6:.1f} MB; index.html "
               f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
-        results = {r: run((site / "index.html").as_uri(), w, h, webgl=r == "webgl2")
-                   for r in args.renderers.split(",")}
+        with (served(site) if args.over == "http" else contextlib.nullcontext((site / "index.html").as_uri())) as url:
+            print(f"opened from {url}")
+            results = {r: run(url, w, h, webgl=r == "webgl2") for r in args.renderers.split(",")}
     for asked, res in results.items():
         report(asked, res, w, h)
 
 
 def report(asked: str, res: dict, w: int, h: int) -> None:
-    print(f"\n[{asked}] viewport {w}x{h}, headless Chromium (--disable-gpu); dots drawn by {res['renderer']}")
+    print(f"\n[{asked}] viewport {w}x{h}, headless Chromium (--disable-gpu); dots drawn by {res['renderer']}; "
+          f"sheets decoded by {res['decoder']}")
     print(f"first drawn map     : {res['first_draw_ms']:.0f} ms after navigation start "
           f"(explorer started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
     print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "
@@ -284,7 +321,7 @@ def report(asked: str, res: dict, w: int, h: int) -> None:
         st = r["state"]
         print(f"{g:<20}: draw median {r['draw_median_ms']:.1f} ms, p95 {r['draw_p95_ms']:.1f}, max {r['draw_max_ms']:.1f} "
               f"({r['draws']} draws); frame interval median {r['frame_median_ms']:.1f} ms, p95 {r['frame_p95_ms']:.1f} "
-              f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible]")
+              f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible; {r['sheets_loaded']} sheets came]")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
  * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
  *
  * Exports: lk.sheets {levels, list, levelFor(px), pump(wanted, level),
- *   drawThumb(g, i, s, x, y, useHires, level); own mutable: loading, hires}.
+ *   drawThumb(g, i, s, x, y, useHires, level); decoder ("fetch" | "img"); own mutable: loading, hires, fallbacks}.
  * levels[0] are the full sheets (cells of `cell` px), levels[1] and [2] the build's smaller
  * copies (atlas/2/, atlas/4/: render/atlas.py), each sheet loaded only when a frame needs it
  * at that level: far out the small ones, the full ones only once zoomed in.
@@ -40,27 +40,43 @@
   }
 
   /* ---------- atlas sheets (lazy) ---------- */
-  function loadSheet(sh) {
-    sh.state = 1; sheets.loading++;
-    var img = new Image();
+  /* Over http(s) (GitHub Pages, a local server) a sheet's bytes are fetched and decoded by
+     createImageBitmap(blob), which browsers do off the main thread. From file:// fetch is
+     refused, and an <img> turned into a bitmap is decoded on the main thread (about 30 ms
+     for a 2048 px sheet, a dropped frame while zooming); that path stays as the fallback. */
+  var decodeOffThread = /^https?:$/.test(window.location.protocol) && !!window.fetch && !!window.createImageBitmap;
+  sheets.decoder = decodeOffThread ? "fetch" : "img";
+  sheets.fallbacks = 0;             // fetched sheets that went on by <img> (a failed fetch or decode)
+
+  function loadByImage(url, whenDone) {
+    var img = new Image(), called = false;
     img.decoding = "async";
-    function done(ok, bitmap) {
-      sheets.loading--;
-      sh.state = ok ? 2 : 3;
-      sh.img = ok ? (bitmap || img) : null;
-      repaint();
-    }
+    function done(result) { if (!called) { called = true; whenDone(result); } }  // onerror and decode() both may say so
     function loaded() {
       // An ImageBitmap is decoded once, up front, instead of on every draw.
-      if (window.createImageBitmap) {
-        createImageBitmap(img).then(function (b) { done(true, b); }, function () { done(true, null); });
-      } else done(true, null);
+      if (window.createImageBitmap) createImageBitmap(img).then(done, function () { done(img); });
+      else done(img);
     }
-    img.onerror = function () { done(false); };
-    img.src = sh.url;
-    // decode() decodes off the main thread where supported (works from file:// too).
-    if (img.decode) img.decode().then(loaded, function () { if (img.complete && img.naturalWidth) loaded(); else done(false); });
+    img.onerror = function () { done(null); };
+    img.src = url;
+    if (img.decode) img.decode().then(loaded, function () { if (img.complete && img.naturalWidth) loaded(); else done(null); });
     else img.onload = loaded;
+  }
+  function loadByFetch(url, done) {
+    fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(r.status + " " + url);
+      return r.blob();
+    }).then(function (b) { return createImageBitmap(b); })
+      .then(done, function () { sheets.fallbacks++; loadByImage(url, done); });  // the <img> path decides
+  }
+  function loadSheet(sh) {
+    sh.state = 1; sheets.loading++;
+    (decodeOffThread ? loadByFetch : loadByImage)(sh.url, function (img) {
+      sheets.loading--;
+      sh.state = img ? 2 : 3;
+      sh.img = img;
+      repaint();
+    });
   }
   /* Start loads at `level`, most wanted first; wanted[s] = visible images that need sheet s. */
   function pump(wanted, level) {

@@ -114,13 +114,17 @@ def test_titles_are_text_never_html(page, small_site):
     assert page.title() != "1"
 
 
-def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site):
+@pytest.mark.parametrize("over, decoder", [("http", "fetch"), ("file", "img")])
+def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site, over, decoder):
+    """From a server the sheets are fetched and decoded off the main thread; from disk,
+    where fetch is refused, by <img>: both show each image's own pixels."""
     ctx = browser.new_context(viewport={"width": 600, "height": 450})
     page = ctx.new_page()
     try:
-        open_map(page, dense_site["http"])
+        open_map(page, dense_site[over])
         image_id = _id(dense_site["points"], TARGET_TITLE)
         assert map_state(page)["mode"] == "dots"
+        assert map_state(page)["sheetDecoder"] == decoder
         pos = project(page, image_id)
         before = _pixels(page)
         shot(page, "zoom-before")
@@ -148,6 +152,51 @@ def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site):
         area = (q - 2) * 2 * q
         assert _count_near(after, box_l, (255, 0, 255)) > 0.6 * area
         assert _count_near(after, box_r, (0, 255, 255)) > 0.6 * area
+        st = map_state(page)
+        assert st["sheetsLoaded"] > 0 and st["sheetFallbacks"] == 0  # the atlas drew them, as `decoder` loaded them
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("over", ["http", "file"])
+def test_broken_atlas_sheets_leave_each_image_its_colour(browser, dense_site, tmp_path_factory, over):
+    """Sheets that do not decode (a truncated upload, a bad copy) are given up, counted, and
+    the images keep their mean colour: nothing waits for them for ever."""
+    import shutil
+
+    www_root = dense_site["dir"].parent
+    site = www_root / "dense-broken"
+    if not site.exists():
+        shutil.copytree(dense_site["dir"], site)
+        for sheet in (site / "atlas").rglob("*.jpg"):
+            sheet.write_bytes(b"\xff\xd8 not a JPEG any more")
+    url = site.joinpath("index.html").as_uri() if over == "file" else dense_site["http"].replace("/dense/", "/dense-broken/")
+    ctx = browser.new_context(viewport={"width": 600, "height": 450})
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        open_map(page, url)
+        image_id = _id(dense_site["points"], TARGET_TITLE)
+        pos = project(page, image_id)
+        page.mouse.move(pos["x"], pos["y"])
+        for _ in range(2):
+            page.mouse.wheel(0, -500)
+            page.wait_for_timeout(80)
+        page.wait_for_function("document.getElementById('lk-map').lookalike.state().mode === 'thumbs'")
+        page.mouse.move(5, 5)
+        wait_idle(page)
+        st = map_state(page)
+        assert st["sheetsLoaded"] == 0 and st["sheetsLoading"] == 0
+        if over == "http":
+            assert st["sheetFallbacks"] > 0    # each fetched sheet that failed went on to <img>, and failed there
+        pos = project(page, image_id)
+        colour = page.evaluate("id => window.Lookalike.data.colorStr[window.Lookalike.data.idIndex.get(id)]", image_id)
+        rgb = tuple(int(v) for v in colour[4:-1].split(","))
+        q = pos["size"] / 2 - 4
+        box = (pos["x"] - q, pos["y"] - q / 2, pos["x"] + q, pos["y"] + q / 2)
+        assert _count_near(_pixels(page), box, rgb, tol=12) > 0.8 * (2 * q) * q
+        assert not errors
     finally:
         ctx.close()
 
