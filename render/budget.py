@@ -68,6 +68,10 @@ def _name(folder: str) -> str:
     return "the top level" if folder == "." else folder + "/"
 
 
+# The map's sheets of real photos, all levels (render/atlas.py LEVELS): 2,070 bytes an image
+# for imagen, 1,580 for flowers (64 px cells; the 1/2 and 1/4 levels add 45-53 % to the full sheets).
+ATLAS_BYTES_PER_IMAGE = 2_000
+
 SHARDS = 256  # render/urls.py: per-image files go into one folder per two hex characters of the id
 
 
@@ -90,7 +94,7 @@ def estimate(known: dict[str, int], pages: int, images: int, facets: int, k: int
     folders = dict(known)
     folders["image"] = sized("image", 1_200 + facets * k * 330, pages)
     folders["pagefind"] = sized("pagefind", 2_600, pages if search else 0)
-    folders["atlas"] = sized("atlas", 1_700, images)
+    folders["atlas"] = sized("atlas", ATLAS_BYTES_PER_IMAGE, images)
     points = images * (70 + facets * (30 + map_neighbours * 11))
     folders["data"] = points + images * (60 + facets * k * 9)  # points.js + the gzipped exports
     folders["list"] = images * 330

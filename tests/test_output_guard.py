@@ -103,3 +103,21 @@ def test_the_estimate_names_the_budget_and_the_setting_before_writing():
     small = budget.estimate({"thumbs": 2_000 * 20_000}, pages=2_000, images=2_000, facets=3, k=30,
                             map_neighbours=12, search=True, previous={})
     assert budget.check(small["bytes"], small["folders"], small["files"], small["big"]) == []
+
+
+@pytest.mark.parametrize("collection", ["imagen", "flowers"])
+def test_the_estimate_of_the_map_sheets_holds_for_real_photos(tmp_path, collection):
+    """A first build has no earlier one to scale from: the guess for the map's sheets (all
+    their levels) must be near what real photos make, erring on the large side."""
+    from tests.conftest import shared_data
+    from render import budget
+    from render.atlas import write_atlases
+
+    photos = sorted(shared_data(collection).rglob("*.jpg"))[:1024]
+    write_atlases(photos, tmp_path)
+    made = sum(p.stat().st_size for p in (tmp_path / "atlas").rglob("*.jpg"))
+    levels = sum(p.stat().st_size for p in (tmp_path / "atlas").glob("*/*.jpg"))
+    assert levels > 0.3 * (made - levels)  # the smaller levels are there, and not nothing
+    guess = budget.estimate({}, pages=0, images=len(photos), facets=1, k=10, map_neighbours=12,
+                            search=False, previous={})["folders"]["atlas"]
+    assert 0.85 * made < guess < 1.4 * made, (guess, made)
