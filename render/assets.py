@@ -108,33 +108,70 @@ def static_files(site) -> None:
             site.put("static/" + p.relative_to(STATIC).as_posix(), p.read_bytes())
 
 
+ATLAS_VERSION = "atlas-v3"  # change when render/atlas.py makes other bytes for the same thumbnails
+
+
 def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -> dict:
-    """Sprite sheets, rebuilt only when the images (by content, in row order) changed.
+    """Sprite sheets, each made again only when the pictures in its cells changed.
 
-    The sheets are made from the cached thumbnails; an unchanged build would decode
-    every thumbnail again for identical bytes, so the last key and metadata are kept
-    in the work folder (`state`) and reused while the sheets are still in the site.
+    Each picture keeps its cell from build to build (render/atlas.py place_cells), so adding
+    images to a large collection remakes the sheets they land in, not every sheet after the
+    first insertion. The cells, each sheet's key and the cells' colours are kept in the work
+    folder (`state`); a sheet is reused while its key matches and its files are in the site.
+    points["atlas"]["cells"] maps rows to cells where that is not the identity.
     """
-    from render.atlas import write_atlases
+    from render.atlas import CELL, SHEET, place_cells, write_atlases
 
-    key = hashlib.sha256("\n".join(["atlas-v2", image_cache.dir.name] + [im.sha256 for im in images]).encode())
-    atlas = None
-    if state is not None and state.exists():
-        try:
-            saved = json.loads(state.read_text())
-            if saved["key"] == key.hexdigest() and all((site.out / s).is_file() for s in _sheet_files(saved["atlas"])):
-                atlas = saved["atlas"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # damaged state: rebuild the sheets
-    if atlas is None:
-        progress = Progress("map sheets", len(images), unit="thumbs", quiet=quiet)
-        atlas = write_atlases([image_cache.thumb(im.sha256) for im in images], site.out,
-                               on_sheet=progress.advance)
-        progress.close()
-        if state is not None:
-            write_text(state, json.dumps({"key": key.hexdigest(), "atlas": atlas}, sort_keys=True))
+    saved = _saved_atlas(state, image_cache.dir.name)
+    pictures = [im.sha256 for im in images]
+    cells = place_cells(pictures, saved.get("cells"))
+    per_sheet = (SHEET // CELL) ** 2
+    keys = [hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name, str(CELL), str(SHEET)]
+                                     + [p or "" for p in cells[s:s + per_sheet]]).encode()).hexdigest()
+            for s in range(0, len(cells), per_sheet)]
+    old_keys, old_colors = saved.get("keys", []), saved.get("colors", "")
+    keep = {}
+    for n, key in enumerate(keys):
+        if n < len(old_keys) and old_keys[n] == key and all((site.out / f).is_file() for f in _files_of_sheet(n)):
+            first, last = n * per_sheet, min(len(cells), (n + 1) * per_sheet)
+            keep[n] = [old_colors[6 * j:6 * j + 6] for j in range(first, last)]
+    remade = len(keys) - len(keep)
+    progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
+    atlas = write_atlases([image_cache.thumb(p) if p else None for p in cells], site.out, CELL, SHEET,
+                          on_sheet=progress.advance, keep=keep)
+    progress.close()
+    if state is not None and (remade or saved.get("cells") != cells):
+        write_text(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
+                                      "keys": keys, "colors": atlas["colors"]}, sort_keys=True))
     site.keep(*_sheet_files(atlas))
+    cell_of = {p: j for j, p in enumerate(cells) if p is not None}
+    row_cells = [cell_of[p] for p in pictures]
+    colors = atlas["colors"]
+    atlas["colors"] = "".join(colors[6 * c:6 * c + 6] for c in row_cells)  # the map reads one a row
+    atlas["count"] = len(images)
+    if row_cells != list(range(len(images))):
+        atlas["cells"] = row_cells
     return atlas
+
+
+def _saved_atlas(state: Path | None, cache: str) -> dict:
+    """The last build's cells, keys and colours, or {} (none, damaged, another version or cache)."""
+    if state is None or not state.exists():
+        return {}
+    try:
+        saved = json.loads(state.read_text())
+        if saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache \
+                and len(saved["colors"]) == 6 * len(saved["cells"]):
+            return saved
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # damaged state: the sheets are made again
+    return {}
+
+
+def _files_of_sheet(n: int) -> list[str]:
+    from render.atlas import LEVELS
+
+    return [f"atlas/{n}.jpg"] + [f"atlas/{d}/{n}.jpg" for d in LEVELS]
 
 
 def _sheet_files(atlas: dict) -> list[str]:

@@ -2,8 +2,9 @@
 
 The map draws thousands of thumbnails on one canvas; fetching one file per image
 would mean 20,000 requests, so thumbnails are packed into a few JPEG sheets that
-the browser loads lazily. Row i of the input is cell i across all sheets, so the
-explorer finds an image's pixels from its row index alone.
+the browser loads lazily. Cell j is cell j % per_sheet of sheet j // per_sheet; which
+image a cell holds is place_cells()'s choice, kept from build to build so that a growing
+collection remakes only the sheets whose cells changed (render/assets.py keys each sheet).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ JPEG_QUALITY = 82
 # far out loads these (a 512 px sheet decodes in a few ms, a 2048 px one took ~30 ms on the main
 # thread and halving it in the browser as long again), the full sheets only once zoomed in.
 LEVELS = (2, 4)
+# The site's cells and sheets: 1,024 thumbnails of 64 px a sheet.
+CELL, SHEET = 64, 2048
 
 
 def _fit(img: Image.Image, cell: int) -> Image.Image:
@@ -44,12 +47,16 @@ def _fit(img: Image.Image, cell: int) -> Image.Image:
     return img.resize(size, Image.LANCZOS) if size != img.size else img
 
 
-def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[str]) -> Image.Image:
-    """One sheet: each thumbnail fitted in its cell, centred; its mean colour appended."""
+def _sheet(rows: list[Path | None], first: int, cell: int, per_row: int, colors: list[str]) -> Image.Image:
+    """One sheet: each thumbnail fitted in its cell, centred; its mean colour appended
+    (an empty cell, None, stays background)."""
     # The last sheet is only as tall as it needs to be: fewer bytes to load.
     height = math.ceil(len(rows) / per_row) * cell
     canvas = Image.new("RGB", (per_row * cell, height), BACKGROUND)
     for j, p in enumerate(rows):
+        if p is None:
+            colors.append(EMPTY_COLOR)
+            continue
         p = Path(p)
         if not p.is_file():
             raise FileNotFoundError(f"thumbnail for row {first + j} not found: {p}")
@@ -64,21 +71,51 @@ def _sheet(rows: list[Path], first: int, cell: int, per_row: int, colors: list[s
     return canvas
 
 
+EMPTY_COLOR = "%02x%02x%02x" % BACKGROUND
+# A grown and shrunk collection leaves empty cells; past this share of them the cells are packed afresh.
+MAX_EMPTY = 0.25
+
+
+def place_cells(pictures: list[str], previous: list[str | None] | None = None) -> list[str | None]:
+    """Which picture (a content digest) each cell holds, None for an empty cell.
+
+    A fresh atlas holds the pictures in row order, each once. With the cells of the last build,
+    every picture still there keeps its cell, the new ones fill the cells of removed ones (lowest
+    first) and then follow at the end: adding 1,000 images to 100,000 changes one or two sheets,
+    not all of them. Past MAX_EMPTY empty cells the atlas is packed afresh."""
+    fresh = list(dict.fromkeys(pictures))
+    if not previous:
+        return fresh
+    present = set(fresh)
+    cells = [p if p in present else None for p in previous]
+    placed = set(cells)
+    free = [j for j, p in enumerate(cells) if p is None]
+    new = [p for p in fresh if p not in placed]
+    for j, p in zip(free, new):
+        cells[j] = p
+    cells.extend(new[len(free):])
+    while cells and cells[-1] is None:
+        cells.pop()
+    return fresh if cells.count(None) > MAX_EMPTY * len(cells) else cells
+
+
 def _jpeg(canvas: Image.Image) -> bytes:
     buf = io.BytesIO()
     canvas.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling=0)
     return buf.getvalue()
 
 
-def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet: int = 2048,
-                  on_sheet=None) -> dict:
+def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CELL, sheet: int = SHEET,
+                  on_sheet=None, keep: dict[int, list[str]] | None = None) -> dict:
     """Write site_dir/atlas/<n>.jpg (and atlas/2/<n>.jpg, atlas/4/<n>.jpg: LEVELS) and return
     the metadata for points["atlas"].
 
-    Each thumbnail is fitted inside its cell (longest side = cell), centred, so
-    the explorer can compute the drawn rectangle from the image's aspect ratio.
-    "colors" holds one 6-hex-digit mean colour per row; the map uses it for the
-    zoomed-out dots and as a placeholder while a sheet is still loading.
+    thumb_paths[j] is the thumbnail of cell j (None: an empty cell). Each thumbnail is fitted
+    inside its cell (longest side = cell), centred, so the explorer can compute the drawn
+    rectangle from the image's aspect ratio. "colors" holds one 6-hex-digit mean colour per
+    cell; the map uses it for the zoomed-out dots and as a placeholder while a sheet loads.
+    keep: sheet n -> its cells' colours, for sheets already in site_dir as they would be
+    written again (render/assets.py knows): those are not made again.
     Output bytes depend only on the input pixels (same input -> same files).
     ``on_sheet(rows)`` is called after each sheet with the thumbnails it holds (progress).
     """
@@ -86,6 +123,7 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
         raise ValueError(f"atlas cell must be >= 1 px, got {cell}")
     if not cell <= sheet <= MAX_SHEET:
         raise ValueError(f"atlas sheet must be between cell ({cell}) and {MAX_SHEET} px, got {sheet}")
+    keep = keep or {}
     per_row = sheet // cell
     per_sheet = per_row * per_row
     n = len(thumb_paths)
@@ -99,12 +137,16 @@ def write_atlases(thumb_paths: list[Path], site_dir: Path, cell: int = 64, sheet
     small: dict[int, list[str]] = {d: [] for d in divisors}
     for s in range(n_sheets):
         rows = thumb_paths[s * per_sheet:(s + 1) * per_sheet]
-        canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)
-        write_bytes(out_dir / f"{s}.jpg", _jpeg(canvas))  # atomic
         sheets.append(f"atlas/{s}.jpg")
-        for d in divisors:  # box-filtered, so cell j of the small sheet is cell j shrunk exactly
-            write_bytes(out_dir / str(d) / f"{s}.jpg", _jpeg(canvas.reduce(d)))
+        for d in divisors:
             small[d].append(f"atlas/{d}/{s}.jpg")
+        if s in keep and len(keep[s]) == len(rows):
+            colors.extend(keep[s])
+        else:
+            canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)
+            write_bytes(out_dir / f"{s}.jpg", _jpeg(canvas))  # atomic
+            for d in divisors:  # box-filtered, so cell j of the small sheet is cell j shrunk exactly
+                write_bytes(out_dir / str(d) / f"{s}.jpg", _jpeg(canvas.reduce(d)))
         if on_sheet is not None:
             on_sheet(len(rows))
 

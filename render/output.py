@@ -78,7 +78,7 @@ class SiteFiles:
 # build wrote is gone (a new work folder, a site copied elsewhere) and the site is ours by its
 # generator tag: then files with these names are taken as ours, and nothing else.
 OWN_NAMES = re.compile(r"^(?:(?:image|thumbs|media|originals)/(?:[0-9a-f]{2}/)?[0-9a-f]{12}(?:\.[A-Za-z0-9]+)?"
-                       r"|list/\d+\.html|atlas/\d+\.(?:jpg|webp|png)|pagefind/.+|static/.+"
+                       r"|list/\d+\.html|atlas/(?:[24]/)?\d+\.(?:jpg|webp|png)|pagefind/.+|static/.+"
                        r"|data/(?:points\.json|points\.js|neighbours\.csv|tags\.csv|images\.csv\.gz"
                        r"|neighbours-[a-z]+\.csv\.gz|tags\.csv\.gz))$")
 

@@ -132,12 +132,20 @@ def test_removed_image_loses_its_page_and_user_files_stay(built, tmp_path):
     shutil.copytree(built["out"], out)
     (out / "CNAME").write_text("example.org")  # a file the user added to the site
     victim = coll / "stripes" / "stripes_0.jpg"
+    # a build into this folder first: what a build wrote is remembered per output folder
+    assert run_build("--collection", coll, "--out", out, "--work-dir", built["work"], "--quiet") == 0
     victim.unlink()
     assert run_build("--collection", coll, "--out", out, "--work-dir", built["work"], "--quiet") == 0
     assert len(list((out / "image").glob("*/*.html"))) == 17
     assert (out / "CNAME").read_text() == "example.org"
-    atlas = read_points(out)["atlas"]
+    before, after = read_points(built["out"]), read_points(out)
+    atlas = after["atlas"]
     assert atlas["count"] == 17  # the sheets were rebuilt, not reused from the previous build
+    # The other pictures keep their cells (the victim's stays empty), and each row its colour.
+    gone = before["ids"].index(next(i for i in before["ids"] if i not in after["ids"]))
+    assert atlas["cells"] == [c for c in range(18) if c != gone]
+    colour = {i: before["atlas"]["colors"][6 * r:6 * r + 6] for r, i in enumerate(before["ids"])}
+    assert [atlas["colors"][6 * r:6 * r + 6] for r in range(17)] == [colour[i] for i in after["ids"]]
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 12])

@@ -14,7 +14,7 @@
  * does nothing.
  * Exports (read-only): lk.fail(reason), lk.d3, lk.dom {doc, root, map, canvas, ctx},
  *   lk.data {P, N, ids, titles, aspect, idIndex, facetNames, defaultFacet, atlas,
- *   cell, perRow, perSheet, colorStr, dotRGB,
+ *   cell, perRow, perSheet, cellOf, colorStr, dotRGB,
  *   pageUrl(i), thumbUrl(i), titleOf(i)}.
  */
 (function () {
@@ -79,6 +79,13 @@
 
   var atlas = P.atlas || null;
   var cell = atlas ? atlas.cell : 0, perRow = atlas ? atlas.per_row : 0, perSheet = atlas ? atlas.per_sheet : 0;
+  /* Each image's atlas cell: the row itself, unless the build kept cells from an earlier one
+     (atlas.cells, render/atlas.py place_cells: a grown collection remakes few sheets). */
+  var cellOf = new Int32Array(N);
+  (function () {
+    var cells = atlas && Array.isArray(atlas.cells) && atlas.cells.length === N ? atlas.cells : null;
+    for (var i = 0; i < N; i++) cellOf[i] = cells ? cells[i] : i;
+  })();
 
   /* Mean colour per image (atlas.colors, 6 hex digits a row): dots and placeholders. */
   var rgb = new Uint8Array(3 * N);
@@ -110,7 +117,7 @@
     data: {
       P: P, N: N, ids: ids, titles: titles, aspect: aspect, idIndex: idIndex,
       facetNames: facetNames, defaultFacet: defaultFacet,
-      atlas: atlas, cell: cell, perRow: perRow, perSheet: perSheet,
+      atlas: atlas, cell: cell, perRow: perRow, perSheet: perSheet, cellOf: cellOf,
       colorStr: colorStr, dotRGB: dotRGB,
       pageUrl: pageUrl, thumbUrl: thumbUrl, titleOf: titleOf
     }

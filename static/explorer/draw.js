@@ -10,7 +10,7 @@
   "use strict";
   if (!lk) return;
   var state = lk.state, stats = lk.stats, view = lk.view, sheets = lk.sheets;
-  var D = lk.data, N = D.N, atlas = D.atlas, cell = D.cell, perSheet = D.perSheet, colorStr = D.colorStr;
+  var D = lk.data, N = D.N, atlas = D.atlas, cell = D.cell, perSheet = D.perSheet, cellOf = D.cellOf, colorStr = D.colorStr;
   var ctx = lk.dom.ctx, layer = lk.layer;
   var sx = view.sx, sy = view.sy, rectSize = view.rectSize, drawThumb = sheets.drawThumb;
   var THUMB_MIN = view.THUMB_MIN;
@@ -61,7 +61,7 @@
       mark[i] = on ? 1 : 0;
       if (on) {
         idx[nv++] = i;
-        if (countSheets) { var si = (i / perSheet) | 0; if (list[si].state !== 2) wanted[si]++; }
+        if (countSheets) { var si = (cellOf[i] / perSheet) | 0; if (list[si].state !== 2) wanted[si]++; }
       }
     }
     fr.n = nv;
@@ -78,7 +78,7 @@
     else pixelDots(r);
     // About to cross into thumbnails: fetch the sheets that will be needed.
     if (sheets.list.length && s >= THUMB_MIN * 0.55) {
-      for (var v = 0; v < fr.n; v++) fr.wanted[(fr.idx[v] / perSheet) | 0]++;
+      for (var v = 0; v < fr.n; v++) fr.wanted[(cellOf[fr.idx[v]] / perSheet) | 0]++;
     }
   }
 

@@ -12,7 +12,7 @@
   "use strict";
   if (!lk) return;
   var D = lk.data, doc = lk.dom.doc, atlas = D.atlas, aspect = D.aspect, colorStr = D.colorStr;
-  var cell = D.cell, perRow = D.perRow, perSheet = D.perSheet;
+  var cell = D.cell, perRow = D.perRow, perSheet = D.perSheet, cellOf = D.cellOf;
   var requestFrame = lk.view.requestFrame;
 
   var MAX_CONCURRENT_SHEETS = 4;
@@ -113,11 +113,11 @@
     var img = useHires ? hiresImage(i) : null;
     if (img) { g.drawImage(img, dx, dy, dw, dh); return true; }
     // The sheet at this level, else another level already loaded: larger cells first (sharper).
-    var si = (i / perSheet) | 0, sh = null, lvl = 0, L;
+    var ci = cellOf[i], si = (ci / perSheet) | 0, sh = null, lvl = 0, L;
     for (L = Math.min(level, levels.length - 1); L >= 0 && !sh; L--) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
     for (L = level + 1; L < levels.length && !sh; L++) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
     if (sh) {
-      var c = i % perSheet;
+      var c = ci % perSheet;
       var fw = ar >= 1 ? cell : Math.max(1, Math.round(cell * ar));
       var fh = ar >= 1 ? Math.max(1, Math.round(cell / ar)) : cell;
       // 1 px inset hides rounding differences against the fitted cell and JPEG bleed.

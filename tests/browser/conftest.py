@@ -118,7 +118,7 @@ def small_site(www):
 def dense_site(www):
     root, base = www
     site = root / "dense"
-    points = write_site(site, dense_images())
+    points = write_site(site, dense_images(), cells_reversed=True)  # the map must find each image's cell
     return {"dir": site, "points": points, "file": (site / "index.html").as_uri(), "http": f"{base}/dense/index.html"}
 
 

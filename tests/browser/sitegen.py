@@ -74,8 +74,11 @@ def copy_explorer(dest: Path) -> None:
 
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
                default_facet: str = "content", k: int = 6, image_pages: bool = True,
-               grid_max: int | None = None) -> dict:
-    """Write a complete static site for `images` into dest; return points dict."""
+               grid_max: int | None = None, cells_reversed: bool = False) -> dict:
+    """Write a complete static site for `images` into dest; return points dict.
+
+    cells_reversed: the atlas holds the images last row first, with atlas["cells"] saying
+    where, as the atlas of a grown collection does (render/atlas.py place_cells)."""
     dest = Path(dest)
     (dest / "thumbs").mkdir(parents=True, exist_ok=True)
     (dest / "data").mkdir(exist_ok=True)
@@ -85,7 +88,14 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
         p = dest / "thumbs" / f"{im.id}.jpg"
         im.pixels.save(p, "JPEG", quality=90)
         thumb_paths.append(p)
-    atlas = write_atlases(thumb_paths, dest)
+    order = list(range(len(images)))[::-1] if cells_reversed else None  # cell j holds row order[j]
+    atlas = write_atlases([thumb_paths[r] for r in order] if order else thumb_paths, dest)
+    if order:
+        cells = [0] * len(order)
+        for j, r in enumerate(order):
+            cells[r] = j
+        atlas["colors"] = "".join(atlas["colors"][6 * c:6 * c + 6] for c in cells)
+        atlas["cells"] = cells
     vendor = copy_vendor_scripts(dest)
 
     facet_names = [default_facet] + sorted({f for im in images for f in im.extra_xy})
