@@ -24,7 +24,8 @@
     w: 0, h: 0, k: 1, dpr: 1, s: 0, thumbs: false, tx: 0, ty: 0, tk: 0,
     n: 0, idx: new Int32Array(N), mark: new Uint8Array(N),
     level: 0,                                       // atlas level of the thumbnails (sheets.levelFor)
-    wanted: new Float64Array(sheets.list.length)    // visible images per sheet not yet loaded at that level
+    load: 0,                                        // the level whose sheets are fetched now
+    wanted: new Float64Array(sheets.list.length)    // visible images per sheet not yet loaded at `load`
   };
 
   function draw() {
@@ -33,7 +34,7 @@
     stats.visible = fr.n;
     if (fr.thumbs) { stats.mode = "thumbs"; layer.paint(fr); } else drawDots();
     drawHighlights(fr.s, fr.thumbs);    // drawn large and sharp (level 0)
-    if (sheets.list.length) sheets.pump(fr.wanted, fr.level);
+    if (sheets.list.length) sheets.pump(fr.wanted, fr.load);
 
     var dt = performance.now() - t0;
     view.record(stats.drawMs, dt);
@@ -51,7 +52,11 @@
     var s = fr.s = view.thumbSize(k);
     var thumbs = fr.thumbs = s >= THUMB_MIN && atlas;
     var level = fr.level = sheets.levelFor(s * fr.dpr);
-    var margin = thumbs ? s : 8, list = sheets.levels[level] || sheets.list, countSheets = thumbs && list.length;
+    // From disk a full sheet is decoded on the main thread (~30 ms, a dropped frame): while the
+    // view moves the next level (a quarter of the pixels) is fetched to stand in, drawn until
+    // the full sheets come once the motion settles. Over http(s) they decode off the thread.
+    var load = fr.load = level === 0 && state.moving && sheets.decoder === "img" && sheets.levels.length > 1 ? 1 : level;
+    var margin = thumbs ? s : 8, list = sheets.levels[load] || sheets.list, countSheets = thumbs && list.length;
     var nv = 0, pos = state.pos, tk = fr.tk = k * state.fit, tx = fr.tx = t.x + k * state.ox, ty = fr.ty = t.y + k * state.oy;
     var idx = fr.idx, mark = fr.mark, wanted = fr.wanted;
     if (list.length) wanted.fill(0);

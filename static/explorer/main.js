@@ -39,6 +39,7 @@
       return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
                k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible, renderer: lk.gl && lk.gl.ok ? "webgl2" : "2d",
                matches: state.matches ? Array.prototype.map.call(state.matches, function (i) { return ids[i]; }) : [],
+               sheetLevels: sheets.levels.map(function (l) { return l.filter(function (s) { return s.state === 2; }).length; }),
                sheetsLoaded: sheets.levels.reduce(function (n, l) { return n + l.filter(function (s) { return s.state === 2; }).length; }, 0), sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder,
                sheetFallbacks: sheets.fallbacks };
     }

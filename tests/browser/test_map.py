@@ -154,6 +154,11 @@ def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site, over, decoder):
         assert _count_near(after, box_r, (0, 255, 255)) > 0.6 * area
         st = map_state(page)
         assert st["sheetsLoaded"] > 0 and st["sheetFallbacks"] == 0  # the atlas drew them, as `decoder` loaded them
+        # Closer still: the full sheets come (from disk only once the motion has settled).
+        page.mouse.move(pos["x"], pos["y"])
+        page.mouse.wheel(0, -500)
+        page.wait_for_function("document.getElementById('lk-map').lookalike.state().sheetLevels[0] > 0")
+        assert project(page, image_id)["size"] > 40
     finally:
         ctx.close()
 
