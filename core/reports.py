@@ -69,6 +69,8 @@ class RenderReport:
     seconds: float = 0.0
     copied: int = 0  # image copies written this run (unchanged ones are not even compared)
     data_written: int = 0  # data files (points, exports) made again this run
+    sheets: int = 0  # the map's atlas sheets (each also at its smaller levels)
+    sheets_made: int = 0  # of those, made again this run (the rest kept their pictures)
     disk_bytes: int = 0  # what the site takes on this disk (blocks), beside `bytes` (what Pages counts)
 
 
@@ -104,7 +106,7 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
-                   output_disk_bytes=render.disk_bytes)
+                   sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes)
         notes += render.notes
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
@@ -136,7 +138,8 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if render:
         lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB "
                      f"({render.disk_bytes / 1e6:.1f} MB on this disk); {render.pages_rendered} pages, "
-                     f"{render.copied} image copies, {render.data_written} data files written")
+                     f"{render.copied} image copies, {render.data_written} data files, "
+                     f"{render.sheets_made} of {render.sheets} map sheets written")
         if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits
             lines.append("          " + ", ".join(
                 f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "

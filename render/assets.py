@@ -111,8 +111,9 @@ def static_files(site) -> None:
 ATLAS_VERSION = "atlas-v3"  # change when render/atlas.py makes other bytes for the same thumbnails
 
 
-def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -> dict:
-    """Sprite sheets, each made again only when the pictures in its cells changed.
+def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -> tuple[dict, int]:
+    """Sprite sheets, each made again only when the pictures in its cells changed: the atlas's
+    metadata (points["atlas"]) and how many sheets were made this time.
 
     Each picture keeps its cell from build to build (render/atlas.py place_cells), so adding
     images to a large collection remakes the sheets they land in, not every sheet after the
@@ -151,7 +152,7 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     atlas["count"] = len(images)
     if row_cells != list(range(len(images))):
         atlas["cells"] = row_cells
-    return atlas
+    return atlas, remade
 
 
 def _saved_atlas(state: Path | None, cache: str) -> dict:

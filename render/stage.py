@@ -64,7 +64,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     if images.copy_originals:
         assets.copy_originals(site_files, collection, records, notes)
     scripts = assets.vendor_scripts(site_files, notes)
-    atlas = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"), quiet)
+    atlas, sheets_made = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"), quiet)
     made = _write_data(site_files, folder.site_state(out, "exports.json"), manifest, layouts,
                        neighbours.map_neighbours, atlas)
     assets.static_files(site_files)
@@ -92,6 +92,7 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
                         bytes=sizes["bytes"], folders=sizes["folders"], warnings=sizes["warnings"], notes=notes,
                         seconds=time.perf_counter() - start, copied=copied, data_written=len(made),
+                        sheets=len(atlas.get("sheets", [])), sheets_made=sheets_made,
                         disk_bytes=sizes["disk_bytes"])
 
 

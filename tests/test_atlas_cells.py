@@ -57,19 +57,20 @@ def test_a_grown_collection_remakes_only_the_sheets_that_changed(tmp_path, small
     cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
     colours = {f"{i:02d}": ((i * 23) % 256, (i * 71) % 256, (i * 113) % 256) for i in range(40)}
     images = [_picture(cache, sha, rgb) for sha, rgb in list(colours.items())[:20]]   # 5 sheets
-    first = atlases(SiteFiles(site), images, cache, state)
-    assert "cells" not in first and first["count"] == 20 and len(first["sheets"]) == 5
-    made = _signatures(site)
-    assert len(made) == 15                                  # 5 sheets at three levels
+    first, made = atlases(SiteFiles(site), images, cache, state)
+    assert made == 5 and "cells" not in first and first["count"] == 20 and len(first["sheets"]) == 5
+    files = _signatures(site)
+    assert len(files) == 15                                  # 5 sheets at three levels
 
-    again = atlases(SiteFiles(site), images, cache, state)  # unchanged: nothing is written
-    assert again == first and _signatures(site) == made
+    again, none = atlases(SiteFiles(site), images, cache, state)  # unchanged: nothing is written
+    assert again == first and none == 0 and _signatures(site) == files
 
     # Two images inserted near the top of the collection (as a new folder sorts), one removed.
     grown = images[:1] + [_picture(cache, sha, colours[sha]) for sha in ("30", "31")] + images[1:7] + images[8:]
-    atlas = atlases(SiteFiles(site), grown, cache, state)
+    atlas, made = atlases(SiteFiles(site), grown, cache, state)
     now = _signatures(site)
-    changed = sorted(rel for rel in now if now[rel] != made.get(rel))
+    changed = sorted(rel for rel in now if now[rel] != files.get(rel))
+    assert made == 2
     # The first new picture fills the removed one's cell (7, sheet 1), the second goes after
     # the last cell (20, a new sheet 5): sheets 0, 2, 3 and 4 are not touched.
     assert changed == ["atlas/1.jpg", "atlas/2/1.jpg", "atlas/2/5.jpg", "atlas/4/1.jpg", "atlas/4/5.jpg", "atlas/5.jpg"]
@@ -92,11 +93,12 @@ def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, sm
     cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
     images = [_picture(cache, f"{i:02d}", (200, 40 + i, 40)) for i in range(10)]
     atlases(SiteFiles(site), images, cache, state)
-    atlas = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)   # cell 5 empties
+    atlas, _ = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)   # cell 5 empties
     assert atlas["cells"] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
     saved = json.loads(state.read_text())
     assert saved["cells"][5] is None and saved["colors"][30:36] == EMPTY_COLOR
     state.write_text("{not json")
     before = _signatures(site)
-    fresh = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)
+    fresh, made = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)
+    assert made == 3
     assert "cells" not in fresh and all(_signatures(site)[rel] != before[rel] for rel in ("atlas/1.jpg", "atlas/2.jpg"))
