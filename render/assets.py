@@ -138,8 +138,12 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
             keep[n] = [old_colors[6 * j:6 * j + 6] for j in range(first, last)]
     remade = len(keys) - len(keep)
     progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
-    atlas = write_atlases([image_cache.thumb(p) if p else None for p in cells], site.out, CELL, SHEET,
-                          on_sheet=progress.advance, keep=keep)
+    thumbs = [None] * len(cells)  # paths only for the sheets to make: 100,000 of them took 0.5 s
+    for n in range(len(keys)):
+        if n not in keep:
+            for j in range(n * per_sheet, min(len(cells), (n + 1) * per_sheet)):
+                thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
+    atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep)
     progress.close()
     if state is not None and (remade or saved.get("cells") != cells):
         write_text(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
