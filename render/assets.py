@@ -123,8 +123,18 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     """
     from render.atlas import CELL, SHEET, place_cells, write_atlases
 
-    saved = _saved_atlas(state, image_cache.dir.name)
     pictures = [im.sha256 for im in images]
+    # An unchanged collection: the last atlas as it was, from a small file (the cells' record
+    # is 6.7 MB at 100,000 images and placing them again 0.1 s: a warm build's budget is 10 s).
+    made = state.with_name(state.stem + "-made.json") if state is not None else None
+    digest = hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name] + pictures).encode()).hexdigest()
+    last = _read_json(made)
+    if last.get("digest") == digest and isinstance(last.get("atlas"), dict) \
+            and all((site.out / f).is_file() for f in _sheet_files(last["atlas"])):
+        site.keep(*_sheet_files(last["atlas"]))
+        return last["atlas"], 0
+
+    saved = _saved_atlas(state, image_cache.dir.name)
     cells = place_cells(pictures, saved.get("cells"))
     per_sheet = (SHEET // CELL) ** 2
     keys = [hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name, str(CELL), str(SHEET)]
@@ -156,21 +166,32 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     atlas["count"] = len(images)
     if row_cells != list(range(len(images))):
         atlas["cells"] = row_cells
+    if made is not None:
+        write_text(made, json.dumps({"digest": digest, "atlas": atlas}, sort_keys=True))
     return atlas, remade
 
 
 def _saved_atlas(state: Path | None, cache: str) -> dict:
     """The last build's cells, keys and colours, or {} (none, damaged, another version or cache)."""
-    if state is None or not state.exists():
-        return {}
+    saved = _read_json(state)
     try:
-        saved = json.loads(state.read_text())
         if saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache \
                 and len(saved["colors"]) == 6 * len(saved["cells"]):
             return saved
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError):
         pass  # damaged state: the sheets are made again
     return {}
+
+
+def _read_json(path: Path | None) -> dict:
+    """A state file's object, or {} when it is missing or damaged."""
+    if path is None or not path.exists():
+        return {}
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _files_of_sheet(n: int) -> list[str]:

@@ -99,6 +99,9 @@ def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, sm
     assert saved["cells"][5] is None and saved["colors"][30:36] == EMPTY_COLOR
     state.write_text("{not json")
     before = _signatures(site)
-    fresh, made = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)
-    assert made == 3
-    assert "cells" not in fresh and all(_signatures(site)[rel] != before[rel] for rel in ("atlas/1.jpg", "atlas/2.jpg"))
+    same, made = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)  # unchanged: as it was
+    assert made == 0 and same == atlas and _signatures(site) == before
+    fresh, made = atlases(SiteFiles(site), images[:4] + images[6:], cache, state)  # a change, no cells known
+    assert made == 2 and "cells" not in fresh   # packed afresh: 8 cells in sheets 0 and 1
+    now = _signatures(site)
+    assert now["atlas/1.jpg"] != before["atlas/1.jpg"] and "atlas/2.jpg" not in now
