@@ -7,7 +7,8 @@ for every thumbnail and display copy. It measures what only depends on the numbe
 images: seconds to write the pages and the map's data, and the bytes and files per folder,
 and shows the GitHub Pages warnings a user would get. Image folders (media/, thumbs/,
 atlas/) hold placeholders here; their real size is projected from bytes per image
-measured on a real build (--media-kb / --thumb-kb, defaults from imagen).
+measured on a real build (--media-kb / --thumb-kb, defaults from imagen; the sheets at
+render/budget.py ATLAS_BYTES_PER_IMAGE).
 
 Usage: .venv/bin/python bench/site_bench.py [--images 100000] [--out DIR] [--keep]
 """
@@ -46,7 +47,7 @@ def main() -> None:
     from core.config import Settings
     from core.manifest import ImageRecord, Manifest
     from core.workfolder import FacetLayout, WorkFolder
-    from render import output
+    from render import budget, output
     from render import stage as render
 
     n, k = args.images, args.k
@@ -114,6 +115,9 @@ def main() -> None:
         elif name == "thumbs":
             note, real = f"  (placeholders; at {args.thumb_kb} KB each: {n * args.thumb_kb / 1e6:.2f} GB)", \
                 n * args.thumb_kb * 1e3
+        elif name == "atlas":  # sheets of placeholders compress to nothing; real photos' do not
+            real = n * budget.ATLAS_BYTES_PER_IMAGE
+            note = f"  (placeholders; at {budget.ATLAS_BYTES_PER_IMAGE:,} bytes an image, all levels: {real / 1e9:.2f} GB)"
         else:
             real = f["bytes"]
         projected += real
