@@ -92,15 +92,29 @@ def _service():
     poll loop sleeps before every read), and pages are added one at a time for a stable
     index: 2,394 pages took 240 s, 20,000 would take 33 minutes. The binary's answers are
     base64 JSON, each ended by a comma; this reads them without the pause and hands each to
-    the request waiting for it, as the library does. If the library's inside is not what
-    this expects, the library's own service is used (slow, but right)."""
+    the request waiting for it, as the library does; if the binary stops answering, every
+    request waiting or to come fails (the build goes on without search) instead of hanging.
+    If the library's inside is not what this expects, its own service is used (slow, but right)."""
     from pagefind.service import PagefindService
 
     class PromptService(PagefindService):
+        stopped: Exception | None = None  # why the binary's answers stopped (it crashed, say)
+
         async def _wait_for_responses(self) -> None:
-            while True:
-                raw = await self._backend.stdout.readuntil(b",")
-                _answer(self._responses, json.loads(base64.b64decode(raw[:-1])))
+            try:
+                while True:
+                    raw = await self._backend.stdout.readuntil(b",")
+                    _answer(self._responses, json.loads(base64.b64decode(raw[:-1])))
+            except Exception as exc:  # noqa: BLE001 - whatever broke, nobody may wait for ever
+                self.stopped = RuntimeError(f"Pagefind stopped answering ({type(exc).__name__}: {exc})")
+                for future in self._responses.values():
+                    if not future.done():
+                        future.set_exception(self.stopped)
+
+        async def send(self, payload):
+            if self.stopped is not None:
+                raise self.stopped
+            return await super().send(payload)
 
     service = PromptService()
     if not (isinstance(getattr(service, "_responses", None), dict) and hasattr(PagefindService, "_wait_for_responses")):

@@ -69,3 +69,22 @@ def test_answers_reach_the_request_they_are_for():
         with pytest.raises(RuntimeError, match="bad request"):
             waiting[3].result()
     _run(run())
+
+
+def test_a_binary_that_stops_answering_fails_the_requests_instead_of_hanging():
+    class Gone:
+        async def readuntil(self, sep):
+            raise asyncio.IncompleteReadError(b"", None)
+
+    async def run():
+        from types import SimpleNamespace
+
+        service = search._service()
+        service._backend = SimpleNamespace(stdout=Gone())
+        waiting = service._responses[1] = asyncio.get_running_loop().create_future()
+        await service._wait_for_responses()
+        with pytest.raises(RuntimeError, match="stopped answering"):
+            waiting.result()
+        with pytest.raises(RuntimeError, match="stopped answering"):
+            await service.send({"type": "NewIndex"})
+    _run(run())
