@@ -121,7 +121,7 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     folder (`state`); a sheet is reused while its key matches and its files are in the site.
     points["atlas"]["cells"] maps rows to cells where that is not the identity.
     """
-    from render.atlas import CELL, SHEET, place_cells, write_atlases
+    from render.atlas import CELL, EMPTY_COLOR, SHEET, place_cells, write_atlases
 
     pictures = [im.sha256 for im in images]
     # An unchanged collection: the last atlas as it was, from a small file (the cells' record
@@ -129,10 +129,13 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     made = state.with_name(state.stem + "-made.json") if state is not None else None
     digest = hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name] + pictures).encode()).hexdigest()
     last = _read_json(made)
-    if last.get("digest") == digest and isinstance(last.get("atlas"), dict) \
-            and all((site.out / f).is_file() for f in _sheet_files(last["atlas"])):
-        site.keep(*_sheet_files(last["atlas"]))
-        return last["atlas"], 0
+    try:
+        if last.get("digest") == digest and isinstance(last.get("atlas"), dict) \
+                and all((site.out / f).is_file() for f in _sheet_files(last["atlas"])):
+            site.keep(*_sheet_files(last["atlas"]))
+            return last["atlas"], 0
+    except (KeyError, TypeError, AttributeError):
+        pass  # a damaged record: the sheets are checked one by one below
 
     saved = _saved_atlas(state, image_cache.dir.name)
     cells = place_cells(pictures, saved.get("cells"))
@@ -153,6 +156,17 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
         if n not in keep:
             for j in range(n * per_sheet, min(len(cells), (n + 1) * per_sheet)):
                 thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
+    if state is not None and remade:
+        # Before any sheet is overwritten, the record stops vouching for those about to be: a
+        # build stopped half-way must not leave a sheet that a later one takes as unchanged.
+        if made is not None:
+            made.unlink(missing_ok=True)
+        write_text(state, json.dumps({
+            "version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
+            "keys": [key if n in keep else None for n, key in enumerate(keys)],
+            "colors": "".join("".join(keep[n]) if n in keep else
+                              EMPTY_COLOR * (min(len(cells), (n + 1) * per_sheet) - n * per_sheet)
+                              for n in range(len(keys)))}, sort_keys=True))
     atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep)
     progress.close()
     if state is not None and (remade or saved.get("cells") != cells):
@@ -174,13 +188,12 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
 def _saved_atlas(state: Path | None, cache: str) -> dict:
     """The last build's cells, keys and colours, or {} (none, damaged, another version or cache)."""
     saved = _read_json(state)
-    try:
-        if saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache \
-                and len(saved["colors"]) == 6 * len(saved["cells"]):
-            return saved
-    except (KeyError, TypeError):
-        pass  # damaged state: the sheets are made again
-    return {}
+    cells, keys, colors = saved.get("cells"), saved.get("keys"), saved.get("colors")
+    if saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache and isinstance(cells, list) \
+            and isinstance(keys, list) and isinstance(colors, str) and len(colors) == 6 * len(cells) \
+            and all(c is None or isinstance(c, str) for c in cells):
+        return saved
+    return {}  # none, damaged or another version: the sheets are made again
 
 
 def _read_json(path: Path | None) -> dict:

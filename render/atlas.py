@@ -116,7 +116,9 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
     cell; the map uses it for the zoomed-out dots and as a placeholder while a sheet loads.
     keep: sheet n -> its cells' colours, for sheets already in site_dir as they would be
     written again (render/assets.py knows): those are not made again.
-    Output bytes depend only on the input pixels (same input -> same files).
+    Output bytes depend only on the cells' pictures (same cells -> same files); which cell holds
+    which picture depends on the builds before (place_cells), so a grown collection's sheets
+    differ from a fresh build's of the same images.
     ``on_sheet(rows)`` is called after each sheet with the thumbnails it holds (progress).
     """
     if cell < 1:
@@ -140,7 +142,9 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
         sheets.append(f"atlas/{s}.jpg")
         for d in divisors:
             small[d].append(f"atlas/{d}/{s}.jpg")
-        if s in keep and len(keep[s]) == len(rows):
+        if s in keep:
+            if len(keep[s]) != len(rows):  # the caller keyed the sheet by its cells: cannot happen
+                raise ValueError(f"atlas sheet {s}: {len(keep[s])} colours kept for {len(rows)} cells")
             colors.extend(keep[s])
         else:
             canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)

@@ -105,3 +105,20 @@ def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, sm
     assert made == 2 and "cells" not in fresh   # packed afresh: 8 cells in sheets 0 and 1
     now = _signatures(site)
     assert now["atlas/1.jpg"] != before["atlas/1.jpg"] and "atlas/2.jpg" not in now
+
+
+def test_a_build_stopped_while_making_sheets_leaves_none_taken_as_unchanged(tmp_path, small_sheets):
+    """Sheets of another collection written, then the build stopped (a missing thumbnail
+    here): the next build of the first collection must not take them as its own."""
+    cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
+    first = [_picture(cache, f"x{i}", (250, 20 * i, 20)) for i in range(8)]   # two sheets, red-ish
+    atlases(SiteFiles(site), first, cache, state)
+    other = [_picture(cache, f"y{i}", (20, 20 * i, 250)) for i in range(4)] + first[4:7] + [SimpleNamespace(sha256="gone")]
+    with pytest.raises(FileNotFoundError):
+        atlases(SiteFiles(site), other, cache, state)   # sheet 0 made with blue pictures, sheet 1 failed
+    atlas, made = atlases(SiteFiles(site), first, cache, state)
+    assert made >= 1
+    sheet = Image.open(site / "atlas" / "0.jpg").convert("RGB")
+    r, g, b = sheet.getpixel((8, 8))   # cell 0: first[0], (250, 0, 20) again
+    assert r > 200 and b < 80, (r, g, b)
+    assert atlas["colors"][:2] in ("f9", "fa", "fb", "f8", "f7")
