@@ -95,6 +95,8 @@ def _service():
     the request waiting for it, as the library does; if the binary stops answering, every
     request waiting or to come fails (the build goes on without search) instead of hanging.
     If the library's inside is not what this expects, its own service is used (slow, but right)."""
+    import asyncio
+
     from pagefind.service import PagefindService
 
     class PromptService(PagefindService):
@@ -115,6 +117,20 @@ def _service():
             if self.stopped is not None:
                 raise self.stopped
             return await super().send(payload)
+
+        async def close(self) -> None:
+            # The library's close() stops the binary only when every request succeeded.
+            try:
+                await asyncio.wait_for(asyncio.gather(*self._responses.values(), return_exceptions=True), 5)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                self._poll_task.cancel()
+                try:
+                    self._backend.terminate()
+                except ProcessLookupError:
+                    pass  # it had gone already
+                await self._backend.wait()
 
     service = PromptService()
     if not (isinstance(getattr(service, "_responses", None), dict) and hasattr(PagefindService, "_wait_for_responses")):

@@ -88,3 +88,14 @@ def test_a_binary_that_stops_answering_fails_the_requests_instead_of_hanging():
         with pytest.raises(RuntimeError, match="stopped answering"):
             await service.send({"type": "NewIndex"})
     _run(run())
+
+
+def test_a_killed_binary_fails_the_index_and_the_service_still_closes():
+    async def run():
+        service = search._service()
+        async with service:
+            service._backend.kill()
+            with pytest.raises(RuntimeError, match="stopped answering"):
+                await service.create_index({})
+        return service._backend.returncode
+    assert _run(asyncio.wait_for(run(), 30)) is not None
