@@ -84,7 +84,11 @@
   var cellOf = new Int32Array(N);
   (function () {
     var cells = atlas && Array.isArray(atlas.cells) && atlas.cells.length === N ? atlas.cells : null;
-    for (var i = 0; i < N; i++) cellOf[i] = cells ? cells[i] : i;
+    var nCells = atlas && Array.isArray(atlas.sheets) ? atlas.sheets.length * perSheet : 0;
+    for (var i = 0; i < N; i++) {
+      var c = cells ? cells[i] : i;
+      cellOf[i] = c >= 0 && c < nCells && c === (c | 0) ? c : -1;  // -1: no cell, the mean colour stands in
+    }
   })();
 
   /* Mean colour per image (atlas.colors, 6 hex digits a row): dots and placeholders. */

@@ -57,6 +57,7 @@
     // the full sheets come once the motion settles. Over http(s) they decode off the thread.
     var load = fr.load = level === 0 && state.moving && sheets.decoder === "img" && sheets.levels.length > 1 ? 1 : level;
     var margin = thumbs ? s : 8, list = sheets.levels[load] || sheets.list, countSheets = thumbs && list.length;
+    var full = load !== level ? sheets.levels[level] : null;   // already sharp: no stand-in fetched
     var nv = 0, pos = state.pos, tk = fr.tk = k * state.fit, tx = fr.tx = t.x + k * state.ox, ty = fr.ty = t.y + k * state.oy;
     var idx = fr.idx, mark = fr.mark, wanted = fr.wanted;
     if (list.length) wanted.fill(0);
@@ -66,7 +67,10 @@
       mark[i] = on ? 1 : 0;
       if (on) {
         idx[nv++] = i;
-        if (countSheets) { var si = (cellOf[i] / perSheet) | 0; if (list[si].state !== 2) wanted[si]++; }
+        if (countSheets && cellOf[i] >= 0) {
+          var si = (cellOf[i] / perSheet) | 0;
+          if (list[si].state !== 2 && !(full && full[si].state === 2)) wanted[si]++;
+        }
       }
     }
     fr.n = nv;
@@ -83,7 +87,7 @@
     else pixelDots(r);
     // About to cross into thumbnails: fetch the sheets that will be needed.
     if (sheets.list.length && s >= THUMB_MIN * 0.55) {
-      for (var v = 0; v < fr.n; v++) fr.wanted[(cellOf[fr.idx[v]] / perSheet) | 0]++;
+      for (var v = 0; v < fr.n; v++) { var c = cellOf[fr.idx[v]]; if (c >= 0) fr.wanted[(c / perSheet) | 0]++; }
     }
   }
 

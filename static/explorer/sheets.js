@@ -114,8 +114,10 @@
     if (img) { g.drawImage(img, dx, dy, dw, dh); return true; }
     // The sheet at this level, else another level already loaded: larger cells first (sharper).
     var ci = cellOf[i], si = (ci / perSheet) | 0, sh = null, lvl = 0, L;
-    for (L = Math.min(level, levels.length - 1); L >= 0 && !sh; L--) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
-    for (L = level + 1; L < levels.length && !sh; L++) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
+    if (ci >= 0) {
+      for (L = Math.min(level, levels.length - 1); L >= 0 && !sh; L--) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
+      for (L = level + 1; L < levels.length && !sh; L++) if (levels[L][si].state === 2) { sh = levels[L][si]; lvl = L; }
+    }
     if (sh) {
       var c = ci % perSheet;
       var fw = ar >= 1 ? cell : Math.max(1, Math.round(cell * ar));
