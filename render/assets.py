@@ -121,7 +121,7 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     folder (`state`); a sheet is reused while its key matches and its files are in the site.
     points["atlas"]["cells"] maps rows to cells where that is not the identity.
     """
-    from render.atlas import CELL, EMPTY_COLOR, SHEET, place_cells, write_atlases
+    from render.atlas import CELL, EMPTY_COLOR, SHEET, place_cells, sheet_files, write_atlases
 
     pictures = [im.sha256 for im in images]
     # An unchanged collection: the last atlas as it was, from a small file (the cells' record
@@ -140,38 +140,35 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     saved = _saved_atlas(state, image_cache.dir.name)
     cells = place_cells(pictures, saved.get("cells"))
     per_sheet = (SHEET // CELL) ** 2
+    spans = [range(s, min(len(cells), s + per_sheet)) for s in range(0, len(cells), per_sheet)]  # cells of sheet n
     keys = [hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name, str(CELL), str(SHEET)]
-                                     + [p or "" for p in cells[s:s + per_sheet]]).encode()).hexdigest()
-            for s in range(0, len(cells), per_sheet)]
+                                     + [cells[j] or "" for j in span]).encode()).hexdigest() for span in spans]
     old_keys, old_colors = saved.get("keys", []), saved.get("colors", "")
-    keep = {}
-    for n, key in enumerate(keys):
-        if n < len(old_keys) and old_keys[n] == key and all((site.out / f).is_file() for f in _files_of_sheet(n)):
-            first, last = n * per_sheet, min(len(cells), (n + 1) * per_sheet)
-            keep[n] = [old_colors[6 * j:6 * j + 6] for j in range(first, last)]
+    keep = {n: [old_colors[6 * j:6 * j + 6] for j in span] for n, span in enumerate(spans)
+            if n < len(old_keys) and old_keys[n] == keys[n] and all((site.out / f).is_file() for f in sheet_files(n))}
     remade = len(keys) - len(keep)
-    progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
-    thumbs = [None] * len(cells)  # paths only for the sheets to make: 100,000 of them took 0.5 s
-    for n in range(len(keys)):
-        if n not in keep:
-            for j in range(n * per_sheet, min(len(cells), (n + 1) * per_sheet)):
-                thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
+
+    def record(keys: list, colors: str) -> None:
+        write_text(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
+                                      "keys": keys, "colors": colors}, sort_keys=True))
+
     if state is not None and remade:
         # Before any sheet is overwritten, the record stops vouching for those about to be: a
         # build stopped half-way must not leave a sheet that a later one takes as unchanged.
         if made is not None:
             made.unlink(missing_ok=True)
-        write_text(state, json.dumps({
-            "version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
-            "keys": [key if n in keep else None for n, key in enumerate(keys)],
-            "colors": "".join("".join(keep[n]) if n in keep else
-                              EMPTY_COLOR * (min(len(cells), (n + 1) * per_sheet) - n * per_sheet)
-                              for n in range(len(keys)))}, sort_keys=True))
+        record([key if n in keep else None for n, key in enumerate(keys)],
+               "".join("".join(keep[n]) if n in keep else EMPTY_COLOR * len(span) for n, span in enumerate(spans)))
+    thumbs = [None] * len(cells)  # paths only for the sheets to make: 100,000 of them took 0.5 s
+    for n, span in enumerate(spans):
+        if n not in keep:
+            for j in span:
+                thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
+    progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
     atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep)
     progress.close()
     if state is not None and (remade or saved.get("cells") != cells):
-        write_text(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
-                                      "keys": keys, "colors": atlas["colors"]}, sort_keys=True))
+        record(keys, atlas["colors"])
     site.keep(*_sheet_files(atlas))
     cell_of = {p: j for j, p in enumerate(cells) if p is not None}
     row_cells = [cell_of[p] for p in pictures]
@@ -205,12 +202,6 @@ def _read_json(path: Path | None) -> dict:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _files_of_sheet(n: int) -> list[str]:
-    from render.atlas import LEVELS
-
-    return [f"atlas/{n}.jpg"] + [f"atlas/{d}/{n}.jpg" for d in LEVELS]
 
 
 def _sheet_files(atlas: dict) -> list[str]:

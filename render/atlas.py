@@ -105,6 +105,11 @@ def _jpeg(canvas: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def sheet_files(s: int, divisors=LEVELS) -> list[str]:
+    """Site paths of sheet s: the full sheet, then its smaller levels (atlas/2/, atlas/4/)."""
+    return [f"atlas/{s}.jpg"] + [f"atlas/{d}/{s}.jpg" for d in divisors]
+
+
 def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CELL, sheet: int = SHEET,
                   on_sheet=None, keep: dict[int, list[str]] | None = None) -> dict:
     """Write site_dir/atlas/<n>.jpg (and atlas/2/<n>.jpg, atlas/4/<n>.jpg: LEVELS) and return
@@ -139,18 +144,19 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
     small: dict[int, list[str]] = {d: [] for d in divisors}
     for s in range(n_sheets):
         rows = thumb_paths[s * per_sheet:(s + 1) * per_sheet]
-        sheets.append(f"atlas/{s}.jpg")
-        for d in divisors:
-            small[d].append(f"atlas/{d}/{s}.jpg")
+        full, *smaller = sheet_files(s, divisors)
+        sheets.append(full)
+        for d, name in zip(divisors, smaller):
+            small[d].append(name)
         if s in keep:
             if len(keep[s]) != len(rows):  # the caller keyed the sheet by its cells: cannot happen
                 raise ValueError(f"atlas sheet {s}: {len(keep[s])} colours kept for {len(rows)} cells")
             colors.extend(keep[s])
         else:
             canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)
-            write_bytes(out_dir / f"{s}.jpg", _jpeg(canvas))  # atomic
-            for d in divisors:  # box-filtered, so cell j of the small sheet is cell j shrunk exactly
-                write_bytes(out_dir / str(d) / f"{s}.jpg", _jpeg(canvas.reduce(d)))
+            write_bytes(Path(site_dir) / full, _jpeg(canvas))  # atomic
+            for d, name in zip(divisors, smaller):  # box-filtered: cell j of the small sheet is cell j shrunk
+                write_bytes(Path(site_dir) / name, _jpeg(canvas.reduce(d)))
         if on_sheet is not None:
             on_sheet(len(rows))
 
