@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import hashlib
-import http.server
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,7 +26,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
 
-from sitegen import FakeImage, copy_explorer, write_map_site, write_site  # noqa: E402
+from sitegen import FakeImage, copy_explorer, serve, write_map_site, write_site  # noqa: E402
 
 SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -121,29 +118,6 @@ def build_fast(n: int, dest: Path, k: int = 8) -> float:
              "thumb_url": f"thumbs/{ids[i]}.jpg", "width": 4, "height": 3} for i in range(500)]
     write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500)
     return time.perf_counter() - t0
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # the page went on before a sheet came
-            super().handle_error(request, client_address)
-
-
-@contextlib.contextmanager
-def served(site: Path):
-    """index.html of `site` over HTTP on a free local port, as a static host serves it."""
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def pct(xs, q):
@@ -298,7 +272,8 @@ def main(argv=None):
               f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; map data (data/points*.js) "
               f"{sum(p.stat().st_size for p in (site / 'data').glob('points*.js')) / 1e6:.1f} MB; index.html "
               f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
-        with (served(site) if args.over == "http" else contextlib.nullcontext((site / "index.html").as_uri())) as url:
+        with (serve(site) if args.over == "http" else contextlib.nullcontext(None)) as base:
+            url = f"{base}/index.html" if base else (site / "index.html").as_uri()
             print(f"opened from {url}")
             results = {r: run(url, w, h, webgl=r == "webgl2") for r in args.renderers.split(",")}
     for asked, res in results.items():

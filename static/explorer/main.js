@@ -36,12 +36,12 @@
       return i == null ? null : { x: r.left + view.sx(i), y: r.top + view.sy(i), size: view.thumbSize(state.t.k) };
     },
     state: function () {
+      var loaded = sheets.levels.map(function (l) { return l.filter(function (s) { return s.state === 2; }).length; });
       return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
                k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible, renderer: lk.gl && lk.gl.ok ? "webgl2" : "2d",
                matches: state.matches ? Array.prototype.map.call(state.matches, function (i) { return ids[i]; }) : [],
-               sheetLevels: sheets.levels.map(function (l) { return l.filter(function (s) { return s.state === 2; }).length; }),
-               sheetsLoaded: sheets.levels.reduce(function (n, l) { return n + l.filter(function (s) { return s.state === 2; }).length; }, 0), sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder,
-               sheetFallbacks: sheets.fallbacks };
+               sheetLevels: loaded, sheetsLoaded: loaded.reduce(function (a, b) { return a + b; }, 0),
+               sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder, sheetFallbacks: sheets.fallbacks };
     }
   };
 })(window.Lookalike);

@@ -7,12 +7,7 @@ GitHub Pages serves a project site.
 from __future__ import annotations
 
 import csv
-import functools
-import json
-import http.server
-import os
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,7 +19,7 @@ for p in (str(REPO), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from sitegen import FakeImage, write_site  # noqa: E402
+from sitegen import FakeImage, serve, write_site  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -89,21 +84,12 @@ def browser():
         b.close()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def www(tmp_path_factory):
     """Folder served over HTTP; sites live in sub-folders (e.g. /repo/)."""
     root = tmp_path_factory.mktemp("www")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(root) as base:
+        yield root, base
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,13 @@ Kept deliberately small: the real site writer is render/stage.py.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import html
+import http.server
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +25,29 @@ from render.data import data_scripts, part_rows, split_files
 from render.vendor import copy_vendor_scripts
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the page went on before a sheet came
+            super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def serve(root: Path):
+    """`root` over HTTP on a free local port, as a static host serves it: yields the base URL."""
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 STANDIN_INDEX = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

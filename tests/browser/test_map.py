@@ -114,6 +114,17 @@ def test_titles_are_text_never_html(page, small_site):
     assert page.title() != "1"
 
 
+def _zoom_to_thumbnails(page, pos):
+    """Two wheel steps in at `pos`, until the map draws thumbnails, the pointer then moved off."""
+    page.mouse.move(pos["x"], pos["y"])
+    for _ in range(2):
+        page.mouse.wheel(0, -500)
+        page.wait_for_timeout(80)
+    page.wait_for_function("document.getElementById('lk-map').lookalike.state().mode === 'thumbs'")
+    page.mouse.move(5, 5)   # no hover outline on top of the target
+    wait_idle(page)
+
+
 @pytest.mark.parametrize("over, decoder", [("http", "fetch"), ("file", "img")])
 def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site, over, decoder):
     """From a server the sheets are fetched and decoded off the main thread; from disk,
@@ -134,13 +145,7 @@ def test_zoom_in_turns_dots_into_thumbnails(browser, dense_site, over, decoder):
         assert _count_near(before, box_l, (255, 0, 255)) < 10
         assert _count_near(before, box_r, (0, 255, 255)) < 10
 
-        page.mouse.move(pos["x"], pos["y"])
-        for _ in range(2):
-            page.mouse.wheel(0, -500)
-            page.wait_for_timeout(80)
-        page.wait_for_function("document.getElementById('lk-map').lookalike.state().mode === 'thumbs'")
-        page.mouse.move(5, 5)   # no hover outline on top of the target
-        wait_idle(page)
+        _zoom_to_thumbnails(page, pos)
         pos = project(page, image_id)
         size = pos["size"]
         assert size > 24
@@ -184,13 +189,7 @@ def test_broken_atlas_sheets_leave_each_image_its_colour(browser, dense_site, tm
         open_map(page, url)
         image_id = _id(dense_site["points"], TARGET_TITLE)
         pos = project(page, image_id)
-        page.mouse.move(pos["x"], pos["y"])
-        for _ in range(2):
-            page.mouse.wheel(0, -500)
-            page.wait_for_timeout(80)
-        page.wait_for_function("document.getElementById('lk-map').lookalike.state().mode === 'thumbs'")
-        page.mouse.move(5, 5)
-        wait_idle(page)
+        _zoom_to_thumbnails(page, pos)
         st = map_state(page)
         assert st["sheetsLoaded"] == 0 and st["sheetsLoading"] == 0
         if over == "http":
