@@ -36,6 +36,11 @@ def build(args) -> dict:
     """Run the stages of the command in order; returns {stage: report}."""
     cfg, base = cli.resolve_settings(args)
     work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
+    target = None
+    if "deploy" in STAGES_OF[args.command]:  # remote and branch checked before any work (deploy/target.py)
+        from deploy.target import check
+
+        target = check(cfg.deploy, args.force, Path(cfg.site.collection))
     with nullcontext() if args.verbose else quiet_libraries(work.library_log):
         reports = run_stages(args, cfg, work)
     if "deploy" in STAGES_OF[args.command]:  # git's own messages (push refused...) must reach the user
@@ -44,7 +49,8 @@ def build(args) -> dict:
             raise StrictError(f"--strict: {len(embed.skipped)} file(s) skipped, so the site was not deployed")
         from deploy import stage as deploy
 
-        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet, reports["render"].warnings)
+        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet, reports["render"].warnings,
+                                       target)
     return reports
 
 
