@@ -211,14 +211,14 @@ def _check(value: Any, section: str, f, where: str) -> Any:
         value = float(value)
     if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
         raise ConfigError(f"{where}: {name} must be {_TYPE_WORDS[typ]}, found {type(value).__name__} {value!r}")
-    if typ is int and abs(value) > INT_MAX:
-        raise ConfigError(f"{where}: {name} must be {f.metadata['hint'] or 'an integer'}, at most {INT_MAX}; "
-                          f"found {value}")
     if typ is float and not math.isfinite(value):
         raise ConfigError(f"{where}: {name} must be a finite number, found {value!r}")
     check = f.metadata["check"]
     if check is not None and not check(value):
         raise ConfigError(f"{where}: {name} must be {f.metadata['hint']}, found {value!r}")
+    if typ is int and abs(value) > INT_MAX:
+        raise ConfigError(f"{where}: {name} must be {f.metadata['hint'] or 'an integer'}, at most {INT_MAX}; "
+                          f"found {value}")
     return value
 
 
