@@ -9,13 +9,14 @@ sections (build.py), and each cache key names the fields its output depends on.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core import tomlfile
 from core.errors import LookalikeError
-from core.setting import at_least, between, branch_name, comma_list, remote_kind, setting, web_url
+from core.setting import (BRANCH_HINT, REMOTE_HINT, at_least, between, branch_name, comma_list, remote_kind,
+                          setting, web_url)
 
 FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
@@ -158,12 +159,9 @@ class BuildSection:
 @dataclass
 class DeploySection:
     STAGE = "deploy"
-    remote: str = setting("origin", lambda v: remote_kind(v) is not None,
-                          'a remote of the repository (e.g. "origin"), an https://, ssh://, file:// or '
-                          'git@host:path URL, or a local path starting with "/", "./" or "../"', "--remote",
+    remote: str = setting("origin", lambda v: remote_kind(v) is not None, REMOTE_HINT, "--remote",
                           "git remote to push the site to (default origin)")
-    branch: str = setting("gh-pages", branch_name, 'a branch name git accepts (no spaces, "..", ":", "~", "^", '
-                                                   '"?", "*", "[", "\\"; not starting with "-" or ".")', "--branch",
+    branch: str = setting("gh-pages", branch_name, BRANCH_HINT, "--branch",
                           "branch that holds the published site (default gh-pages; never the checked-out "
                           "branch, nor the remote's default branch without --force)")
     message: str = setting("Lookalike site", flag="--message", help="commit message on that branch")
@@ -227,21 +225,7 @@ def load(path: Path | None) -> Settings:
     settings = Settings()
     if path is None:
         return settings
-    try:
-        raw = Path(path).read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a folder, not a file") from None
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path} is not UTF-8 text: byte {exc.start} (line {line}) is {raw[exc.start]:#04x}. "
-                          f"Save it as UTF-8 (TOML files must be).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}. Check the quotes, brackets and 'key = value' form there.") from None
+    data = tomlfile.read(path, ConfigError)
     for section, table in data.items():
         if section not in SECTIONS or not isinstance(table, dict):
             raise ConfigError(f"{path}: unknown section [{section}]; expected one of "

@@ -34,6 +34,9 @@ def comma_list(text: str) -> list:
 
 # Values that reach git (deploy) or a page's <head> (base_url): checked by their form here, before
 # anything runs; deploy/target.py then checks them against the repository itself.
+REMOTE_HINT = ('a remote of the repository (e.g. "origin"), an https://, ssh://, file:// or git@host:path URL, '
+               'or a local path starting with "/", "./" or "../"')
+BRANCH_HINT = 'a branch name git accepts (no spaces, "..", ":", "~", "^", "?", "*", "[", "\\"; not starting with "-" or ".")'
 _REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
 

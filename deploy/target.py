@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import LookalikeError
-from core.setting import remote_kind
+from core.setting import branch_name, remote_kind
 
 PROTECTED = ("main", "master")  # always treated as a project's own branches
 
@@ -54,8 +54,6 @@ def check(deploy, force: bool = False, collection: Path | None = None) -> Target
     if kind is None:  # core/config.py refuses these already; a DeploySection made in code is checked too
         raise DeployError(f"[deploy] remote {remote!r} is not a remote name, an https:// or ssh:// URL, "
                           f"or a local path; nothing was pushed")
-    from core.setting import branch_name
-
     if not branch_name(branch):
         raise DeployError(f"[deploy] branch {branch!r} is not a branch name git accepts; nothing was pushed")
     top = git("rev-parse", "--show-toplevel")
