@@ -159,7 +159,7 @@ def collection_config(args, settings: config.Settings, path: Path, keys: list[st
     print(f"config: {path} is inside the collection folder; it sets {', '.join(keys) or 'nothing'}",
           file=sys.stderr)
     pushes = [k for k in keys if k.startswith("[deploy]") and settings.origin.get(k) == str(path)]
-    if args.command != "deploy" or not pushes or args.trust_collection_config:
+    if getattr(args, "command", "") != "deploy" or not pushes or getattr(args, "trust_collection_config", False):
         return
     values = "; ".join(f"{k} = {getattr(settings.deploy, k.split()[-1])!r}" for k in pushes)
     raise config.ConfigError(

@@ -65,7 +65,7 @@ def remote_kind(v: str) -> str | None:
             return None
         if url.scheme == "file":
             return "path"
-        host_ok = bool(url.hostname) and not url.hostname.startswith("-")
+        host_ok = bool(url.hostname) and not url.hostname.startswith("-") and not (url.username or "").startswith("-")
         return "url" if url.scheme in ("https", "ssh") and host_ok and not re.search(r"\s", v) else None
     if _SCP.fullmatch(v) and "/" not in v.split(":", 1)[0]:
         return "url"
