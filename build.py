@@ -90,6 +90,7 @@ def query(args) -> int:
 
     cfg, base = cli.resolve_settings(args)
     work = WorkFolder(folders.work_path(cfg, base, True))
+    folders.check_folders(Path(cfg.site.collection), work.root)
     with nullcontext() if args.verbose else quiet_libraries(work.library_log):
         hits = command.run(args, cfg, work)
     if args.json:

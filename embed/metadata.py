@@ -64,10 +64,16 @@ def _nfc(p: str) -> str:
     return unicodedata.normalize("NFC", p)
 
 
-def load(collection: Path, given: Path | None) -> Sidecar | None:
-    """The catalogue: --metadata FILE, else metadata.csv in the collection when there is one.
-    Read (and refused, with the reason) before any image is decoded."""
+def load(collection: Path, given: Path | None, follow_links_outside: bool = False) -> Sidecar | None:
+    """The catalogue: --metadata FILE, else metadata.csv in the collection when there is one
+    (not a link to a file outside it, as for images). Read (and refused, with the reason)
+    before any image is decoded."""
     path = Path(given) if given is not None else Path(collection) / SIDECAR_NAME
+    if given is None and path.is_symlink() and not follow_links_outside:
+        inside = Path(collection).resolve()
+        if inside not in path.resolve().parents:
+            raise MetadataError(f"{path} is a symbolic link to a file outside the collection, which is not read; "
+                                f"pass it as --metadata FILE, or set [images] follow_links_outside = true")
     if path.is_dir():
         if given is None:
             return None  # a folder that happens to be called metadata.csv is just a folder

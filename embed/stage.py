@@ -48,7 +48,7 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     root = Path(collection)
     from embed import metadata as catalogue
 
-    sidecar = catalogue.load(root, metadata)  # read and checked before any image is decoded
+    sidecar = catalogue.load(root, metadata, images.follow_links_outside)  # checked before any decode
     scan = coll.scan(root, folder.hashes, images.follow_links_outside)
     precision, why_precision = resolve_precision(model.name, model.precision)
     keys = facet_keys(model, facets, precision)

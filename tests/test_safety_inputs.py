@@ -77,6 +77,12 @@ def test_work_folder_inside_the_collection_is_refused_for_embed_alone(tmp_path, 
     assert "--work-dir" in err and snapshot(coll) == before
 
 
+def test_query_with_a_work_folder_inside_the_collection_is_refused(tmp_path, coll, capsys):
+    before = snapshot(coll)
+    assert run_build("query", "--collection", coll, "--work-dir", coll / "w", coll / "disc.jpg") == 1
+    assert "lies inside the collection" in capsys.readouterr().err and snapshot(coll) == before
+
+
 def test_work_folder_that_is_a_file_is_refused(tmp_path, coll, capsys):
     (tmp_path / "w").write_text("not a folder")
     assert embed("--collection", coll, "--work-dir", tmp_path / "w") == 2
@@ -124,6 +130,16 @@ def test_link_to_a_file_outside_the_collection_is_skipped_with_a_reason(tmp_path
     assert {s["path"] for s in manifest["skipped"]} == {"holiday.png", "more/"}
     assert snapshot(coll) == before
     assert "holiday.png: symbolic link to a file outside" in capsys.readouterr().out
+
+
+def test_a_catalogue_linked_from_outside_is_not_read_unless_given(tmp_path, coll, capsys):
+    outside = tmp_path / "elsewhere" / "catalogue.csv"
+    outside.parent.mkdir()
+    outside.write_text("path,title\nstripes.jpg,From elsewhere\n")
+    os.symlink(outside, coll / "metadata.csv")
+    err = _refused(tmp_path, coll, capsys, None, "metadata.csv is a symbolic link to a file outside the collection")
+    assert "--metadata FILE" in err
+    assert embed("--collection", coll, "--work-dir", tmp_path / "w", "--metadata", outside) == 0  # named: used
 
 
 def test_a_setting_allows_links_outside(tmp_path, coll):
@@ -196,6 +212,15 @@ def test_catalogue_encodings_are_detected_and_said(tmp_path, data, encoding):
     assert s.encoding == encoding
     assert s.by_path["stripes.jpg"]["title"] == "Crème brûlée"
     assert s.by_path["checks.jpg"]["title"] == "Ærø – “quoted”"
+
+
+def test_windows_1252_with_a_pair_that_happens_to_be_utf8_is_still_windows_1252(tmp_path):
+    """«ÉTÉ» in Windows-1252 holds C9 BB, a valid UTF-8 letter: one such pair among many bad
+    bytes does not make the file 'UTF-8 with damage'."""
+    p = tmp_path / "m.csv"
+    p.write_bytes("path,title\na.jpg,«ÉTÉ» à Bâle\nb.jpg,Café\n".encode("cp1252"))
+    s = read_sidecar(p)
+    assert s.encoding.startswith("Windows-1252") and s.by_path["a.jpg"]["title"] == "«ÉTÉ» à Bâle"
 
 
 def test_encoding_used_is_in_the_summary(tmp_path, coll, capsys):
