@@ -171,7 +171,9 @@ def collection_config(args, settings: config.Settings, path: Path, keys: list[st
 
 def check_work_dir(settings: config.Settings, base: Path) -> None:
     """The work folder must be a folder, or be makeable as one: said now, not after a crash."""
-    path = Path(settings.build.work_dir) if settings.build.work_dir else base / ".lookalike"
+    from core.folders import default_work
+
+    path = Path(settings.build.work_dir or default_work(base, Path(settings.site.collection))[0])
     origin = settings.origin.get("[build] work_dir", "the default work folder")
     where = f"command line {origin}" if origin.startswith("-") else origin
     for p in (path, *path.parents):

@@ -122,6 +122,7 @@ class ImagesSection:
     display_copies: bool = setting(True, stage="render",
                                    help="publish display copies (false: thumbnails only, the smallest site)")
     max_pixels: int = setting(200_000_000, at_least(1), "an integer >= 1")
+    follow_links_outside: bool = setting(False, help="use symbolic links to files outside the collection")
 
 
 @dataclass
