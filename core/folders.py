@@ -69,3 +69,6 @@ def check_folders(collection: Path, work: Path, out: Path | None = None) -> None
         raise FolderError(f"the work folder {work} lies inside the output folder {out}: it would be published "
                           f"and deployed with the site (caches, logs, local paths); choose a --work-dir "
                           f"([build] work_dir) outside the output folder")
+    if out is not None and Path(out).resolve() != work_r and work_r in Path(out).resolve().parents:
+        raise FolderError(f"the output folder {out} lies inside the work folder {work}: deleting the work "
+                          f"folder to reclaim space would delete the site; choose an --out outside it")

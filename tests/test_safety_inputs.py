@@ -58,6 +58,7 @@ def embed(*argv, report: Path | None = None) -> int:
     ("site", "site", "would be published and deployed"),
     (".", None, "lies inside the work folder"),  # deleting the work folder would delete the images
     ("w", "coll/site", "inside the collection"),  # render/output.py check_output, before any work too
+    ("w", "w/site", "would delete the site"),  # the site inside the work folder: deleting it to reclaim space
 ])
 def test_overlapping_folders_are_refused_before_any_work(tmp_path, coll, capsys, work, out, words):
     before = snapshot(tmp_path)
