@@ -1,7 +1,9 @@
 """GitHub Pages' budgets, checked before the site is written and again on what was written.
 
     under 1 GB in all, no file over 50 MB (GitHub warns at 50 MB and refuses 100 MB),
-    no folder over 3,000 files (render/urls.py shards the per-image folders)
+    no folder over 3,000 files (render/urls.py shards the per-image folders; Pagefind's
+    pagefind/fragment/ holds one file per image page and cannot be split: the estimate counts
+    it, and the warning says to set pages_max or to publish with GitHub Actions)
 
 estimate() sizes the site from what the build already knows (the image copies' sizes, one
 rendered page, what the last build wrote), so a collection that cannot fit is told which
@@ -23,7 +25,9 @@ FOLDER_ADVICE = {
     "originals": "turn off copy_originals (originals over 100 MB cannot be published on Pages)",
     "image": "set [site] pages_max below the number of images (no page per image; the map links to "
              "the picture), or lower [neighbours] k or list fewer facets",
-    "pagefind": "set [site] pages_max below the number of images (the search index is made of the pages)",
+    "pagefind": "Pagefind writes one file per image page there and has no setting to split that folder; set "
+                "[site] pages_max below the number of images (no image pages, so no search index), or keep "
+                "the search and publish with GitHub Actions",
     "data": "lower [neighbours] map_neighbours, or list fewer facets",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
 }
@@ -52,8 +56,15 @@ def check(total: int, folder_bytes: dict[str, int], folder_files: dict[str, int]
         if files > FOLDER_FILES:
             top = folder.split("/", 1)[0]
             warnings.append(f"{folder}/ holds {files:,} files, {files - FOLDER_FILES:,} over the {FOLDER_FILES:,} "
-                            f"a folder should hold: {FOLDER_ADVICE.get(top, 'split the collection')}")
+                            f"entries GitHub recommends for one folder of a git tree (a gh-pages branch): "
+                            f"{FOLDER_ADVICE.get(top, 'split the collection')}; {ACTIONS}")
     return warnings
+
+
+# A site published by GitHub Actions (actions/upload-pages-artifact, then actions/deploy-pages)
+# is uploaded as an archive: no commit and no tree is made, so a folder's width does not matter.
+ACTIONS = ("or publish the site with GitHub Actions (docs/publishing.md: actions/upload-pages-artifact), "
+           "where no git tree is made, instead of `build.py deploy`")
 
 
 def human(size: int) -> str:
