@@ -1,4 +1,5 @@
-"""Pagefind's index in one order: the same pages give the same bytes, whichever build wrote them.
+"""Pagefind's index in one order, and in folders GitHub takes: the same pages give the same
+bytes, whichever build wrote them, and no folder holds a file per page.
 
 Pagefind (1.5) keeps its filters in a hash map with a per-process random seed, and writes
 them in that map's order: the values inside each filter file (filter/<lang>_<hash>.pf_filter),
@@ -8,6 +9,7 @@ them ("TODO: Change filter indexes to BTree to give them a stable hash"); canoni
 that afterwards: each filter's values sorted, the filters sorted by name, each file named by
 the SHA-1 of its content exactly as Pagefind names it (language, "_", the first hex digits),
 gzipped with mtime 0. Searching is unchanged: the same values with the same pages.
+Each page's fragment moves into a shard folder of its own (_sharded), as the image pages do.
 
 The files are CBOR (minicbor: structs as arrays) after the bytes "pagefind_dcd", gzipped.
 Each file touched is first decoded and encoded again; unless that gives back its exact
@@ -22,7 +24,8 @@ import struct
 
 MAGIC = b"pagefind_dcd"
 ENTRY = "pagefind-entry.json"
-META_FILTERS = 3  # pf_meta: [version, pages, index_chunks, filters, sorts, meta fields]
+META_PAGES, META_FILTERS = 1, 3  # pf_meta: [version, pages, index_chunks, filters, sorts, meta fields]
+HEX2 = frozenset(f"{i:02x}" for i in range(256))
 
 
 class NotCanonical(ValueError):
@@ -30,8 +33,9 @@ class NotCanonical(ValueError):
 
 
 def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
-    """Pagefind's output (path inside its folder -> bytes) with its filters in sorted order.
-    Raises NotCanonical, naming the file, when a file is not what Pagefind 1.5 writes."""
+    """Pagefind's output (path inside its folder -> bytes) with its filters in sorted order and
+    its fragments in shard folders. Raises NotCanonical, naming the file, when a file is not
+    what Pagefind 1.5 writes (the caller then keeps the output as it was)."""
     files = dict(files)
     try:
         entry = json.loads(files[ENTRY])
@@ -59,6 +63,9 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
             short = _short(lang, named[name], taken)
             files[f"filter/{short}.pf_filter"] = _gz(named[name])
             meta[META_FILTERS].append([name, short])
+        if not isinstance(meta[META_PAGES], list):
+            raise NotCanonical(f"{old_meta} has no list of pages where Pagefind 1.5 keeps it")
+        meta[META_PAGES] = [_sharded(files, lang, page) for page in meta[META_PAGES]]
         data = _encode(meta)
         del files[old_meta]
         about["hash"] = f"{lang}_{hashlib.sha1(data).hexdigest()[:len(lang) + 8]}"
@@ -66,6 +73,28 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     entry["languages"] = dict(sorted(entry.get("languages", {}).items()))
     files[ENTRY] = _entry_bytes(entry)
     return files
+
+
+def _sharded(files: dict, lang: str, page) -> list:
+    """A page's [hash, word count] in the metadata, its fragment moved from fragment/ into
+    fragment/<2 hex digits of its hash>/ and its hash made "<2 hex>/<hash>": pagefind.js fetches
+    `fragment/${hash}.pf_fragment`, so the search finds it there. Pagefind writes one fragment
+    per page into one folder (10,000 files for 10,000 pages, past the 3,000 entries GitHub
+    recommends for a folder) and has no setting to split it; 256 shards hold 400 at 100,000."""
+    if not (isinstance(page, list) and len(page) == 2 and isinstance(page[0], str)):
+        raise NotCanonical(f"a page of the metadata is {page!r}, not [hash, word count]")
+    short = page[0]
+    if "/" in short:  # sharded already
+        return page
+    shard = short[len(lang) + 1:len(lang) + 3]
+    flat, sharded = f"fragment/{short}.pf_fragment", f"fragment/{shard}/{short}.pf_fragment"
+    if shard not in HEX2 or not short.startswith(lang + "_"):
+        raise NotCanonical(f"{flat}: a fragment's name is not <language>_<hex>")
+    if flat in files:
+        files[sharded] = files.pop(flat)
+    elif sharded not in files:  # identical pages share one fragment, moved already
+        raise NotCanonical(f"{flat} is named but missing")
+    return [f"{shard}/{short}", page[1]]
 
 
 def _entry_bytes(entry: dict) -> bytes:

@@ -6,8 +6,9 @@ marked ``data-pagefind-filter`` (creator, date, tag...) and the words given here
 visitor sees: each tag's WordNet synonyms and broader terms, so that "dog" finds every
 breed (embed/wordnet.py). It writes its index to a scratch folder, and every file is put
 into the site through SiteFiles, so stale index files are removed like any other; its
-filters first put in sorted order (render/pagefind_canon.py), so the same pages give the same
-bytes in every build.
+filters first put in sorted order and its file per page into 256 shard folders
+(render/pagefind_canon.py), so the same pages give the same bytes in every build and no
+folder holds a file per page.
 """
 from __future__ import annotations
 
@@ -73,11 +74,11 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         files = {p.relative_to(target).as_posix(): p.read_bytes()
                  for p in sorted(target.rglob("*")) if p.is_file() and not UNUSED.match(p.name)}
     note = ""
-    try:  # Pagefind writes its filters in a random order: put them in one (render/pagefind_canon.py)
+    try:  # Pagefind writes its filters in a random order, its fragments in one folder (pagefind_canon.py)
         files = canonical(files)
     except NotCanonical as exc:
-        note = (f"the search index is as Pagefind wrote it, not in one order ({exc}), so two builds "
-                f"of the same pages may differ in {FOLDER}/filter/")
+        note = (f"the search index is as Pagefind wrote it ({exc}): two builds of the same pages may "
+                f"differ in {FOLDER}/filter/, and {FOLDER}/fragment/ holds a file per page")
     for rel in sorted(files):
         site_files.put(f"{FOLDER}/{rel}", files[rel])
     say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)

@@ -182,6 +182,9 @@ def test_pagefind_filters_come_out_in_one_order(tmp_path):
         assert search.index_site(site, rels, quiet=True)[1] == ""
         indexes.append(site.files)
     assert indexes[0] == indexes[1] == indexes[2]
+    fragments = [rel for rel in indexes[0] if rel.startswith("pagefind/fragment/")]
+    assert len(fragments) == 30 and all(re.fullmatch(r"pagefind/fragment/([0-9a-f]{2})/en_\1[0-9a-f]{5}\.pf_fragment",
+                                                     rel) for rel in fragments)
     filters = {rel: data for rel, data in indexes[0].items() if rel.startswith("pagefind/filter/")}
     assert len(filters) == 4
     for rel, data in filters.items():
@@ -204,24 +207,29 @@ def test_an_index_not_laid_out_as_expected_is_left_alone_with_a_note():
 
 # --- finding 13: every file counts, the search index's too, and a wide folder is named first ---
 
-def test_ten_thousand_pages_of_search_are_named_before_writing_with_what_to_do():
-    guess = budget.estimate({"thumbs": 10_000 * 9_000}, pages=10_000, images=10_000, facets=1, k=30,
+def test_the_search_index_counts_and_is_sharded_in_the_estimate():
+    """100,000 pages: the search index's file per page is in 256 shards (~400 each), no warning;
+    a million: the shard folder passes 3,000 and is named with what to do."""
+    guess = budget.estimate({"thumbs": 100_000 * 9_000}, pages=100_000, images=100_000, facets=1, k=30,
                             map_neighbours=12, search=True, previous={})
-    warnings = budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
-    wide = [w for w in warnings if w.startswith("pagefind/fragment/ holds 10,000 files")]
-    assert len(wide) == 1, warnings
-    assert "pages_max" in wide[0] and "GitHub Actions" in wide[0] and "no git tree" in wide[0]
-    assert guess["folders"]["pagefind"] > 0  # its bytes count in the site's total too
+    assert 390 < guess["files"]["pagefind/fragment/00"] < 500 and guess["folders"]["pagefind"] > 100_000 * 2_000
+    assert not any("pagefind" in w for w in budget.check(guess["bytes"], guess["folders"], guess["files"], {}))
+    huge = budget.estimate({}, pages=1_000_000, images=1_000_000, facets=1, k=30, map_neighbours=12,
+                           search=True, previous={})
+    wide = [w for w in budget.check(0, {}, huge["files"], {}) if w.startswith("pagefind/fragment/00/ holds")]
+    assert len(wide) == 1 and "pages_max" in wide[0] and "GitHub Actions" in wide[0] and "no git tree" in wide[0]
 
 
-def test_a_real_build_names_the_wide_search_folder_before_its_first_file(tmp_path, monkeypatch, capsys):
-    """With the folder budget at 10 files, a build of 12 image pages: the warning about
-    pagefind/fragment/ comes before any file of the site is written, and again in the summary."""
+def test_a_real_build_names_a_wide_folder_before_its_first_file(tmp_path, monkeypatch, capsys):
+    """One shard instead of 256 and a folder budget of 10 files: 12 image pages make the
+    warning about pagefind/fragment/00/ come before any file of the site is written. The
+    site's own search index is sharded: pagefind/fragment/ holds folders only."""
     from render import output
 
     if search.available() is not None:
         pytest.skip("Pagefind is not installed")
     monkeypatch.setattr(budget, "FOLDER_FILES", 10)
+    monkeypatch.setattr(budget, "SHARDS", 1)
     events = []
     real_put = output.SiteFiles.put
 
@@ -239,8 +247,10 @@ def test_a_real_build_names_the_wide_search_folder_before_its_first_file(tmp_pat
     assert run_build("--collection", coll, "--out", tmp_path / "site", "--work-dir", tmp_path / "w",
                      "--facets", "colour") == 0
     first_put = next(i for i, e in enumerate(events) if e[0] == "put")
-    said = [i for i, e in enumerate(events) if e[0] == "say" and "pagefind/fragment/ holds 12 files" in e[1]]
+    said = [i for i, e in enumerate(events) if e[0] == "say" and "pagefind/fragment/00/ holds" in e[1]]
     assert said and said[0] < first_put, events[:5]
-    assert "GitHub Actions" in events[said[0]][1]
-    out = capsys.readouterr().out
-    assert "WARNING: pagefind/fragment/ holds 12 files" in out
+    assert "GitHub Actions" in events[said[0]][1] and "pages_max" in events[said[0]][1]
+    fragments = tmp_path / "site" / "pagefind" / "fragment"
+    assert [p for p in fragments.iterdir() if p.is_file()] == []
+    shards = {p.relative_to(fragments).as_posix() for p in fragments.rglob("*.pf_fragment")}
+    assert len(shards) == 12 and all(re.fullmatch(r"([0-9a-f]{2})/en_\1[0-9a-f]{5}\.pf_fragment", s) for s in shards)
