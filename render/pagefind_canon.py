@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import struct
+from pathlib import Path
 
 MAGIC = b"pagefind_dcd"
 ENTRY = "pagefind-entry.json"
@@ -32,16 +33,18 @@ class NotCanonical(ValueError):
     """The index is not laid out as this module expects; it is left as Pagefind wrote it."""
 
 
-def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
-    """Pagefind's output (path inside its folder -> bytes) with its filters in sorted order and
-    its fragments in shard folders. Raises NotCanonical, naming the file, when a file is not
-    what Pagefind 1.5 writes (the caller then keeps the output as it was)."""
+def canonical(files: dict) -> dict:
+    """Pagefind's output (path inside its folder -> its bytes, or the Path to read them from)
+    with its filters in sorted order and its fragments in shard folders (moved, not read).
+    Raises NotCanonical, naming the file, when a file is not what Pagefind 1.5 writes (the
+    caller then keeps the output as it was)."""
     files = dict(files)
     try:
-        entry = json.loads(files[ENTRY])
-    except (KeyError, ValueError) as exc:
+        raw_entry = _bytes(files[ENTRY])
+        entry = json.loads(raw_entry)
+    except (KeyError, ValueError, OSError) as exc:
         raise NotCanonical(f"{ENTRY} unreadable ({exc})") from None
-    if _entry_bytes(entry) != files[ENTRY]:
+    if _entry_bytes(entry) != raw_entry:
         raise NotCanonical(f"{ENTRY} is not in the expected form")
     for lang, about in entry.get("languages", {}).items():
         old_meta = f"pagefind.{about['hash']}.pf_meta"
@@ -97,6 +100,10 @@ def _sharded(files: dict, lang: str, page) -> list:
     return [f"{shard}/{short}", page[1]]
 
 
+def _bytes(data) -> bytes:
+    return data if isinstance(data, bytes) else Path(data).read_bytes()
+
+
 def _entry_bytes(entry: dict) -> bytes:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -120,7 +127,7 @@ def _read(files: dict, rel: str):
     if rel not in files:
         raise NotCanonical(f"{rel} is named but missing")
     try:
-        raw = gzip.decompress(files[rel])
+        raw = gzip.decompress(_bytes(files[rel]))
         if not raw.startswith(MAGIC):
             raise ValueError("no pagefind_dcd header")
         value, end = _decode(raw, len(MAGIC))

@@ -71,16 +71,17 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
                 one.submit(asyncio.run, _index(out, pages, target, progress.advance)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
-        files = {p.relative_to(target).as_posix(): p.read_bytes()
+        files = {p.relative_to(target).as_posix(): p  # read when put: a fragment per page adds up
                  for p in sorted(target.rglob("*")) if p.is_file() and not UNUSED.match(p.name)}
-    note = ""
-    try:  # Pagefind writes its filters in a random order, its fragments in one folder (pagefind_canon.py)
-        files = canonical(files)
-    except NotCanonical as exc:
-        note = (f"the search index is as Pagefind wrote it ({exc}): two builds of the same pages may "
-                f"differ in {FOLDER}/filter/, and {FOLDER}/fragment/ holds a file per page")
-    for rel in sorted(files):
-        site_files.put(f"{FOLDER}/{rel}", files[rel])
+        note = ""
+        try:  # Pagefind writes its filters in a random order, its fragments in one folder (pagefind_canon.py)
+            files = canonical(files)
+        except NotCanonical as exc:
+            note = (f"the search index is as Pagefind wrote it ({exc}): two builds of the same pages may "
+                    f"differ in {FOLDER}/filter/, and {FOLDER}/fragment/ holds a file per page")
+        for rel in sorted(files):
+            data = files[rel]
+            site_files.put(f"{FOLDER}/{rel}", data if isinstance(data, bytes) else data.read_bytes())
     say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
     return len(files), note
 
