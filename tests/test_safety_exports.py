@@ -107,6 +107,8 @@ CATALOGUE = "path,title,zone,medium,creator,date,accession\n" + "".join(
 
 @pytest.fixture(scope="module")
 def four_ways(tmp_path_factory):
+    """One collection built in one go, stage by stage, and in one go into a fresh folder with a
+    fresh work folder (the fourth way, into the existing folder, is a test of its own)."""
     root = tmp_path_factory.mktemp("same")
     coll = pattern_collection(root / "coll", 4)
     (coll / "metadata.csv").write_text(CATALOGUE, encoding="utf-8")
