@@ -47,7 +47,7 @@ class SiteSection:
     description: str = setting("Images arranged by visual similarity.")
     collection: str = setting("", flag="--collection", metavar="DIR", stage="all", path=True,
                               help="folder of images ([site] collection)")
-    output: str = setting("_site", flag="--out", metavar="DIR", path=True,
+    output: str = setting("_site", flag="--out", metavar="DIR", path=True, stage=("render", "deploy"),
                           help="output folder (default _site; [site] output)")
     base_url: str = setting("", web_url, 'empty or an http(s) URL, e.g. "https://user.github.io/repo/"',
                             "--base-url", "public URL of the site, for link previews (optional)")
@@ -195,7 +195,15 @@ def schema():
 
 
 def stage_of(section: str, f) -> str:
-    return f.metadata["stage"] or SECTIONS[section].STAGE
+    """The stage whose command offers the key's flag (its first stage)."""
+    return stages_of(section, f)[0]
+
+
+def stages_of(section: str, f) -> tuple:
+    """Every stage that reads the key (core/views.py for_step): its own `stage=`, a name or a
+    tuple, else its section's STAGE."""
+    stage = f.metadata["stage"] or SECTIONS[section].STAGE
+    return (stage,) if isinstance(stage, str) else tuple(stage)
 
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}

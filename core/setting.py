@@ -8,7 +8,7 @@ from dataclasses import field
 
 
 def setting(default, check=None, hint: str = "", flag: str | tuple = (), help: str = "",
-            stage: str | None = None, path: bool = False, choices: tuple = (), parse=None, metavar=None):
+            stage: str | tuple | None = None, path: bool = False, choices: tuple = (), parse=None, metavar=None):
     """A field of a section: default, check (value -> bool), hint (what is expected),
     flag(s) on the command line, and the stage whose command offers the flag
     (default: the section's stage). path: relative to the config file when set there."""
