@@ -146,3 +146,77 @@ def test_a_one_image_site_says_one_image(tmp_path):
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "1 image &middot;" in index and "1 images" not in index
     assert "Lookalike: 1 image -> " in stdout and "1 images" not in stdout
+
+
+# --- `query -n -3`, and one bad query image among good ones
+
+class FakeBackbone:
+    """Stands in for the CNN (no TensorFlow): the content vector of an input is its mean colour."""
+    calls: list = []
+
+    def embed_batch(self, inputs):
+        import numpy as np
+
+        FakeBackbone.calls.append(len(inputs))
+        v = np.stack([np.asarray(x, np.float32).reshape(-1, 3).mean(0) + 1 for x in inputs])
+        return {"content": v / np.linalg.norm(v, axis=1, keepdims=True)}
+
+
+@pytest.fixture
+def queried(tmp_path, monkeypatch):
+    """A finished (colour) build; the model and the content index stood in for."""
+    import embed.backbones
+    import query.by_image
+
+    rc, stdout = build_site(tmp_path, ROWS[2:], HEADER, ["p0.png", "p1.png", "p2.png"])
+    assert rc == 0, stdout
+    FakeBackbone.calls = []
+    monkeypatch.setattr(embed.backbones.ModelSpec, "load", lambda self: FakeBackbone())
+    monkeypatch.setattr(query.by_image, "check_model", lambda *a: None)
+    monkeypatch.setattr(query.by_image, "nearest", lambda folder, manifest, facet, vector, n:
+                        [(r, 1.0 - r / 10) for r in range(min(n, len(manifest)))])
+    return tmp_path
+
+
+def run_query(capsys, base, *argv):
+    capsys.readouterr()
+    rc = run_build("query", "--collection", base / "coll", "--work-dir", base / "work", "--out", base / "site", *argv)
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.mark.parametrize("n", ["-3", "0"])
+def test_query_refuses_a_count_below_one_before_any_work(queried, capsys, n):
+    good = solid(queried / "q" / "good.png", (200, 30, 30))
+    rc, out, err = run_query(capsys, queried, str(good), "-n", n)  # before: exit 0, "no matching images"
+    assert rc == 1 and out == "" and FakeBackbone.calls == []  # nothing decoded or loaded
+    assert f"-n/--top is the number of images to list for each query: it must be 1 or more, not {n}" in err
+    rc, out, err = run_query(capsys, queried / "nowhere", "--text", "dog", "-n", n)  # checked before the build is read
+    assert rc == 1 and "must be 1 or more" in err
+
+
+def test_each_bad_query_image_has_its_message_and_the_good_ones_answer(queried, capsys):
+    base = queried
+    good, good2 = solid(base / "q" / "good.png", (200, 30, 30)), solid(base / "q" / "good2.png", (30, 30, 200))
+    damaged = base / "q" / "damaged.jpg"
+    damaged.write_bytes(b"\xff\xd8\xff\xe0 this is not a picture")
+    missing, folder = base / "q" / "missing.png", base / "q"
+    rc, out, err = run_query(capsys, base, str(good), str(missing), str(damaged), str(good2), str(folder), "-n", "2")
+    assert rc == 1
+    assert f"{good}:" in out and f"{good2}:" in out and out.count("  p") == 4  # 2 hits each
+    assert FakeBackbone.calls == [2]  # the two good images, in one batch
+    lines = [line for line in err.splitlines() if line.startswith("lookalike: error: query image")]
+    assert len(lines) == 3, err
+    assert f"query image {missing}: file not found" in lines[0]
+    assert f"query image {damaged}: " in lines[1] and "damaged" in lines[1].lower()
+    assert f"query image {folder}: not a regular file (folder)" in lines[2]
+    # --json: one line per hit, and one per image that could not be used
+    rc, out, _ = run_query(capsys, base, str(missing), str(good), "--json", "-n", "1")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rc == 1 and rows[0] == {"query": str(missing), "error": rows[0]["error"]} and rows[1]["query"] == str(good)
+
+
+def test_a_query_of_good_images_still_exits_0(queried, capsys):
+    good = solid(queried / "q" / "good.png", (200, 30, 30))
+    rc, out, err = run_query(capsys, queried, str(good), "-n", "1")
+    assert rc == 0 and f"{good}:" in out and "error" not in err
