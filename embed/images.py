@@ -1,6 +1,7 @@
 """Decode each image once, upright and in RGB, at no more resolution than needed.
 
-One decode feeds the CNN input, the thumbnail and the display copy. JPEGs use
+One decode feeds the CNN input, the thumbnail and the display copy, in sRGB (an embedded
+colour profile is converted: embed/profiles.py). JPEGs use
 Pillow's draft mode (DCT scaling), so a 24-megapixel photo is decoded at an
 eighth of its size when that still covers the largest output we write; other
 formats are box-reduced right after decoding, before any colour conversion.
@@ -31,6 +32,7 @@ from PIL import Image, ImageFile
 from embed.copies import SMALL_SIDE, fit, jpeg, model_crop
 from embed.filetypes import describe_unreadable, format_name
 from embed.names import on_disk
+from embed.profiles import to_srgb
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn
 # decode() checks the size itself, from the header, thread-safely, with a reason that names
@@ -166,7 +168,7 @@ def _load_upright(im: Image.Image, display_size: int, limit: int) -> tuple[Image
     with _BIG_DECODE if cost > BIG_PIXELS else nullcontext():
         im.load()
         small = _reduce(im, display_size)
-        rgb = to_rgb(small)
+        rgb = to_rgb(to_srgb(small, im.info.get("icc_profile")))  # embedded profiles: embed/profiles.py
     return _transpose(rgb, orientation), width, height
 
 

@@ -220,3 +220,194 @@ def test_a_query_of_good_images_still_exits_0(queried, capsys):
     good = solid(queried / "q" / "good.png", (200, 30, 30))
     rc, out, err = run_query(capsys, queried, str(good), "-n", "1")
     assert rc == 0 and f"{good}:" in out and "error" not in err
+
+
+# --- embedded colour profiles: converted to sRGB at decode, cached work made again once
+
+ADOBE_D50 = ((0.60974, 0.31111, 0.01947), (0.20528, 0.62567, 0.06087), (0.14919, 0.06322, 0.74457))  # r, g, b
+ADOBE_GAMMA = 563 / 256
+
+
+def adobe_rgb_icc() -> bytes:
+    """A matrix/TRC ICC v2 profile with Adobe RGB (1998)'s primaries and gamma, made here
+    (nothing downloaded; ImageCms.createProfile makes sRGB, Lab and XYZ only)."""
+    import struct
+
+    def s15(v):
+        return struct.pack(">i", round(v * 65536))
+
+    def xyz(v):
+        return b"XYZ " + b"\0" * 4 + b"".join(s15(c) for c in v)
+
+    text = b"Adobe RGB (1998) test\0"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(text)) + text + b"\0" * 4 + b"\0" * 4 + b"\0" * 3 + b"\0" * 67
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(ADOBE_GAMMA * 256)) + b"\0\0"
+    tags = [(b"desc", desc), (b"wtpt", xyz((0.9642, 1.0, 0.8249))), (b"rXYZ", xyz(ADOBE_D50[0])),
+            (b"gXYZ", xyz(ADOBE_D50[1])), (b"bXYZ", xyz(ADOBE_D50[2])), (b"rTRC", curve), (b"gTRC", curve),
+            (b"bTRC", curve), (b"cprt", b"text" + b"\0" * 4 + b"none\0\0\0\0")]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = struct.pack(">I", len(tags)), b""
+    for sig, body in tags:
+        body += b"\0" * (-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp"
+              + b"\0" * 24 + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + b"\0" * 48)
+    assert len(header) == 128
+    return header + table + data
+
+
+def adobe_to_srgb(rgb) -> "np.ndarray":
+    """The sRGB numbers of Adobe RGB ones, by the colour science (not LittleCMS): linearise,
+    to XYZ (D50) by Adobe's primaries, to linear sRGB by sRGB's (D50-adapted), encode."""
+    import numpy as np
+
+    srgb_d50 = np.array(((0.4360747, 0.2225045, 0.0139322), (0.3850649, 0.7168786, 0.0971045),
+                         (0.1430804, 0.0606169, 0.7141733))).T
+    lin = (np.asarray(rgb, float) / 255) ** ADOBE_GAMMA
+    out = np.clip(np.linalg.solve(srgb_d50, np.array(ADOBE_D50).T @ lin), 0, 1)
+    return 255 * np.where(out <= 0.0031308, 12.92 * out, 1.055 * out ** (1 / 2.4) - 0.055)
+
+
+PATCHES = [(200, 60, 40), (60, 160, 80), (50, 80, 200), (128, 128, 128)]
+
+
+def patches_image(path: Path, icc: bytes | None, fmt: str = "PNG") -> Path:
+    """Four flat 48 x 48 patches side by side, saved with the profile `icc` (or none)."""
+    from PIL import Image
+
+    im = Image.new("RGB", (192, 48))
+    for k, c in enumerate(PATCHES):
+        im.paste(c, (48 * k, 0, 48 * k + 48, 48))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path, fmt, **({"icc_profile": icc} if icc else {}), **({"quality": 95} if fmt == "JPEG" else {}))
+    return path
+
+
+def patch_means(jpeg_bytes: bytes, width: int) -> "np.ndarray":
+    import numpy as np
+    from PIL import Image
+
+    a = np.asarray(Image.open(io.BytesIO(jpeg_bytes)).convert("RGB"), float)
+    step = width // 4
+    return np.array([a[step // 4:-(step // 4) or None, step * k + step // 4:step * k + 3 * step // 4].reshape(-1, 3).mean(0)
+                     for k in range(4)])
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_an_adobe_rgb_photo_is_converted_to_srgb_in_every_output_of_its_decode(tmp_path, fmt):
+    import numpy as np
+
+    from embed.images import decode
+
+    profiled = patches_image(tmp_path / f"adobe.{fmt.lower()}", adobe_rgb_icc(), fmt)
+    plain = patches_image(tmp_path / f"plain.{fmt.lower()}", None, fmt)
+    expected = np.array([adobe_to_srgb(c) for c in PATCHES])
+    assert np.abs(expected - np.array(PATCHES)).max() > 20  # the test means something: Adobe RGB is not sRGB
+    dec, raw = decode(profiled, 224, 96, 1024), decode(plain, 224, 96, 1024)
+    for got, bytes_of, width in ((dec, "thumb_jpeg", 96), (dec, "display_jpeg", 192)):
+        means = patch_means(getattr(got, bytes_of), width)
+        assert np.abs(means - expected).max() < 4, (bytes_of, means.round(1), expected.round(1))
+        assert np.abs(means - patch_means(getattr(raw, bytes_of), width)).max() > 15  # before: the numbers as they were
+    # the colour histogram's pixels and the CNN's input come from the same converted decode
+    small = dec.small_rgb.reshape(-1, 3).astype(float)
+    assert np.abs(small.mean(0) - expected.mean(0)).max() < 4
+    assert np.abs(dec.model_input.reshape(-1, 3).mean(0) - raw.model_input.reshape(-1, 3).mean(0)).max() > 5
+
+
+def test_images_without_a_profile_or_with_an_srgb_one_are_decoded_as_before(tmp_path, monkeypatch):
+    from PIL import ImageCms
+
+    import embed.images
+    from embed.images import decode
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    files = [patches_image(tmp_path / "plain.png", None), patches_image(tmp_path / "plain.jpg", None, "JPEG"),
+             patches_image(tmp_path / "srgb.png", srgb), patches_image(tmp_path / "srgb.jpg", srgb, "JPEG")]
+    now = [decode(p, 224, 96, 1024) for p in files]
+    monkeypatch.setattr(embed.images, "to_srgb", lambda im, icc: im)  # the decode before profiles were read
+    before = [decode(p, 224, 96, 1024) for p in files]
+    for a, b in zip(now, before):
+        assert a.thumb_jpeg == b.thumb_jpeg and a.display_jpeg == b.display_jpeg
+        assert (a.model_input == b.model_input).all() and (a.small_rgb == b.small_rgb).all()
+
+
+def test_a_profiled_image_cached_before_the_conversion_is_embedded_again_alone(tmp_path, monkeypatch):
+    """A work folder from before profiles were read: the image with an Adobe RGB profile is
+    decoded and its colour vector, copies and map sheet made again; the others are untouched."""
+    import numpy as np
+
+    import embed.images
+    import embed.profiles
+    from tests.conftest import site_bytes
+
+    coll, work, out = tmp_path / "coll", tmp_path / "work", tmp_path / "site"
+    patches_image(coll / "adobe.png", adobe_rgb_icc())
+    for i in range(3):
+        solid(coll / f"plain{i}.png", (60 * i, 200 - 50 * i, 90), size=(96, 64))
+
+    def build(n):
+        assert run_build("--collection", coll, "--out", out, "--work-dir", work, "--facets", "colour", "--quiet",
+                         "--report", tmp_path / f"r{n}.json") == 0
+        report = json.loads((tmp_path / f"r{n}.json").read_text())
+        manifest = json.loads(next(work.glob("builds/*/manifest.json")).read_text())
+        vectors = np.load(next(work.glob("builds/*/features/colour.npy")))
+        return report, {im["path"]: (im, vectors[r]) for r, im in enumerate(manifest["images"])}, site_bytes(out)
+
+    with monkeypatch.context() as m:  # the build before this change: profiles ignored, no record
+        m.setattr(embed.images, "to_srgb", lambda im, icc: im)
+        m.setattr(embed.profiles, "needs_conversion", lambda path: False)
+        _, old_images, old_site = build(1)
+    (work / "cache" / "colour-profiles.json").unlink()
+    report, images, site = build(2)
+    assert report["decoded"] == 1 and report["cached"] == 3  # the profiled image alone, once
+    assert report["copied"] == 1 and report["sheets_made"] == 1  # its thumbnail, and the map sheet it is on
+    im, vector = images["adobe.png"]
+    assert not np.allclose(vector, old_images["adobe.png"][1])  # its colour vector made from sRGB pixels
+    assert all((images[p][1] == old_images[p][1]).all() for p in images if p != "adobe.png")
+    changed = sorted(rel for rel in site if site[rel] != old_site.get(rel) and not rel.startswith(("pagefind/", "image/")))
+    copies = [rel for rel in changed if rel.startswith(("thumbs/", "media/", "atlas/"))]
+    assert copies == ["atlas/0.jpg", "atlas/2/0.jpg", "atlas/4/0.jpg", f"thumbs/{im['id'][:2]}/{im['id']}.jpg"], changed
+    assert im["colour"] == "srgb-1" and all(images[f"plain{i}.png"][0]["colour"] == "" for i in range(3))
+    thumb = (out / "thumbs" / im["id"][:2] / f"{im['id']}.jpg").read_bytes()
+    expected = np.array([adobe_to_srgb(c) for c in PATCHES])
+    assert np.abs(patch_means(thumb, 192) - expected).max() < 4  # the published thumbnail is converted
+    report3, images3, site3 = build(3)  # and then cached like any other image
+    assert report3["decoded"] == 0 and site3 == site
+    assert all((images3[p][1] == images[p][1]).all() for p in images)
+
+
+def test_the_conversion_changes_no_byte_of_a_site_without_profiles(tmp_path, monkeypatch):
+    """Images without a profile: the same site and vectors as the decode before this change."""
+    import embed.images
+    from tests.conftest import site_bytes
+
+    coll = tmp_path / "coll"
+    for i in range(4):
+        solid(coll / f"p{i}.png", (50 * i, 200 - 40 * i, 90), size=(120, 80))
+        solid(coll / f"q{i}.jpg", (200 - 40 * i, 50 * i, 140), size=(80, 120))
+    common = ["--collection", coll, "--facets", "colour", "--quiet"]
+    with monkeypatch.context() as m:
+        m.setattr(embed.images, "to_srgb", lambda im, icc: im)
+        assert run_build(*common, "--out", tmp_path / "before", "--work-dir", tmp_path / "w1") == 0
+    assert run_build(*common, "--out", tmp_path / "now", "--work-dir", tmp_path / "w2") == 0
+    assert site_bytes(tmp_path / "before") == site_bytes(tmp_path / "now")
+
+
+def test_a_new_thumbnail_size_reaches_the_site(tmp_path):
+    """Found on the way: the site's copies were keyed by the image alone, so after a change
+    of [images] thumb_size the site kept the old thumbnails (the pages gave the new sizes)."""
+    from PIL import Image
+
+    coll = tmp_path / "coll"
+    for i in range(3):
+        solid(coll / f"p{i}.png", (60 * i, 90, 200 - 60 * i), size=(400, 300))
+    sizes = []
+    for ts in (256, 128):
+        (tmp_path / "site.toml").write_text(f"[images]\nthumb_size = {ts}\n")
+        assert run_build("--config", tmp_path / "site.toml", "--collection", coll, "--out", tmp_path / "site",
+                         "--work-dir", tmp_path / "w", "--facets", "colour", "--quiet") == 0
+        with Image.open(next((tmp_path / "site" / "thumbs").rglob("*.jpg"))) as im:
+            sizes.append(im.size)
+    assert sizes == [(256, 192), (128, 96)]
