@@ -5,7 +5,18 @@ is formatted from their fields, never parsed back out of a sentence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """A file name or catalogue value for the terminal: control characters and bidi overrides
+    written as escapes ("evil\\u202egpj.png"), so none moves the cursor, colours the
+    terminal or reverses what follows."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def count(n: int, noun: str, plural: str = "", fmt: str = "") -> str:
@@ -206,14 +217,14 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
     lines = []
     if embed.skipped:
         lines.append(f"  skipped {count(len(embed.skipped), 'file')}:")
-        lines += [f"    {x['path']}: {x['reason']}" for x in embed.skipped[:50]]
+        lines += [f"    {shown(x['path'])}: {x['reason']}" for x in embed.skipped[:50]]
         if len(embed.skipped) > 50:
             lines.append(f"    ... and {len(embed.skipped) - 50} more (see --report)")
     if embed.duplicates:
         lines.append(f"  identical files shown once: {len(embed.duplicates)}")
-        lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in embed.duplicates[:20]]
+        lines += [f"    {shown(d['path'])} = {shown(', '.join(d['same_as']))}" for d in embed.duplicates[:20]]
     if embed.ignored:
-        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {embed.ignored[0]}")
+        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {shown(embed.ignored[0])}")
     if embed.tags.get("none"):
         lines.append(f"  tags: none ({embed.tags['none']})")
     elif embed.tags:
@@ -225,11 +236,11 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
         lines.append(f"  metadata {md['file']}: {md['described']} of {count(embed.images, 'image')} described")
         if md["images_without_row"]:
             lines.append(f"    {count(len(md['images_without_row']), 'image')} " + ("has" if len(md['images_without_row']) == 1 else "have")
-                         + f" no row, e.g. {md['images_without_row'][0]}")
+                         + f" no row, e.g. {shown(md['images_without_row'][0])}")
         if md["unmatched_rows"]:
             lines.append(f"    {count(len(md['unmatched_rows']), 'row')} " + ("names" if len(md['unmatched_rows']) == 1 else "name")
                          + " no image: "
-                         + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
+                         + shown(", ".join(md["unmatched_rows"][:5])) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
         if md["duplicate_rows"]:
             lines.append(f"    {count(len(md['duplicate_rows']), 'path')} " + ("appears" if len(md['duplicate_rows']) == 1 else "appear")
                          + " in several rows (the last row is used)")

@@ -117,6 +117,11 @@ def test_user_text_is_isolated_and_right_to_left_titles_survive(site):
     assert f'<span class="thumb-title"><bdi>{ARABIC} Arabic</bdi></span>' in pages["two"]  # the cards too
 
 
+def test_the_terminal_summary_shows_overrides_as_escapes(site):
+    assert "3 images have no row, e.g. evil\\u202egpj.png" in site["stdout"]  # findable, not reversed
+    assert RLO not in site["stdout"] and "\u2066" not in site["stdout"]
+
+
 # --- "1 images"
 
 def test_counts_agree_with_their_nouns():
