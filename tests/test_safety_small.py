@@ -331,7 +331,7 @@ def test_images_without_a_profile_or_with_an_srgb_one_are_decoded_as_before(tmp_
     files = [patches_image(tmp_path / "plain.png", None), patches_image(tmp_path / "plain.jpg", None, "JPEG"),
              patches_image(tmp_path / "srgb.png", srgb), patches_image(tmp_path / "srgb.jpg", srgb, "JPEG")]
     now = [decode(p, 224, 96, 1024) for p in files]
-    monkeypatch.setattr(embed.images, "to_srgb", lambda im, icc: im)  # the decode before profiles were read
+    monkeypatch.setattr(embed.images, "to_srgb", lambda im, profile: im)  # the decode before profiles were read
     before = [decode(p, 224, 96, 1024) for p in files]
     for a, b in zip(now, before):
         assert a.thumb_jpeg == b.thumb_jpeg and a.display_jpeg == b.display_jpeg
@@ -361,7 +361,7 @@ def test_a_profiled_image_cached_before_the_conversion_is_embedded_again_alone(t
         return report, {im["path"]: (im, vectors[r]) for r, im in enumerate(manifest["images"])}, site_bytes(out)
 
     with monkeypatch.context() as m:  # the build before this change: profiles ignored, no record
-        m.setattr(embed.images, "to_srgb", lambda im, icc: im)
+        m.setattr(embed.images, "to_srgb", lambda im, profile: im)
         m.setattr(embed.profiles, "needs_conversion", lambda path: False)
         _, old_images, old_site = build(1)
     (work / "cache" / "colour-profiles.json").unlink()
@@ -394,7 +394,7 @@ def test_the_conversion_changes_no_byte_of_a_site_without_profiles(tmp_path, mon
         solid(coll / f"q{i}.jpg", (200 - 40 * i, 50 * i, 140), size=(80, 120))
     common = ["--collection", coll, "--facets", "colour", "--quiet"]
     with monkeypatch.context() as m:
-        m.setattr(embed.images, "to_srgb", lambda im, icc: im)
+        m.setattr(embed.images, "to_srgb", lambda im, profile: im)
         assert run_build(*common, "--out", tmp_path / "before", "--work-dir", tmp_path / "w1") == 0
     assert run_build(*common, "--out", tmp_path / "now", "--work-dir", tmp_path / "w2") == 0
     assert site_bytes(tmp_path / "before") == site_bytes(tmp_path / "now")
