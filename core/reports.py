@@ -233,7 +233,8 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
                      f"{count(t['labels'], 'different class', 'different classes')} (data/tags.csv.gz)")
     md = embed.metadata
     if md:
-        lines.append(f"  metadata {md['file']}: {md['described']} of {count(embed.images, 'image')} described")
+        lines.append(f"  metadata {md['file']} ({md.get('encoding', 'UTF-8')}): {md['described']} of "
+                     f"{count(embed.images, 'image')} described")
         if md["images_without_row"]:
             lines.append(f"    {count(len(md['images_without_row']), 'image')} " + ("has" if len(md['images_without_row']) == 1 else "have")
                          + f" no row, e.g. {shown(md['images_without_row'][0])}")
@@ -244,4 +245,7 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
         if md["duplicate_rows"]:
             lines.append(f"    {count(len(md['duplicate_rows']), 'path')} " + ("appears" if len(md['duplicate_rows']) == 1 else "appear")
                          + " in several rows (the last row is used)")
+        for clash in md.get("name_clashes", [])[:20]:  # café.jpg as one letter and as e + accent
+            lines.append(f"    file names differ only in Unicode form (NFC/NFD), each gets only the row spelled "
+                         f"exactly like it: {' | '.join(ascii(p)[1:-1] for p in clash)}")
     return lines
