@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.progress import say
-from core.reports import count
+from core.reports import count, shown
 
 
 def run(args, cfg, work) -> list[dict]:
@@ -80,12 +80,12 @@ def print_hits(hits: list[dict]) -> None:
     last = None
     for h in hits:
         if "error" in h:
-            print(f"lookalike: error: query image {h['query']}: {h['error']}", file=sys.stderr)
+            print(f"lookalike: error: query image {shown(h['query'])}: {h['error']}", file=sys.stderr)
             continue
         if h["query"] != last:
-            print(f"{h['query']}:")
+            print(f"{shown(h['query'])}:")
             last = h["query"]
         why = f"  ({', '.join(h['matched'])})" if h["matched"] else ""
-        print(f"  {h['rank']:>3}  {h['score']:.3f}  {h['path']}  {h['page']}{why}")
+        print(f"  {h['rank']:>3}  {h['score']:.3f}  {shown(h['path'])}  {shown(h['page'])}{why}")  # escapes, not controls
     if not [h for h in hits if "error" not in h]:
         print("no matching images")
