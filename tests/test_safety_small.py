@@ -59,12 +59,13 @@ def site(tmp_path_factory):
     points = read_points(out)
     pages = {title: (out / page_path(i)).read_text(encoding="utf-8") for i, title in zip(points["ids"], points["titles"])}
     fragments = [json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))
-                 for p in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment"))]
+                 for p in sorted((out / "pagefind" / "fragment").rglob("*.pf_fragment"))]
     return {"out": out, "stdout": stdout, "points": points, "pages": pages, "fragments": fragments}
 
 
 def _filters(site) -> dict[str, set]:
     """Pagefind's filters as the visitor's menus name them (static/search.js decodes the names)."""
+    assert len(site["fragments"]) == 6  # one fragment a page (in shard folders: render/pagefind_canon.py)
     out: dict[str, set] = {}
     for frag in site["fragments"]:
         for name, values in frag["filters"].items():
