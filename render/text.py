@@ -11,9 +11,10 @@ render/pages.py), and so do the titles written into the map's data and the neigh
   Arabic and Hebrew need none of them to display right: their letters are right-to-left by
   themselves. The implicit marks (LRM U+200E, RLM U+200F, ALM U+061C) are kept: cataloguers
   use them to place punctuation in right-to-left titles, and they cannot reorder other letters.
-- Where user text is shown as text (titles, catalogue fields, file names), the templates wrap
+- Where user text is shown as text (titles, catalogue values, file names), the templates wrap
   it in <bdi>, so a right-to-left title neither reorders nor is reordered by the page's words
-  around it (the browser finds each value's direction from its first strong letter).
+  around it (the browser finds each value's direction from its first strong letter). A
+  column name stands alone in its <dt> (a block: its own bidi paragraph).
 """
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_a_filter_named_with_an_ampersand_is_labelled_as_written(site):
     assert filters["Creator"] == {"Tom & Jerry", "Ann"}
     assert not [n for n in filters if "&amp;" in n or "&amp;" in "".join(filters[n])]
     page = site["pages"]["two"]
-    assert "<dt><bdi>Tom &amp; Jerry</bdi></dt>" in page  # escaped once in the HTML
+    assert "<dt>Tom &amp; Jerry</dt>" in page  # escaped once in the HTML
     assert "&amp;amp;" not in "".join(site["pages"].values())
 
 
@@ -89,7 +89,7 @@ def test_a_column_name_with_a_colon_keeps_its_filter(site):
     filters = _filters(site)
     assert filters["a:b"] == {"x1", "x2"}
     assert "a" not in filters  # before: Pagefind read "a:b" as the filter "a" with the value "b"
-    assert "<dt><bdi>a:b</bdi></dt>" in site["pages"]["two"]
+    assert "<dt>a:b</dt>" in site["pages"]["two"]
 
 
 # --- control characters and bidi overrides never reach a page raw
