@@ -104,7 +104,7 @@ def query(args) -> int:
             print(json.dumps(h, ensure_ascii=False))
     else:
         command.print_hits(hits)
-    return 0
+    return 1 if command.failed(hits) else 0  # a query image that could not be used (its message is printed)
 
 
 def main(argv=None) -> int:

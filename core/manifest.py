@@ -36,6 +36,7 @@ class ImageRecord:
     also: list[str] = field(default_factory=list)  # identical copies under other names
     meta: dict = field(default_factory=dict)  # columns of the metadata sidecar row, if any
     tags: list = field(default_factory=list)  # [{label, wnid, p, class}] most probable first (embed/tags.py)
+    colour: str = ""  # how its embedded colour profile was converted ("srgb-1", embed/profiles.py), "" if not
 
 
 _RECORD_KEYS = sorted(ImageRecord.__dataclass_fields__)  # "also" first: to_json splits the lines by it

@@ -5,7 +5,24 @@ is formatted from their fields, never parsed back out of a sentence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """A file name or catalogue value for the terminal: control characters and bidi overrides
+    written as escapes ("evil\\u202egpj.png"), so none moves the cursor, colours the
+    terminal or reverses what follows."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+def count(n: int, noun: str, plural: str = "", fmt: str = "") -> str:
+    """A number and its noun, singular for exactly one: "1 image", "2 images", "0 images";
+    plural where adding "s" is wrong ("1 class", "3 classes"); fmt="," writes 1,234."""
+    return f"{n:{fmt}} {noun if n == 1 else plural or noun + 's'}"
 
 
 @dataclass
@@ -121,32 +138,32 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     total = sum(r.seconds for r in (embed, layout, render, deploy) if r)
     images = embed.images if embed else None
     where = f" -> {render.output}/" if render else ""
-    lines = [f"Lookalike: {images} images{where} in {total:.1f} s" if images is not None
+    lines = [f"Lookalike: {count(images, 'image')}{where} in {total:.1f} s" if images is not None
              else f"Lookalike:{where} in {total:.1f} s"]
     if embed:
         lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded"
                      + (f", {embed.cached} from the cache" if embed.cached else "") + f" ({embed.model})"
                      + (f"\n{'':22}engine: {embed.embed_engine}" if embed.decoded else ""))
     if layout:
-        lines.append(f"  layout  {layout.seconds:7.1f} s   {layout.k} neighbours each, facets: "
+        lines.append(f"  layout  {layout.seconds:7.1f} s   {count(layout.k, 'neighbour')} each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
         lines += _map_lines(layout)
         fo = layout.focused
         if fo:
-            lines.append(f"{'':22}similar as their top class: {fo['images']} images, {fo['classes']} classes, "
+            lines.append(f"{'':22}similar as their top class: {count(fo['images'], 'image')}, {count(fo['classes'], 'class', 'classes')}, "
                          + ("cached" if fo["cached"] else f"{fo['seconds']:.1f} s"))
     if render:
-        lines.append(f"  render  {render.seconds:7.1f} s   {render.files} files, {render.bytes / 1e6:.1f} MB "
-                     f"({render.disk_bytes / 1e6:.1f} MB on this disk); {render.pages_rendered} pages, "
-                     f"{render.copied} image copies, {render.data_written} data files, "
-                     f"{render.sheets_made} of {render.sheets} map sheets written")
+        lines.append(f"  render  {render.seconds:7.1f} s   {count(render.files, 'file')}, {render.bytes / 1e6:.1f} MB "
+                     f"({render.disk_bytes / 1e6:.1f} MB on this disk); {count(render.pages_rendered, 'page')}, "
+                     f"{count(render.copied, 'image copy', 'image copies')}, {count(render.data_written, 'data file')}, "
+                     f"{render.sheets_made} of {count(render.sheets, 'map sheet')} written")
         if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits
             lines.append("          " + ", ".join(
-                f"{name + '/' if name != '.' else 'top level'} {f['files']} file{'s' if f['files'] != 1 else ''} "
+                f"{name + '/' if name != '.' else 'top level'} {count(f['files'], 'file')} "
                 f"{f['bytes'] / 1e6:.1f} MB"
                 for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
     if deploy:
-        lines.append(f"  deploy  {deploy.seconds:7.1f} s   {deploy.files} files pushed to {deploy.remote}/"
+        lines.append(f"  deploy  {deploy.seconds:7.1f} s   {count(deploy.files, 'file')} pushed to {deploy.remote}/"
                      f"{deploy.branch} (commit {deploy.commit})")
     if embed:
         lines += _collection_lines(embed)
@@ -177,16 +194,17 @@ def _map_lines(layout: LayoutReport) -> list[str]:
     said = {}
     for f in layout.facets:
         if f.map_how == "placed":
-            text = (f"{f.placed:,} new images placed into the existing map (openTSNE transform); "
-                    f"the {f.kept:,} already on it kept their places")
+            text = (f"{count(f.placed, 'new image', fmt=',')} placed into the existing map (openTSNE transform); "
+                    + (f"the {f.kept:,} already on it kept their places" if f.kept != 1
+                       else "the 1 already on it kept its place"))
         elif f.map_how == "kept":
-            text = f"the {f.kept:,} images kept their places"
+            text = f"the {f.kept:,} images kept their places" if f.kept != 1 else "the 1 image kept its place"
         elif f.map_how == "t-SNE":
             text = "laid out with t-SNE"
         else:
             continue
         if f.removed:
-            text += f"; {f.removed:,} gone from the collection"
+            text += f"; {count(f.removed, 'image', fmt=',')} gone from the collection"
         said.setdefault(text, []).append(f.facet)
     lines = [f"{'':22}map ({', '.join(facets)}): {text}" for text, facets in said.items()]
     if any(f.map_how in ("placed", "kept") for f in layout.facets):
@@ -198,32 +216,35 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
     """Skipped, identical, ignored files and the metadata sidecar: what the user should check."""
     lines = []
     if embed.skipped:
-        lines.append(f"  skipped {len(embed.skipped)} file(s):")
-        lines += [f"    {x['path']}: {x['reason']}" for x in embed.skipped[:50]]
+        lines.append(f"  skipped {count(len(embed.skipped), 'file')}:")
+        lines += [f"    {shown(x['path'])}: {x['reason']}" for x in embed.skipped[:50]]
         if len(embed.skipped) > 50:
             lines.append(f"    ... and {len(embed.skipped) - 50} more (see --report)")
     if embed.duplicates:
         lines.append(f"  identical files shown once: {len(embed.duplicates)}")
-        lines += [f"    {d['path']} = {', '.join(d['same_as'])}" for d in embed.duplicates[:20]]
+        lines += [f"    {shown(d['path'])} = {shown(', '.join(d['same_as']))}" for d in embed.duplicates[:20]]
     if embed.ignored:
-        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {embed.ignored[0]}")
+        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {shown(embed.ignored[0])}")
     if embed.tags.get("none"):
         lines.append(f"  tags: none ({embed.tags['none']})")
     elif embed.tags:
         t = embed.tags
-        lines.append(f"  tags: {t['images_tagged']} of {embed.images} images tagged, {t['tags']} tags, "
-                     f"{t['labels']} different classes (data/tags.csv.gz)")
+        lines.append(f"  tags: {t['images_tagged']} of {count(embed.images, 'image')} tagged, {count(t['tags'], 'tag')}, "
+                     f"{count(t['labels'], 'different class', 'different classes')} (data/tags.csv.gz)")
     md = embed.metadata
     if md:
-        lines.append(f"  metadata {md['file']} ({md.get('encoding', 'UTF-8')}): {md['described']} of {embed.images} "
-                     f"images described")
+        lines.append(f"  metadata {md['file']} ({md.get('encoding', 'UTF-8')}): {md['described']} of "
+                     f"{count(embed.images, 'image')} described")
         if md["images_without_row"]:
-            lines.append(f"    {len(md['images_without_row'])} image(s) have no row, e.g. {md['images_without_row'][0]}")
+            lines.append(f"    {count(len(md['images_without_row']), 'image')} " + ("has" if len(md['images_without_row']) == 1 else "have")
+                         + f" no row, e.g. {shown(md['images_without_row'][0])}")
         if md["unmatched_rows"]:
-            lines.append(f"    {len(md['unmatched_rows'])} row(s) name no image: "
-                         + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
+            lines.append(f"    {count(len(md['unmatched_rows']), 'row')} " + ("names" if len(md['unmatched_rows']) == 1 else "name")
+                         + " no image: "
+                         + shown(", ".join(md["unmatched_rows"][:5])) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
         if md["duplicate_rows"]:
-            lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
+            lines.append(f"    {count(len(md['duplicate_rows']), 'path')} " + ("appears" if len(md['duplicate_rows']) == 1 else "appear")
+                         + " in several rows (the last row is used)")
         for clash in md.get("name_clashes", [])[:20]:  # café.jpg as one letter and as e + accent
             lines.append(f"    file names differ only in Unicode form (NFC/NFD), each gets only the row spelled "
                          f"exactly like it: {' | '.join(ascii(p)[1:-1] for p in clash)}")

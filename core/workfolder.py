@@ -56,6 +56,11 @@ class WorkFolder:
         return ImageCache(self.root / "cache" / "images" / f"t{thumb_size}-d{display_size}-v2")
 
     @property
+    def colour_profiles(self) -> Path:
+        """Which images' embedded colour profiles were looked at (embed/profiles.py ProfileRecord)."""
+        return self.root / "cache" / "colour-profiles.json"
+
+    @property
     def library_log(self) -> Path:
         """Where TensorFlow's and other libraries' own log lines go in a normal build (core/console.py)."""
         return self.root / "logs" / "libraries.log"

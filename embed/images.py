@@ -1,6 +1,7 @@
 """Decode each image once, upright and in RGB, at no more resolution than needed.
 
-One decode feeds the CNN input, the thumbnail and the display copy. JPEGs use
+One decode feeds the CNN input, the thumbnail and the display copy, in sRGB (an embedded
+colour profile is converted: embed/profiles.py). JPEGs use
 Pillow's draft mode (DCT scaling), so a 24-megapixel photo is decoded at an
 eighth of its size when that still covers the largest output we write; other
 formats are box-reduced right after decoding, before any colour conversion.
@@ -31,6 +32,7 @@ from PIL import Image, ImageFile
 from embed.copies import SMALL_SIDE, fit, jpeg, model_crop
 from embed.filetypes import describe_unreadable, format_name
 from embed.names import on_disk
+from embed.profiles import source_profile, to_srgb
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn
 # decode() checks the size itself, from the header, thread-safely, with a reason that names
@@ -90,7 +92,7 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int,
         try:
             with Image.open(f, formats=FORMATS) as im:
                 fmt = im.format
-                rgb, width, height = _load_upright(im, display_size, limit)
+                rgb, width, height, profile = _load_upright(im, display_size, limit)
         except ImageDecodeError:
             raise
         except Image.UnidentifiedImageError:
@@ -104,7 +106,7 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int,
         except Exception as exc:  # noqa: BLE001 - malformed files raise anything (struct.error, KeyError...)
             name = format_name(fmt, Path(path).suffix)
             raise ImageDecodeError(f"damaged {name} file, it cannot be decoded: {_pillow_says(exc)}") from None
-    display = fit(rgb, display_size)
+    display = to_srgb(fit(rgb, display_size), profile)  # an RGB profile: at display size, 4x fewer pixels
     thumb = fit(display, thumb_size)
     model_input = model_crop(display, model_size) if model_size else None
     small = np.asarray(fit(thumb, SMALL_SIDE))
@@ -147,8 +149,9 @@ def too_many_pixels(width: int, height: int, limit: int) -> str:
             f"raise [images] max_pixels to allow it")
 
 
-def _load_upright(im: Image.Image, display_size: int, limit: int) -> tuple[Image.Image, int, int]:
-    """First frame, decoded small, in RGB, upright; and the original upright size."""
+def _load_upright(im: Image.Image, display_size: int, limit: int) -> tuple[Image.Image, int, int, object]:
+    """First frame, decoded small, in RGB, upright; the original upright size; and the RGB
+    profile its pixels are still in (None: sRGB already; embed/profiles.py)."""
     if getattr(im, "n_frames", 1) > 1:
         im.seek(0)  # animated GIF/WebP, multi-page TIFF: the first frame stands for the file
     w, h = im.size
@@ -166,8 +169,11 @@ def _load_upright(im: Image.Image, display_size: int, limit: int) -> tuple[Image
     with _BIG_DECODE if cost > BIG_PIXELS else nullcontext():
         im.load()
         small = _reduce(im, display_size)
+        profile = source_profile(im.mode, im.info.get("icc_profile"))  # the file's own mode, as needs_conversion
+        if profile is not None and small.mode in ("L", "CMYK"):  # converted before they become RGB
+            small, profile = to_srgb(small, profile), None
         rgb = to_rgb(small)
-    return _transpose(rgb, orientation), width, height
+    return _transpose(rgb, orientation), width, height, profile
 
 
 def _orientation(im: Image.Image) -> int:

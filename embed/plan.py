@@ -42,9 +42,11 @@ class Plan:
         return any("style" in j.missing for j in self.jobs)
 
 
-def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
+def make_plan(scan: Scan, root: Path, caches: dict, images, profiles=None) -> Plan:
     """caches: facet -> FeatureCache (one index read each, whatever the collection's size);
-    images: the ImageCache of this build's copy sizes."""
+    images: the ImageCache of this build's copy sizes; profiles: the ProfileRecord
+    (embed/profiles.py): what was cached for an image with an embedded colour profile before
+    its pixels were converted is made again, once."""
     plan = Plan([], {}, list(scan.skipped))
     shas = [c.sha256 for c in scan.candidates]
     digests = [bytes.fromhex(s) for s in shas]
@@ -57,6 +59,10 @@ def make_plan(scan: Scan, root: Path, caches: dict, images) -> Plan:
             plan.skipped += [{"path": p, "reason": meta["error"]} for p in [cand.path] + cand.also]
             continue
         missing = {facet for facet, have in found.items() if not have[i]}
+        done = profiles.stale(cand.sha256, cand.full_path(root)) if profiles is not None else None
+        if done is not None:  # converted pixels: the caches not made from them are made again
+            missing |= {facet for facet, cache in caches.items() if cache.dir.name not in done}
+            meta = meta if images.dir.name in done else None
         if meta is not None:
             plan.metas[cand.sha256] = meta
         if missing or meta is None:

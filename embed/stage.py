@@ -28,6 +28,7 @@ from embed import runner
 from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
+from embed.profiles import ProfileRecord
 from embed.precision import resolve as resolve_precision
 from embed.reader import Decoder, Keeper
 from embed.tags import tag_cache_key, tags_of
@@ -57,17 +58,21 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     if no_tags is None:
         caches["tags"] = folder.work.feature_cache(tag_cache_key(model_key(model.name, model.weights, precision)))
     image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
-    plan = make_plan(scan, root, caches, image_cache)
+    profiles = ProfileRecord(folder.work.colour_profiles)
+    plan = make_plan(scan, root, caches, image_cache, profiles)
     stores = CommitGroup(caches.values())  # an image's facets are committed in the same round
     try:
         embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
                                          why_precision, len(scan.candidates), quiet)
     finally:  # what was computed is kept, Ctrl-C or not
         stores.flush()
+    profiles.computed(plan, caches, image_cache)  # after the vectors are on disk, never before
 
     rows = plan.rows if not plan.jobs else {  # rows are added only where something was to compute
         facet: cache.rows([c.sha256 for c in scan.candidates]) for facet, cache in caches.items()}
     records, kept = _records(scan, plan, {f: rows[f] for f in keys})
+    for r in records:
+        r.colour = profiles.recipe(r.sha256)
     rows = {facet: found[kept] for facet, found in rows.items()}  # facet -> store row of each record
     if no_tags is None:
         _attach_tags(records, caches["tags"], rows["tags"], tags)

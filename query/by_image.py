@@ -6,26 +6,31 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import InputError, LookalikeError
+from core.errors import LookalikeError
 
 CANDIDATES = 20  # extra Annoy candidates re-ranked exactly, as the layout stage does
 
 
-def embed_query_images(paths: list[Path], model, images, facets, precision: str) -> np.ndarray:
-    """(len(paths), D) unit content vectors; an image that cannot be decoded is an InputError
-    with the reason a build would give."""
+def embed_query_images(paths: list[Path], model, images, facets, precision: str) -> tuple[dict, dict]:
+    """({position: unit content vector}, {position: why not}) for the query images, by their
+    position in `paths`: an image that cannot be decoded gets the reason a build would give,
+    and the others are still embedded (the model is loaded only when one of them can be)."""
     from embed.backbones import ModelSpec, input_size
     from embed.reader import Decoder
 
     decoder = Decoder.of(images, facets, input_size(model.name))
-    inputs = []
-    for path in paths:
+    inputs, errors = {}, {}
+    for i, path in enumerate(paths):
         dec = decoder.decode(path, model=True, colour=False, copies=False)
         if dec.error:
-            raise InputError(f"{path}: {dec.error}")
-        inputs.append(dec.model_input)
+            errors[i] = dec.error
+        else:
+            inputs[i] = dec.model_input
+    if not inputs:
+        return {}, errors
     backbone = ModelSpec(model.name, model.weights, model.batch_size, None, precision).load()
-    return backbone.embed_batch(inputs)["content"]
+    vectors = backbone.embed_batch(list(inputs.values()))["content"]
+    return dict(zip(inputs, vectors)), errors
 
 
 def nearest(folder, manifest, facet: str, vector: np.ndarray, n: int) -> list[tuple[int, float]]:

@@ -10,21 +10,25 @@ page (an address under [site] base_url when set, else the file in the site folde
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from core.errors import InputError
 from core.progress import say
+from core.reports import count, shown
 
 
 def run(args, cfg, work) -> list[dict]:
-    """The hits of each query: {query, rank, score, path, page, matched}."""
+    """The hits of each query: {query, rank, score, path, page, matched}, and {query, error}
+    for a query image that cannot be used (the others are still answered)."""
     from embed.precision import resolve as resolve_precision
     from render.urls import absolute_url, page_path
 
-    folder = work.build(Path(cfg.site.collection))
-    manifest = folder.read_manifest()
     if not args.images and not args.text:
         raise InputError("nothing to look for: give image files, or --text \"words\"")
+    check_top(args.top)
+    folder = work.build(Path(cfg.site.collection))
+    manifest = folder.read_manifest()
 
     def page(row: int) -> str:
         rel = page_path(manifest.images[row].id)
@@ -37,10 +41,13 @@ def run(args, cfg, work) -> list[dict]:
         precision, _ = resolve_precision(cfg.model.name, cfg.model.precision)
         check_model(manifest, cfg.model, precision)
         paths = [Path(p) for p in args.images]
-        say(f"query: {len(paths)} image(s) through {cfg.model.name}", args.quiet)
-        vectors = embed_query_images(paths, cfg.model, cfg.images, cfg.facets, precision)
-        for path, vector in zip(paths, vectors):
-            for rank, (row, cos) in enumerate(nearest(folder, manifest, "content", vector, args.top), start=1):
+        say(f"query: {count(len(paths), 'image')} through {cfg.model.name}", args.quiet)
+        vectors, errors = embed_query_images(paths, cfg.model, cfg.images, cfg.facets, precision)
+        for i, path in enumerate(paths):
+            if i in errors:  # this image only: the others still answer, and the exit status says so
+                hits.append({"query": str(path), "error": errors[i]})
+                continue
+            for rank, (row, cos) in enumerate(nearest(folder, manifest, "content", vectors[i], args.top), start=1):
                 hits.append({"query": str(path), "rank": rank, "score": round(cos, 4),
                              "path": manifest.images[row].path, "page": page(row), "matched": []})
     if args.text:
@@ -56,13 +63,29 @@ def run(args, cfg, work) -> list[dict]:
     return hits
 
 
+def check_top(top) -> None:
+    """-n/--top: how many images a query lists, 1 or more."""
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise InputError(f"-n/--top is the number of images to list for each query: it must be 1 or more, "
+                         f"not {top}")
+
+
+def failed(hits: list[dict]) -> list[dict]:
+    """The queries that could not be answered (an image that cannot be decoded): build.py
+    exits with status 1 when there is any, after printing the answers of the others."""
+    return [h for h in hits if "error" in h]
+
+
 def print_hits(hits: list[dict]) -> None:
     last = None
     for h in hits:
+        if "error" in h:
+            print(f"lookalike: error: query image {shown(h['query'])}: {h['error']}", file=sys.stderr)
+            continue
         if h["query"] != last:
-            print(f"{h['query']}:")
+            print(f"{shown(h['query'])}:")
             last = h["query"]
         why = f"  ({', '.join(h['matched'])})" if h["matched"] else ""
-        print(f"  {h['rank']:>3}  {h['score']:.3f}  {h['path']}  {h['page']}{why}")
-    if not hits:
+        print(f"  {h['rank']:>3}  {h['score']:.3f}  {shown(h['path'])}  {shown(h['page'])}{why}")  # escapes, not controls
+    if not [h for h in hits if "error" not in h]:
         print("no matching images")

@@ -32,6 +32,10 @@ class ImageCopies:
 
         self.state, self.cache = state, image_cache
         self.plan: list[tuple[str, str, bool]] = []  # (site path, image sha, display copy?)
+        # A copy's key: the image, and the recipe of its copies (the cache folder names their
+        # sizes; `colour`, an embedded profile's conversion): either changes the picture.
+        self.keys: dict[str, str] = {im.sha256: f"{image_cache.dir.name}/{im.sha256}" + (
+            f":{im.colour}" if getattr(im, "colour", "") else "") for im in images}
         for im in images:
             thumb = thumb_path(im.id)
             self.plan.append((thumb, im.sha256, False))
@@ -47,7 +51,7 @@ class ImageCopies:
         out: dict[str, int] = {}
         for rel, sha, display in self.plan:
             entry = saved.get(rel)
-            size = entry[1] if entry and entry[0] == sha else _size(self._source(sha, display))
+            size = entry[1] if entry and entry[0] == self.keys[sha] else _size(self._source(sha, display))
             top = rel.split("/", 1)[0]
             out[top] = out.get(top, 0) + size
         return out
@@ -57,7 +61,7 @@ class ImageCopies:
         files = KeyedFiles(site, self.state)
         progress = Progress("images", len(self.plan), unit="files", quiet=quiet)
         for rel, sha, display in self.plan:
-            files.put(rel, sha, lambda sha=sha, display=display: self._source(sha, display).read_bytes())
+            files.put(rel, self.keys[sha], lambda sha=sha, display=display: self._source(sha, display).read_bytes())
             progress.advance()
         progress.close()
         files.save()
@@ -124,10 +128,12 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     from render.atlas import CELL, EMPTY_COLOR, SHEET, place_cells, sheet_files, write_atlases
 
     pictures = [im.sha256 for im in images]
+    colour = {im.sha256: im.colour for im in images if getattr(im, "colour", "")}  # converted profiles: other pixels
     # An unchanged collection: the last atlas as it was, from a small file (the cells' record
     # is 6.7 MB at 100,000 images and placing them again 0.1 s: a warm build's budget is 10 s).
     made = state.with_name(state.stem + "-made.json") if state is not None else None
-    digest = hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name] + pictures).encode()).hexdigest()
+    digest = hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name] + pictures + sorted(
+        f"{p}:{c}" for p, c in colour.items())).encode()).hexdigest()
     last = _read_json(made)
     try:
         if last.get("digest") == digest and isinstance(last.get("atlas"), dict) \
@@ -142,7 +148,8 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     per_sheet = (SHEET // CELL) ** 2
     spans = [range(s, min(len(cells), s + per_sheet)) for s in range(0, len(cells), per_sheet)]  # cells of sheet n
     keys = [hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name, str(CELL), str(SHEET)]
-                                     + [cells[j] or "" for j in span]).encode()).hexdigest() for span in spans]
+                                     + [(cells[j] or "") + (":" + colour[cells[j]] if cells[j] in colour else "")
+                                        for j in span]).encode()).hexdigest() for span in spans]
     old_keys, old_colors = saved.get("keys", []), saved.get("colors", "")
     keep = {n: [old_colors[6 * j:6 * j + 6] for j in span] for n, span in enumerate(spans)
             if n < len(old_keys) and old_keys[n] == keys[n] and all((site.out / f).is_file() for f in sheet_files(n))}

@@ -5,6 +5,7 @@ import json
 import math
 
 from layout.projection import normalise
+from render.text import clean
 
 PART_BYTES = 20_000_000  # a neighbour part's size at most: GitHub Pages refuses files over 50 MB
 
@@ -28,7 +29,7 @@ def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None
         "version": 2,  # 2: the neighbour lists are in parts (points_files)
         "count": len(manifest.images),
         "ids": [im.id for im in manifest.images],
-        "titles": [im.title for im in manifest.images],
+        "titles": [clean(im.title) for im in manifest.images],  # no controls, no bidi overrides (render/text.py)
         "aspect": [float(f"{im.width / im.height:.3g}") if im.height else 1.0 for im in manifest.images],
         "facets": facets,
         "default_facet": next(iter(layouts), "content"),

@@ -43,7 +43,7 @@ def grid_context(images, opts: PageOptions, number: int) -> dict:
         pages.append({"gap": False, "number": n, "url": url(n), "current": n == number})
         last = n
     first = (number - 1) * GRID_PAGE
-    heading = (f"All {len(images)} images" if count == 1 else
+    heading = (("The image" if len(images) == 1 else f"All {len(images)} images") if count == 1 else
                f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
     return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
             "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}

@@ -13,7 +13,9 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from core.reports import count
 from render.search import hidden_words
+from render.text import clean, filter_name
 from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -44,15 +46,25 @@ def display_copy(im, opts: PageOptions) -> tuple[str, tuple[int, int]]:
     return media_path(im.id), display
 
 
+def _finalize(value):
+    """Every value a template prints: text without control characters or bidi overrides
+    (render/text.py); HTML made by our code (Markup) and numbers as they are."""
+    return clean(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
+    env.filters["filter_name"] = filter_name  # a Pagefind filter's name (render/text.py)
+    env.filters["count"] = count  # "1 image", "2 images" (core/reports.py)
+    return env
 
 
 def sizes_of(im, opts: PageOptions) -> tuple[tuple, tuple]:
@@ -121,8 +133,8 @@ class Cards:
                 crisp = Markup(' class="px"') if max(w, h) < SMALL_THUMB else ""
                 cards.append(Markup(
                     '<a href="{}"><img src="{}" alt="" loading="lazy" width="{}" height="{}"{}>'
-                    '<span class="thumb-title">{}</span>'
-                ).format(root + page_path(other.id), root + thumb_path(other.id), w, h, crisp, other.title))
+                    '<span class="thumb-title"><bdi>{}</bdi></span>'
+                ).format(root + page_path(other.id), root + thumb_path(other.id), w, h, crisp, clean(other.title)))
             self._by_root[root] = cards
         return self._by_root[root]
 

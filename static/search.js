@@ -51,14 +51,19 @@
     return loading;
   }
 
+  // A filter's name is its label percent-encoded (render/text.py filter_name): Pagefind
+  // neither decodes "&amp;" in a name nor keeps a ':' or ',' in one.
+  function labelOf(name) { try { return decodeURIComponent(name); } catch (e) { return name; } }
+
   function showFilters() {
     pagefind.filters().then(function (all) {
-      Object.keys(all).sort().forEach(function (name) {
+      Object.keys(all).sort(function (a, b) { return labelOf(a) < labelOf(b) ? -1 : labelOf(a) > labelOf(b) ? 1 : 0; })
+        .forEach(function (name) {
         var values = Object.keys(all[name]);
         if (values.length < 2 || values.length > 400) return;  // one value filters nothing; huge menus help no one
         var label = document.createElement("label"), sel = document.createElement("select");
         label.className = "lk-search-filter";
-        label.appendChild(document.createTextNode(name + " "));
+        label.appendChild(document.createTextNode(labelOf(name) + " "));
         var any = document.createElement("option");
         any.value = ""; any.textContent = "any";
         sel.appendChild(any);

@@ -284,7 +284,7 @@ def test_skipped_files_have_plain_reasons_everywhere(built):
         if reason and ("Traceback" in reason or "unexpected error" in reason or "Errno" in reason):
             problems.append(f"{case.path}: reason is not plain language: {reason!r}")
     assert problems == []
-    assert f"skipped {len(r['skipped'])} file(s):" in stdout
+    assert f"skipped {len(r['skipped'])} files:" in stdout
 
 
 @pytest.mark.slow
@@ -294,7 +294,7 @@ def test_identical_files_are_one_image_with_both_names(built):
         assert case.path in dups.get(case.same_as, []), (case.path, dups)
         im = built["by_path"][case.same_as]
         html = (built["out"] / page_path(im["id"])).read_text(encoding="utf-8")
-        assert f"<dt>Also as</dt><dd>{escape(case.path)}</dd>" in html
+        assert f"<dt>Also as</dt><dd><bdi>{escape(case.path)}</bdi></dd>" in html
         assert f"{case.same_as} = " in built["stdout"]
 
 
