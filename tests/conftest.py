@@ -24,10 +24,20 @@ PAGEFIND_UNSTABLE = re.compile(r"^pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^
 
 def site_bytes(folder: Path) -> dict[str, bytes]:
     """Every file of a site by its path, for byte-for-byte comparisons (see PAGEFIND_UNSTABLE).
-    No build state is published: the site holds nothing but the site (render/output.py)."""
+    No build state is published: besides the site, only the record of the files Lookalike
+    wrote there (render/sitefiles.py RECORD), compared without Pagefind's unstable files."""
+    import json
+
+    from render.sitefiles import RECORD
+
     folder = Path(folder)
-    return {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
+    files = {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
+    if RECORD in files:
+        record = json.loads(files[RECORD])
+        record["files"] = {k: v for k, v in record["files"].items() if not PAGEFIND_UNSTABLE.match(k)}
+        files[RECORD] = json.dumps(record, sort_keys=True).encode()
+    return files
 
 
 def read_points(site: Path) -> dict:
