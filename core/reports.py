@@ -165,7 +165,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                          f"not: {', '.join(render.removed_files)}")
         if render.kept_files:
             lines.append(f"  kept {len(render.kept_files)} file(s) an earlier build wrote, as they were edited "
-                         f"since (they are yours now): {', '.join(render.kept_files)}")
+                         f"since or lie behind a link (they are yours now): {', '.join(render.kept_files)}")
         lines += [f"  note: {n}" for n in render.notes]
         lines += [f"  WARNING: {w}" for w in render.warnings]
         lines.append(f"  open {render.output}/index.html, or serve it: python -m http.server -d {render.output} 8000")

@@ -54,6 +54,7 @@ class SiteFiles:
         self.edited: list[str] = []  # files of ours that someone changed, replaced by this build
         self.committing = self.committed = False
         self._after: list[tuple[Path, str]] = []
+        self._folders: dict[str, bool] = {}
         self._journal: int | None = None
         self._journal_was = (self.out / JOURNAL).exists()
 
@@ -74,10 +75,21 @@ class SiteFiles:
         self._write(rel, sha256[:16], size, lambda p: filecmp.cmp(src, p, shallow=False),
                     lambda tmp, path: files.copy_staged(tmp, src, path))
 
+    def _within(self, rel: str) -> bool:
+        """rel's folder is the site's own, not a link out of it (checked once a folder)."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self._folders:
+            base = os.path.realpath(self.out)
+            self._folders[parent] = os.path.realpath(self.out / parent) == (os.path.join(base, parent) if parent else base)
+        return self._folders[parent]
+
     def _write(self, rel: str, d: str, size: int, same, write) -> None:
         if not _inside(rel):
             raise ValueError(f"not a site path: {rel!r}")
         path = self.out / rel
+        if not self._within(rel):
+            raise OutputError(f"{path.parent} is a link out of the output folder {self.out}; Lookalike "
+                              f"writes only inside it: replace the link by a folder, or build into another one")
         try:
             st = os.lstat(path)
         except FileNotFoundError:
@@ -151,7 +163,7 @@ class SiteFiles:
                 st = os.lstat(path)
             except OSError:
                 continue
-            if _regular(st) and is_ours(st, self.previous[rel], path):
+            if _regular(st) and self._within(rel) and is_ours(st, self.previous[rel], path):
                 os.unlink(path)
                 removed.append(rel)
                 _prune(self.out, path.parent)

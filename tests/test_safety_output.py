@@ -137,7 +137,8 @@ def test_a_stale_file_edited_since_it_was_written_is_kept_and_named(base, tmp_pa
     assert build(s) == 0
     said = capsys.readouterr().out
     assert page.read_text().endswith("<!-- my notes -->")
-    assert f"kept 1 file(s) an earlier build wrote, as they were edited since (they are yours now): " \
+    assert f"kept 1 file(s) an earlier build wrote, as they were edited since or lie behind a link (they are " \
+           f"yours now): " \
            f"{page_path(gone)}" in said
     assert not (s.out / thumb_path(gone)).exists() and thumb_path(gone) in said
     assert build(s) == 0 and page.read_text().endswith("<!-- my notes -->")  # and in every build after
@@ -329,3 +330,27 @@ def test_a_build_stopped_in_any_stage_resumes_with_the_same_command(base, tmp_pa
     assert run_build(*argv) == 0
     assert site_bytes(s.out) == site_bytes(base.ref)
     assert not (s.out / JOURNAL).exists() and not list(s.out.rglob("*.lookalike-tmp"))
+
+
+def test_a_folder_of_the_site_turned_into_a_link_is_neither_written_through_nor_emptied(base, tmp_path, capsys):
+    """A stale file is removed, a file written, only inside the output folder: a link put in
+    place of one of its folders (to the user's documents, say) is not followed."""
+    s = setup(base, tmp_path)
+    assert build(s) == 0
+    elsewhere = tmp_path / "documents"
+    shutil.copytree(s.out / "thumbs", elsewhere)  # byte for byte what the record lists
+    shutil.rmtree(s.out / "thumbs")
+    (s.out / "thumbs").symlink_to(elsewhere)
+    before = everything(elsewhere)
+    gone = image_id(s.coll / GONE)
+    (s.coll / GONE).unlink()  # its thumbnail is now stale, and lies behind the link
+    capsys.readouterr()
+    assert build(s) == 0
+    assert f"lie behind a link (they are yours now): {thumb_path(gone)}" in capsys.readouterr().out
+    assert everything(elsewhere) == before
+    lost = sorted(before)[0]
+    (elsewhere / lost).unlink()  # a thumbnail to write again, behind the link
+    before = everything(elsewhere)
+    assert build(s) == 2
+    assert f"{s.out}/thumbs/{lost.split('/')[0]} is a link out of the output folder" in capsys.readouterr().err
+    assert everything(elsewhere) == before
