@@ -141,6 +141,8 @@ class SiteFiles:
             except OSError as exc:
                 raise files.WriteError(self.out, exc) from exc
             self._journal = files.open_append(journal)
+            if os.fstat(self._journal).st_size:  # a line a kill or a full disk cut short ends here
+                files.append_line(self._journal, "", journal)
         files.append_line(self._journal, json.dumps([rel, d], ensure_ascii=False), journal)
 
     def finish(self) -> tuple[list[str], list[str]]:

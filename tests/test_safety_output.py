@@ -354,3 +354,31 @@ def test_a_folder_of_the_site_turned_into_a_link_is_neither_written_through_nor_
     assert build(s) == 2
     assert f"{s.out}/thumbs/{lost.split('/')[0]} is a link out of the output folder" in capsys.readouterr().err
     assert everything(elsewhere) == before
+
+
+def test_a_record_naming_files_outside_the_site_removes_none_of_them(tmp_path):
+    """A site folder from elsewhere whose record lists ../victim.txt and an absolute path, with
+    their right digests: only the site's own paths are ever considered."""
+    from render.sitefiles import SiteFiles, digest
+
+    out, victim = tmp_path / "site", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_text("precious")
+    (out / RECORD).write_text('{"files": {"../victim.txt": "%s", "%s": "%s", "a//b": "x"}}'
+                              % (digest(b"precious"), victim, digest(b"precious")))
+    site = SiteFiles(out)
+    site.put("index.html", "hi")
+    assert site.finish() == ([], [])
+    assert victim.read_text() == "precious"
+
+
+def test_a_journal_line_cut_short_loses_no_later_line(tmp_path):
+    from render.sitefiles import SiteFiles, read_record
+
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / JOURNAL).write_text('["a.html", "0123')  # the line a kill cut short
+    site = SiteFiles(out)
+    site.put("b.html", "b")
+    site.abort()  # the journal was there before: it stays, and says what this build wrote
+    assert set(read_record(out)) == {"b.html"} and not (out / "b.html").exists()
