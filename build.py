@@ -20,7 +20,7 @@ import traceback
 from contextlib import nullcontext
 from pathlib import Path
 
-from core import cli
+from core import cli, folders
 from core.console import quiet_libraries
 from core.errors import InputError, LookalikeError
 from core.files import WriteError, write_text
@@ -35,7 +35,14 @@ STAGES_OF = {"build": ("embed", "layout", "render"), "embed": ("embed",), "layou
 def build(args) -> dict:
     """Run the stages of the command in order; returns {stage: report}."""
     cfg, base = cli.resolve_settings(args)
-    work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
+    work = WorkFolder(folders.work_path(cfg, base, args.quiet))
+    writes_site = "render" in STAGES_OF[args.command]  # folders checked before anything is written
+    folders.check_folders(Path(cfg.site.collection), work.root, Path(cfg.site.output) if writes_site else None)
+    target = None
+    if "deploy" in STAGES_OF[args.command]:  # remote and branch checked before any work (deploy/target.py)
+        from deploy.target import check
+
+        target = check(cfg.deploy, args.force, Path(cfg.site.collection))
     with nullcontext() if args.verbose else quiet_libraries(work.library_log):
         reports = run_stages(args, cfg, work)
     if "deploy" in STAGES_OF[args.command]:  # git's own messages (push refused...) must reach the user
@@ -44,7 +51,8 @@ def build(args) -> dict:
             raise StrictError(f"--strict: {len(embed.skipped)} file(s) skipped, so the site was not deployed")
         from deploy import stage as deploy
 
-        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet, reports["render"].warnings)
+        reports["deploy"] = deploy.run(Path(cfg.site.output), cfg.deploy, args.quiet, reports["render"].warnings,
+                                       target)
     return reports
 
 
@@ -87,7 +95,8 @@ def query(args) -> int:
     from query import command
 
     cfg, base = cli.resolve_settings(args)
-    work = WorkFolder(Path(cfg.build.work_dir) if cfg.build.work_dir else base / ".lookalike")
+    work = WorkFolder(folders.work_path(cfg, base, True))
+    folders.check_folders(Path(cfg.site.collection), work.root)
     with nullcontext() if args.verbose else quiet_libraries(work.library_log):
         hits = command.run(args, cfg, work)
     if args.json:

@@ -70,6 +70,10 @@ def make_parser(command: str) -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE", help="also write the summary as JSON")
     if command in ("build", "render", "deploy"):
         p.add_argument("--force", action="store_true", help="write into a non-empty folder not made by Lookalike")
+    if command == "deploy":
+        p.add_argument("--trust-collection-config", action="store_true",
+                       help="let a site.toml inside the collection folder set [deploy] remote, branch and "
+                            "message (refused by default: it came with the images)")
     if command in ("build", "embed", "deploy"):
         p.add_argument("--strict", action="store_true", help="exit with status 1 when any file was skipped")
     p.add_argument("--quiet", action="store_true", help="only print the summary and errors")
@@ -87,7 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
     args = make_parser(command).parse_args(argv)
     args.command = command
-    for name in ("force", "strict"):
+    for name in ("force", "strict", "trust_collection_config"):
         setattr(args, name, getattr(args, name, False))
     return args
 
@@ -101,8 +105,7 @@ def find_config(args) -> Path | None:
         return Path(args.config)
     given = getattr(args, "site.collection", None)
     if given and (Path(given) / "site.toml").is_file():
-        say(f"config: {Path(given) / 'site.toml'} (in the collection folder)", args.quiet)
-        return Path(given) / "site.toml"
+        return Path(given) / "site.toml"  # named, with what it sets, by collection_config()
     here = Path("site.toml")
     if not here.is_file():
         return None
@@ -125,6 +128,7 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
     """Settings and the folder that relative paths in the config file are relative to."""
     cfg_path = find_config(args)
     settings = config.load(cfg_path)
+    from_file = sorted(settings.origin)
     base = cfg_path.resolve().parent if cfg_path else Path.cwd()
     for section, f in config.schema():
         sec = getattr(settings, section)
@@ -138,4 +142,48 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
     config.check_consistency(settings)
     if not settings.site.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
+    if cfg_path and not args.config:
+        collection_config(args, settings, cfg_path, from_file)
+    check_work_dir(settings, base)
     return settings, base
+
+
+def collection_config(args, settings: config.Settings, path: Path, keys: list[str]) -> None:
+    """A site.toml found inside the collection folder came with the images, perhaps from someone
+    else: it is named with every key it sets (even with --quiet), and its [deploy] keys are refused
+    unless the user passes --trust-collection-config (or names the file with --config)."""
+    import sys
+
+    if not path.resolve().is_relative_to(Path(settings.site.collection).resolve()):
+        return
+    print(f"config: {path} is inside the collection folder; it sets {', '.join(keys) or 'nothing'}",
+          file=sys.stderr)
+    pushes = [k for k in keys if k.startswith("[deploy]") and settings.origin.get(k) == str(path)]
+    if getattr(args, "command", "") != "deploy" or not pushes or getattr(args, "trust_collection_config", False):
+        return
+    values = "; ".join(f"{k} = {getattr(settings.deploy, k.split()[-1])!r}" for k in pushes)
+    raise config.ConfigError(
+        f"not deploying: {path} is inside the collection folder and sets {values}. Settings that came "
+        f"with a collection may not choose where or what deploy pushes. Give --remote, --branch and "
+        f"--message yourself, or, if you wrote that file, pass --trust-collection-config "
+        f"(or --config {path})")
+
+
+def check_work_dir(settings: config.Settings, base: Path) -> None:
+    """The work folder must be a folder, or be makeable as one: said now, not after a crash."""
+    from core.folders import default_work
+
+    path = Path(settings.build.work_dir or default_work(base, Path(settings.site.collection))[0])
+    origin = settings.origin.get("[build] work_dir", "the default work folder")
+    where = f"command line {origin}" if origin.startswith("-") else origin
+    for p in (path, *path.parents):
+        try:
+            if not p.exists():
+                continue
+        except OSError as exc:
+            raise config.ConfigError(f"{where}: [build] work_dir {path} cannot be used: {exc.strerror or exc}") from None
+        if not p.is_dir():
+            what = "is a file" if p == path else f"cannot be made: {p} is a file"
+            raise config.ConfigError(f"{where}: [build] work_dir {path} {what}, not a folder; give a folder "
+                                     f"(it is made when missing)")
+        return

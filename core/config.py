@@ -8,18 +8,22 @@ sections (build.py), and each cache key names the fields its output depends on.
 """
 from __future__ import annotations
 
-import tomllib
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core import tomlfile
 from core.errors import LookalikeError
-from core.setting import at_least, between, comma_list, setting
+from core.setting import (BRANCH_HINT, REMOTE_HINT, at_least, between, branch_name, comma_list, remote_kind,
+                          setting, web_url)
 
 FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
 ENGINES = ("local", "ray")
 DECODE_POOLS = ("auto", "processes", "threads")
+SEED_MAX = 2**31 - 1  # Annoy's set_seed takes a C int; numpy and openTSNE accept 0 to 2**32 - 1
+INT_MAX = 2**31 - 1  # no setting needs more, and the libraries behind them take C ints
 
 
 class ConfigError(LookalikeError):
@@ -45,7 +49,8 @@ class SiteSection:
                               help="folder of images ([site] collection)")
     output: str = setting("_site", flag="--out", metavar="DIR", path=True,
                           help="output folder (default _site; [site] output)")
-    base_url: str = setting("", flag="--base-url", help="public URL of the site, for link previews (optional)")
+    base_url: str = setting("", web_url, 'empty or an http(s) URL, e.g. "https://user.github.io/repo/"',
+                            "--base-url", "public URL of the site, for link previews (optional)")
     metadata: str = setting("", flag="--metadata", metavar="FILE", stage="embed", path=True,
                             help="CSV sidecar keyed by path (default: metadata.csv in the collection, when present)")
     pages_max: int = setting(0, at_least(0), "an integer >= 0 (0 = no limit)", "--pages-max",
@@ -90,16 +95,18 @@ class NeighboursSection:
     STAGE = "layout"
     k: int = setting(30, at_least(1), "an integer >= 1", ("-k", "--neighbours"),
                      "neighbours per image (default 30)")
-    trees: int = setting(50, at_least(1), "an integer >= 1", "--trees", "Annoy trees (more = more exact, slower)")
+    trees: int = setting(50, between(1, 1000), "an integer from 1 to 1000", "--trees",
+                         "Annoy trees (more = more exact, slower)")
     map_neighbours: int = setting(12, at_least(0), "an integer >= 0", stage="render")
 
 
 @dataclass
 class MapSection:
     STAGE = "layout"
-    perplexity: float = setting(30.0, lambda v: v > 0, "a number > 0", "--perplexity",
+    perplexity: float = setting(30.0, lambda v: 0 < v <= 1000, "a number > 0 and at most 1000", "--perplexity",
                                 "t-SNE perplexity (lowered for small collections)")
-    seed: int = setting(42, flag="--seed", help="random seed for Annoy and t-SNE")
+    seed: int = setting(42, between(0, SEED_MAX), f"an integer from 0 to {SEED_MAX}", "--seed",
+                        "random seed for Annoy and t-SNE")
     relayout: bool = setting(False, flag="--relayout",
                              help="lay the map out afresh (default: images new since the last build are "
                                   "placed into the existing map, whose points do not move)")
@@ -115,6 +122,7 @@ class ImagesSection:
     display_copies: bool = setting(True, stage="render",
                                    help="publish display copies (false: thumbnails only, the smallest site)")
     max_pixels: int = setting(200_000_000, at_least(1), "an integer >= 1")
+    follow_links_outside: bool = setting(False, help="use symbolic links to files outside the collection")
 
 
 @dataclass
@@ -152,9 +160,11 @@ class BuildSection:
 @dataclass
 class DeploySection:
     STAGE = "deploy"
-    remote: str = setting("origin", flag="--remote", help="git remote to push the site to (default origin)")
-    branch: str = setting("gh-pages", lambda v: bool(v.strip()), "a branch name", "--branch",
-                          "branch that holds the published site (default gh-pages)")
+    remote: str = setting("origin", lambda v: remote_kind(v) is not None, REMOTE_HINT, "--remote",
+                          "git remote to push the site to (default origin)")
+    branch: str = setting("gh-pages", branch_name, BRANCH_HINT, "--branch",
+                          "branch that holds the published site (default gh-pages; never the checked-out "
+                          "branch, nor the remote's default branch without --force)")
     message: str = setting("Lookalike site", flag="--message", help="commit message on that branch")
 
 
@@ -200,9 +210,14 @@ def _check(value: Any, section: str, f, where: str) -> Any:
         value = float(value)
     if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
         raise ConfigError(f"{where}: {name} must be {_TYPE_WORDS[typ]}, found {type(value).__name__} {value!r}")
+    if typ is float and not math.isfinite(value):
+        raise ConfigError(f"{where}: {name} must be a finite number, found {value!r}")
     check = f.metadata["check"]
     if check is not None and not check(value):
         raise ConfigError(f"{where}: {name} must be {f.metadata['hint']}, found {value!r}")
+    if typ is int and abs(value) > INT_MAX:
+        raise ConfigError(f"{where}: {name} must be {f.metadata['hint'] or 'an integer'}, at most {INT_MAX}; "
+                          f"found {value}")
     return value
 
 
@@ -211,12 +226,7 @@ def load(path: Path | None) -> Settings:
     settings = Settings()
     if path is None:
         return settings
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}. Check the quotes, brackets and 'key = value' form there.") from None
+    data = tomlfile.read(path, ConfigError)
     for section, table in data.items():
         if section not in SECTIONS or not isinstance(table, dict):
             raise ConfigError(f"{path}: unknown section [{section}]; expected one of "

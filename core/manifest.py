@@ -38,6 +38,9 @@ class ImageRecord:
     tags: list = field(default_factory=list)  # [{label, wnid, p, class}] most probable first (embed/tags.py)
 
 
+_RECORD_KEYS = sorted(ImageRecord.__dataclass_fields__)  # "also" first: to_json splits the lines by it
+
+
 @dataclass
 class Manifest:
     collection: str
@@ -67,11 +70,15 @@ class Manifest:
 
     def to_json(self) -> str:
         """Sorted keys, one image a line: readable, diffable, and written by one call of json's
-        C encoder (asdict() and an indented dump took ~8 s at 100k images, a call per image 2.4 s)."""
+        C encoder (asdict() and an indented dump took ~8 s at 100k images, a call per image 2.4 s).
+        An image's own keys are sorted, but what is inside them keeps its order: `meta` holds the
+        catalogue's columns in the catalogue's order, which the pages show, so a stage that reads
+        this file back sees what the stage that wrote it had (sort_keys would sort them)."""
         head = {k: v for k, v in vars(self).items() if k != "images"}
         head["images"] = "\0images"  # a place holder no file name can hold (NUL), filled below
         top = json.dumps(head, sort_keys=True, indent=1, ensure_ascii=False)
-        rows = json.dumps([vars(im) for im in self.images], sort_keys=True, ensure_ascii=False)[1:-1]
+        rows = json.dumps([{k: d[k] for k in _RECORD_KEYS} for d in map(vars, self.images)],
+                          ensure_ascii=False)[1:-1]
         # Each image starts with its first key, "also"; a quote inside a string is escaped, so
         # '}, {"also": ' with a bare quote only ever falls between two images.
         rows = rows.replace('}, {"also": ', '},\n  {"also": ')

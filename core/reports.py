@@ -224,7 +224,8 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
                      f"{t['labels']} different classes (data/tags.csv.gz)")
     md = embed.metadata
     if md:
-        lines.append(f"  metadata {md['file']}: {md['described']} of {embed.images} images described")
+        lines.append(f"  metadata {md['file']} ({md.get('encoding', 'UTF-8')}): {md['described']} of {embed.images} "
+                     f"images described")
         if md["images_without_row"]:
             lines.append(f"    {len(md['images_without_row'])} image(s) have no row, e.g. {md['images_without_row'][0]}")
         if md["unmatched_rows"]:
@@ -232,4 +233,7 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
                          + ", ".join(md["unmatched_rows"][:5]) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
         if md["duplicate_rows"]:
             lines.append(f"    {len(md['duplicate_rows'])} path(s) appear in several rows (the last row is used)")
+        for clash in md.get("name_clashes", [])[:20]:  # café.jpg as one letter and as e + accent
+            lines.append(f"    file names differ only in Unicode form (NFC/NFD), each gets only the row spelled "
+                         f"exactly like it: {' | '.join(ascii(p)[1:-1] for p in clash)}")
     return lines

@@ -1,11 +1,12 @@
 """The deploy stage: a built and checked site folder -> a gh-pages branch, pushed (MkDocs' gh-deploy).
 
-    run(out, deploy, size_warnings=None) -> DeployReport
+    run(out, deploy, size_warnings=None, target=None, force=False) -> DeployReport
 
 ghp-import writes the folder as one commit on the branch (with .nojekyll, so GitHub Pages
-serves files whose names start with "_") and pushes it. A site that would be broken or
-refused is never pushed: missing index.html, a link that points at no file, or a part over
-GitHub Pages' limits stops the deploy with the reason.
+serves files whose names start with "_"); deploy/target.py checked the remote and branch
+before the build, and pushes the commit. A site that would be broken or refused is never
+pushed: missing index.html, a link that points at no file, or a part over GitHub Pages'
+limits stops the deploy with the reason.
 """
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from core.errors import LookalikeError
 from core.progress import say
 from core.reports import DeployReport
+from deploy.target import DeployError, Target, check, git, push
 
-
-class DeployError(LookalikeError):
-    """The site cannot or must not be pushed; the message says why."""
+__all__ = ["DeployError", "check_site", "run"]
 
 
 def check_site(out: Path, size_warnings: list[str] | None = None) -> list[str]:
@@ -35,25 +34,27 @@ def check_site(out: Path, size_warnings: list[str] | None = None) -> list[str]:
     return problems
 
 
-def run(out: Path, deploy, quiet: bool = False, size_warnings: list[str] | None = None) -> DeployReport:
+def run(out: Path, deploy, quiet: bool = False, size_warnings: list[str] | None = None,
+        target: Target | None = None, force: bool = False) -> DeployReport:
+    """target: what deploy/target.py check() said before the build (checked now when None)."""
     start = time.perf_counter()
     out = Path(out)
+    target = target or check(deploy, force)
     problems = check_site(out, size_warnings)
     if problems:
         raise DeployError("not deploying, the site has problems:\n  " + "\n  ".join(problems))
     from ghp_import import GhpError, ghp_import
 
-    say(f"deploy: pushing {out} to {deploy.remote}/{deploy.branch}", quiet)
-    try:
-        ghp_import(str(out), mesg=deploy.message, remote=deploy.remote, branch=deploy.branch,
-                   push=True, nojekyll=True)
+    say(f"deploy: pushing {out} to {target.remote}/{target.branch}", quiet)
+    try:  # ghp-import commits only; the push is ours (deploy/target.py), its values after `--`
+        ghp_import(str(out), mesg=deploy.message, remote=target.remote, branch=target.branch,
+                   push=False, nojekyll=True)
     except GhpError as exc:
         raise DeployError(f"ghp-import could not publish the site: {getattr(exc, 'message', exc)}") from None
-    except subprocess.CalledProcessError as exc:
-        raise DeployError(f"git failed while publishing ({exc}); is {deploy.remote!r} a remote of the "
-                          f"repository in the current folder, and may you push to it?") from None
-    commit = subprocess.run(["git", "rev-parse", "--short", deploy.branch], capture_output=True,
-                            text=True).stdout.strip()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise DeployError(f"git failed while committing the site to {target.branch!r} ({exc})") from None
+    push(target)
+    commit = git("rev-parse", "--short", "--verify", "--quiet", f"refs/heads/{target.branch}").stdout.strip()
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    return DeployReport(remote=deploy.remote, branch=deploy.branch, commit=commit, files=files,
+    return DeployReport(remote=target.remote, branch=target.branch, commit=commit, files=files,
                         seconds=time.perf_counter() - start)

@@ -59,16 +59,22 @@ class Scan:
     #                     hidden files, and hidden or system folders (listed once, as "name/")
 
 
-def scan(root: Path, hash_cache: Path | None = None) -> Scan:
+OUTSIDE_LINK = ("symbolic link to a file outside the collection: not read, so it is never published "
+                "([images] follow_links_outside = true uses it)")
+
+
+def scan(root: Path, hash_cache: Path | None = None, follow_links_outside: bool = False) -> Scan:
     """Walk root (sorted), hash image files, group identical content.
 
     Never blocks and never raises for one odd entry: named pipes, sockets and devices,
-    broken or looping symbolic links, unreadable files and folders are reported in
-    `skipped` with a reason; hidden entries are listed in `ignored`.
+    broken or looping symbolic links, links to files outside the collection (unless
+    follow_links_outside), unreadable files and folders are reported in `skipped` with a
+    reason; hidden entries are listed in `ignored`.
     """
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"collection folder {root} does not exist or is not a folder")
+    inside = os.path.join(os.path.realpath(root), "")  # a link's target must start with this
     known = _load_hash_cache(hash_cache)
     fresh: dict[str, list] = {}
     by_sha: dict[str, Candidate] = {}
@@ -83,7 +89,7 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
         if suffix not in IMAGE_EXTENSIONS:
             ignored.append(shown)
             continue
-        problem, st = _unusable(full)
+        problem, st = _unusable(full, None if follow_links_outside else inside)
         if problem:
             skipped.append({"path": shown, "reason": problem})
             continue
@@ -108,11 +114,16 @@ def scan(root: Path, hash_cache: Path | None = None) -> Scan:
     return Scan(candidates, sorted(skipped, key=lambda x: x["path"]), sorted(ignored))
 
 
-def _unusable(full: str) -> tuple[str, os.stat_result | None]:
+def _unusable(full: str, inside: str | None = None) -> tuple[str, os.stat_result | None]:
     """Why this directory entry cannot be an image file ('' when it is a regular file with
-    bytes), and its stat (one per file: 100k files are scanned on every build)."""
+    bytes), and its stat (one per file: 100k files are scanned on every build; a second only
+    for links). `inside`: the collection's real path and a separator, when a link must
+    point into it."""
     try:
-        st = os.stat(full)  # follows symbolic links
+        st = os.lstat(full)
+        link = stat.S_ISLNK(st.st_mode)
+        if link:
+            st = os.stat(full)  # follows the link
     except FileNotFoundError:
         if os.path.islink(full):
             return f"broken symbolic link: its target {display_path(os.readlink(full))} does not exist", None
@@ -125,6 +136,8 @@ def _unusable(full: str) -> tuple[str, os.stat_result | None]:
         return f"cannot read file: {(exc.strerror or str(exc)).lower()}", None
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file ({file_kind(st.st_mode)}), so it is not read", st
+    if link and inside is not None and not os.path.realpath(full).startswith(inside):
+        return OUTSIDE_LINK, st
     if st.st_size == 0:
         return "empty file (0 bytes)", st
     return "", st
@@ -139,6 +152,7 @@ def _walk(root: Path, skipped: list[dict], ignored: list[str]):
         reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc)).lower()
         skipped.append({"path": display_path(rel) + "/", "reason": f"cannot open folder: {reason}"})
 
+    inside = os.path.join(os.path.realpath(root), "")
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder, followlinks=False):
         base = os.path.relpath(dirpath, root)
         prefix = "" if base == os.curdir else base.replace(os.sep, "/") + "/"
@@ -150,7 +164,9 @@ def _walk(root: Path, skipped: list[dict], ignored: list[str]):
                 ignored.append(rel + "/")  # hidden folders, macOS resource forks, our own outputs
                 continue
             if os.path.islink(full):
-                skipped.append({"path": rel + "/", "reason": "symbolic link to a folder (not followed)"})
+                target = os.path.join(os.path.realpath(full), "")
+                where = "" if target.startswith(inside) else " outside the collection"
+                skipped.append({"path": rel + "/", "reason": f"symbolic link to a folder{where} (not followed)"})
                 continue
             keep.append(d)
         dirnames[:] = keep

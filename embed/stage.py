@@ -18,7 +18,7 @@ import numpy as np
 
 from core.commit_group import CommitGroup
 from core.config import EmbedSection, TagsSection
-from core.errors import InputError, LookalikeError
+from core.errors import LookalikeError
 from core.manifest import ImageRecord, Manifest
 from core.progress import Progress, say
 from core.reports import EmbedReport
@@ -46,7 +46,10 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     engine, tags = engine or EmbedSection(), tags or TagsSection()
     start = time.perf_counter()
     root = Path(collection)
-    scan = coll.scan(root, folder.hashes)
+    from embed import metadata as catalogue
+
+    sidecar = catalogue.load(root, metadata, images.follow_links_outside)  # checked before any decode
+    scan = coll.scan(root, folder.hashes, images.follow_links_outside)
     precision, why_precision = resolve_precision(model.name, model.precision)
     keys = facet_keys(model, facets, precision)
     caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
@@ -74,7 +77,7 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
         facets=list(keys) + (["blend"] if facets.blend and records else []),
         copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
         tagger={"none": no_tags} if no_tags else {"classes": "imagenet-1k", "top": tags.top, "floor": tags.floor})
-    _attach_metadata(manifest, root, metadata)
+    _attach_metadata(manifest, root, sidecar)
     _write_features(folder, manifest, {f: caches[f] for f in keys}, keys, rows, facets.blend)
     if no_tags is None and not folder.has_classifier():  # for class-focused similarity (layout)
         from embed.backbones.lite0 import lite0_head_weights
@@ -232,19 +235,15 @@ def _cached(records: list[ImageRecord], plan: Plan) -> int:
     return sum(r.sha256 not in worked for r in records)
 
 
-def _attach_metadata(manifest: Manifest, collection: Path, path: Path | None) -> None:
+def _attach_metadata(manifest: Manifest, collection: Path, sidecar) -> None:
     """Titles and catalogue fields from the sidecar CSV, if there is one."""
     from embed import metadata
 
-    given = path is not None
-    path = Path(path) if given else collection / metadata.SIDECAR_NAME
-    if not path.is_file():
-        if given:
-            raise InputError(f"the metadata file {path} does not exist")
+    if sidecar is None:
         return
-    manifest.metadata = metadata.attach(metadata.read_sidecar(path), manifest.images)
+    manifest.metadata = metadata.attach(sidecar, manifest.images)
     try:
-        rel = path.resolve().relative_to(collection.resolve()).as_posix()
+        rel = Path(sidecar.file).resolve().relative_to(collection.resolve()).as_posix()
         manifest.ignored = [p for p in manifest.ignored if p != rel]  # the sidecar is used, not ignored
     except ValueError:
         pass

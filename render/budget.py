@@ -1,7 +1,10 @@
 """GitHub Pages' budgets, checked before the site is written and again on what was written.
 
     under 1 GB in all, no file over 50 MB (GitHub warns at 50 MB and refuses 100 MB),
-    no folder over 3,000 files (render/urls.py shards the per-image folders)
+    no folder over 3,000 files (render/urls.py shards the per-image folders, and
+    render/pagefind_canon.py the search index's file per page: pagefind/fragment/<2 hex>/)
+
+A folder over that is named with what to do, GitHub Actions included (no git tree is made).
 
 estimate() sizes the site from what the build already knows (the image copies' sizes, one
 rendered page, what the last build wrote), so a collection that cannot fit is told which
@@ -23,7 +26,8 @@ FOLDER_ADVICE = {
     "originals": "turn off copy_originals (originals over 100 MB cannot be published on Pages)",
     "image": "set [site] pages_max below the number of images (no page per image; the map links to "
              "the picture), or lower [neighbours] k or list fewer facets",
-    "pagefind": "set [site] pages_max below the number of images (the search index is made of the pages)",
+    "pagefind": "set [site] pages_max below the number of images (no image pages, so no search index; "
+                "the search index holds a file per page)",
     "data": "lower [neighbours] map_neighbours, or list fewer facets",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
 }
@@ -52,8 +56,15 @@ def check(total: int, folder_bytes: dict[str, int], folder_files: dict[str, int]
         if files > FOLDER_FILES:
             top = folder.split("/", 1)[0]
             warnings.append(f"{folder}/ holds {files:,} files, {files - FOLDER_FILES:,} over the {FOLDER_FILES:,} "
-                            f"a folder should hold: {FOLDER_ADVICE.get(top, 'split the collection')}")
+                            f"entries GitHub recommends for one folder of a git tree (a gh-pages branch): "
+                            f"{FOLDER_ADVICE.get(top, 'split the collection')}; {ACTIONS}")
     return warnings
+
+
+# A site published by GitHub Actions (actions/upload-pages-artifact, then actions/deploy-pages)
+# is uploaded as an archive: no commit and no tree is made, so a folder's width does not matter.
+ACTIONS = ("or publish the site with GitHub Actions (docs/publishing.md: actions/upload-pages-artifact), "
+           "where no git tree is made, instead of `build.py deploy`")
 
 
 def human(size: int) -> str:
@@ -104,8 +115,8 @@ def estimate(known: dict[str, int], pages: int, images: int, facets: int, k: int
     files = {f"{top}/00": per_shard for top in known}
     if pages:
         files["image/00"] = per_shard
-    if search and pages:
-        files["pagefind/fragment"] = pages  # Pagefind writes one fragment per page, in one folder
+    if search and pages:  # one fragment per page, in 256 shards by its hash (render/pagefind_canon.py)
+        files["pagefind/fragment/00"] = per_shard
     part = min(images, part_rows(map_neighbours)) * (map_neighbours * 11 + 6)  # the neighbour parts (render/data.py)
     big = {"data/points.js": points - facets * images * (map_neighbours * 11), "data/points-<facet>-0.js": part}
     return {"bytes": sum(folders.values()), "folders": folders, "files": files, "big": big}

@@ -6,9 +6,17 @@
 
 One CSV of every facet with paths in each row was 564 MB at 100,000 images; by id and
 per facet, gzipped, it is about a tenth (docs/benchmarks.md). gzip with mtime 0 and no
-file name, so the same data gives the same bytes. Each export is made again only when
-what it is made from changed (its key, kept in the work folder beside the file's size and
-mtime: render/keyed.py), so an unchanged rebuild neither rebuilds nor compares them.
+file name, so the same data gives the same bytes.
+
+Safe to open in a spreadsheet: a text cell (a path, a title, a tag's label) that begins with
+=, +, -, @, a tab or a carriage return would be read by Excel, LibreOffice or Google Sheets as
+a formula (=HYPERLINK(...) sends data away, +cmd|... ran commands in old Excel): such a cell is
+written with a single quote before it, as OWASP's CSV-injection guidance says. The numbers
+(width, height, rank, similarity, probability) are never touched, so -0.0312 stays a number.
+
+Each export is made again only when what it is made from changed (its key, kept in the work
+folder beside the file's size and mtime: render/keyed.py), so an unchanged rebuild neither
+rebuilds nor compares them.
 """
 from __future__ import annotations
 
@@ -22,16 +30,37 @@ from render.keyed import KeyedFiles
 from render.memo import site_key as digest
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
+
+
+def cell(text: str) -> str:
+    """A text cell as a spreadsheet must show it: a leading quote where it would be a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _writer(buf):
+    """writerow for `buf`, "\n" line ends. Python's csv (3.11) quotes a cell holding a line end of
+    its own line terminator only, so a lone carriage return (a file name may hold one) would be
+    written bare, and pandas or a spreadsheet would end the row there: such a row has its text
+    cells quoted."""
+    plain = csv.writer(buf, lineterminator="\n")
+    careful = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+
+    def writerow(row: list) -> None:
+        (careful if any(isinstance(c, str) and "\r" in c for c in row) else plain).writerow(row)
+    return writerow
+
+
 def gz(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
 def images_csv(manifest) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "path", "title", "width", "height"])
+    writerow = _writer(buf)
+    writerow(["id", "path", "title", "width", "height"])
     for im in manifest.images:
-        w.writerow([im.id, im.path, im.title, im.width, im.height])
+        writerow([im.id, cell(im.path), cell(im.title), im.width, im.height])
     return buf.getvalue()
 
 
@@ -53,22 +82,22 @@ def neighbours_csv(manifest, layout) -> str:
 def tags_csv(manifest) -> str:
     """image,rank,label,wordnet_id,probability: the classifier's tags (embed/tags.py), best first."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["image", "rank", "label", "wordnet_id", "probability"])
+    writerow = _writer(buf)
+    writerow(["image", "rank", "label", "wordnet_id", "probability"])
     for im in manifest.images:
         for rank, t in enumerate(im.tags, start=1):
-            w.writerow([im.id, rank, t["label"], t["wnid"], f"{t['p']:.4f}"])
+            writerow([im.id, rank, cell(t["label"]), cell(t["wnid"]), f"{t['p']:.4f}"])
     return buf.getvalue()
 
 
 def write(exports: KeyedFiles, manifest, layouts: dict) -> None:
     """Put every export into `exports`, each made again only when its inputs changed."""
     rows = [(im.id, im.path, im.title, im.width, im.height) for im in manifest.images]
-    exports.put("data/images.csv.gz", digest("images-v1", rows), lambda: gz(images_csv(manifest)))
+    exports.put("data/images.csv.gz", digest("images-v2", rows), lambda: gz(images_csv(manifest)))
     ids = [im.id for im in manifest.images]
     for facet, lay in layouts.items():
         key = digest("neighbours-v1", ids, np.asarray(lay.neighbours), np.asarray(lay.similarity))
         exports.put(f"data/neighbours-{facet}.csv.gz", key, lambda lay=lay: gz(neighbours_csv(manifest, lay)))
     if "none" not in manifest.tagger:
         tags = [(im.id, im.tags) for im in manifest.images]
-        exports.put("data/tags.csv.gz", digest("tags-v1", tags), lambda: gz(tags_csv(manifest)))
+        exports.put("data/tags.csv.gz", digest("tags-v2", tags), lambda: gz(tags_csv(manifest)))

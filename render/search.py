@@ -5,7 +5,10 @@ marked ``data-pagefind-body`` (title, catalogue fields, machine tags, file path)
 marked ``data-pagefind-filter`` (creator, date, tag...) and the words given here that no
 visitor sees: each tag's WordNet synonyms and broader terms, so that "dog" finds every
 breed (embed/wordnet.py). It writes its index to a scratch folder, and every file is put
-into the site through SiteFiles, so stale index files are removed like any other.
+into the site through SiteFiles, so stale index files are removed like any other; its
+filters first put in sorted order and its file per page into 256 shard folders
+(render/pagefind_canon.py), so the same pages give the same bytes in every build and no
+folder holds a file per page.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.progress import Progress, say
+from render.pagefind_canon import NotCanonical, canonical
 
 FOLDER = "pagefind"  # where the index lives in the site; static/search.js loads it from there
 # Pagefind's own search interfaces: static/search.js is ours and loads only pagefind.js, so
@@ -66,11 +70,19 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
                 one.submit(asyncio.run, _index(site_files.path, pages, target, progress.advance)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
-        files = sorted(p for p in target.rglob("*") if p.is_file() and not UNUSED.match(p.name))
-        for p in files:
-            site_files.put(f"{FOLDER}/{p.relative_to(target).as_posix()}", p.read_bytes())
+        files = {p.relative_to(target).as_posix(): p  # read when put: a fragment per page adds up
+                 for p in sorted(target.rglob("*")) if p.is_file() and not UNUSED.match(p.name)}
+        note = ""
+        try:  # Pagefind writes its filters in a random order, its fragments in one folder (pagefind_canon.py)
+            files = canonical(files)
+        except NotCanonical as exc:
+            note = (f"the search index is as Pagefind wrote it ({exc}): two builds of the same pages may "
+                    f"differ in {FOLDER}/filter/, and {FOLDER}/fragment/ holds a file per page")
+        for rel in sorted(files):
+            data = files[rel]
+            site_files.put(f"{FOLDER}/{rel}", data if isinstance(data, bytes) else data.read_bytes())
     say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
-    return len(files), ""
+    return len(files), note
 
 
 async def _index(where, pages: list[str], target: Path, on_page=None) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -15,29 +14,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
-# Pagefind (1.5) writes its filter index in hash-map order: the same pages give the same
-# index and the same search results, but other bytes and names in these three files
-# (Pagefind issue #638: fragments are stable since 1.3, filters are not). Everything else
-# in a site, the pages' fragments of the search index included, is compared byte for byte.
-PAGEFIND_UNSTABLE = re.compile(r"^pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^/]+\.pf_meta|pagefind-entry\.json)$")
-
-
 def site_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file of a site by its path, for byte-for-byte comparisons (see PAGEFIND_UNSTABLE).
-    No build state is published: besides the site, only the record of the files Lookalike
-    wrote there (render/sitefiles.py RECORD), compared without Pagefind's unstable files."""
-    import json
-
-    from render.sitefiles import RECORD
-
+    """Every file of a site by its path, for byte-for-byte comparisons, the search index
+    included (render/pagefind_canon.py puts Pagefind's filters in one order). No build
+    state is published: besides the site, only the record of the files Lookalike wrote
+    there, with their digests (render/sitefiles.py RECORD)."""
     folder = Path(folder)
-    files = {rel: p.read_bytes() for p in sorted(folder.rglob("*"))
-             if p.is_file() and not PAGEFIND_UNSTABLE.match(rel := p.relative_to(folder).as_posix())}
-    if RECORD in files:
-        record = json.loads(files[RECORD])
-        record["files"] = {k: v for k, v in record["files"].items() if not PAGEFIND_UNSTABLE.match(k)}
-        files[RECORD] = json.dumps(record, sort_keys=True).encode()
-    return files
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def read_points(site: Path) -> dict:

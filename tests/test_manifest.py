@@ -36,10 +36,11 @@ def test_each_image_is_one_line_and_any_title_survives(tmp_path):
     m.metadata = {"images": []}
     text = m.to_json()
     assert [line.startswith('  {"also"') for line in text.splitlines()].count(True) == 2
-    each = ",\n  ".join(json.dumps(vars(im), sort_keys=True, ensure_ascii=False) for im in m.images)
+    each = ",\n  ".join(json.dumps(dict(sorted(vars(im).items())), ensure_ascii=False) for im in m.images)
     assert "[\n  " + each + "\n ]" in text  # each line is exactly that image's own JSON
     m.write(tmp_path / "manifest.json")
     assert Manifest.read(tmp_path / "manifest.json") == m
+    assert list(Manifest.read(tmp_path / "manifest.json").images[1].meta) == ["images", "note", "also"]  # its order
     empty = Manifest(collection="/c", model="m", images=[])
     assert json.loads(empty.to_json())["images"] == []
 

@@ -22,6 +22,11 @@ def two_ways(tmp_path_factory):
     root = tmp_path_factory.mktemp("stages")
     coll = root / "coll"
     pattern_collection(coll, 4)
+    # Catalogue columns NOT in alphabetical order (zone, medium, accession): a stage that read
+    # them back sorted would list every page's facts in another order (issue #24).
+    (coll / "metadata.csv").write_text("path,title,zone,medium,creator,date,accession\n" + "".join(
+        f"{k}/{k}_{i}.jpg,Étude {i},z{i},m{i},C{i % 2},19{i}0,A{i}\n" for k in ("stripes", "checks", "disc")
+        for i in range(4)), encoding="utf-8")
     common = ["--collection", coll, "--quiet", "--facets", "content,colour"]
     assert run_build(*common, "--out", root / "one", "--work-dir", root / "w1") == 0
     where = ["--collection", coll, "--work-dir", root / "w2", "--quiet"]
@@ -34,9 +39,13 @@ def two_ways(tmp_path_factory):
 
 
 def test_stage_by_stage_is_byte_identical_to_one_build(two_ways):
+    """Every file, the search index's included (its filters hold the catalogue's columns)."""
     one, staged = files_of(two_ways["root"] / "one"), files_of(two_ways["root"] / "staged")
     assert sorted(one) == sorted(staged) and len(one) > 12 * 3
+    assert sum(name.startswith("pagefind/filter/") for name in one) >= 5
     assert [name for name in one if one[name] != staged[name]] == []
+    page = next((two_ways["root"] / "staged" / "image").glob("*/*.html")).read_text()
+    assert re.findall(r"<dt>([^<]+)</dt>", page)[:5] == ["Creator", "Date", "zone", "medium", "accession"]
 
 
 def test_each_stage_reports_its_own_figures(two_ways):
