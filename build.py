@@ -23,7 +23,7 @@ from pathlib import Path
 from core import cli, folders
 from core.console import quiet_libraries
 from core.errors import InputError, LookalikeError
-from core.files import write_text
+from core.files import WriteError, write_text
 from core.progress import say
 from core.reports import summary_text, to_json
 from core.workfolder import WorkFolder
@@ -107,6 +107,23 @@ def query(args) -> int:
     return 1 if command.failed(hits) else 0  # a query image that could not be used (its message is printed)
 
 
+def _failed(exc: BaseException, args) -> int:
+    """A build's error as one paragraph; status 1 for a file that could not be written (a full
+    disk, a read-only folder: core/files.py WriteError names the file), 2 for the rest."""
+    import errno
+
+    if args.debug:
+        traceback.print_exc()
+    if isinstance(exc, OSError) and not isinstance(exc, LookalikeError) and exc.errno in (
+            errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):  # not written by core/files.py
+        exc = WriteError(exc.filename or "a file", exc)
+    known = isinstance(exc, (LookalikeError, FileNotFoundError))
+    print(f"lookalike: error: {exc}" if known else
+          f"lookalike: unexpected error: {type(exc).__name__}: {exc}\n(run again with --debug for details)",
+          file=sys.stderr)
+    return 1 if isinstance(exc, WriteError) else 2
+
+
 def main(argv=None) -> int:
     args = cli.parse_args(argv)
     if args.command == "query":
@@ -124,13 +141,7 @@ def main(argv=None) -> int:
         print("\nlookalike: interrupted; finished work is cached, run the same command to resume.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one place turns errors into a message and a status
-        if args.debug:
-            traceback.print_exc()
-        known = isinstance(exc, (LookalikeError, FileNotFoundError))
-        print(f"lookalike: error: {exc}" if known else
-              f"lookalike: unexpected error: {type(exc).__name__}: {exc}\n(run again with --debug for details)",
-              file=sys.stderr)
-        return 2
+        return _failed(exc, args)
     embed, layout, render, deployed = (reports.get(s) for s in ("embed", "layout", "render", "deploy"))
     print(summary_text(embed, layout, render, deployed))
     if args.report:

@@ -60,7 +60,9 @@ def sheets_written(site: Path, since: float) -> int:
 
 def timed(site: Path, images, cache, state) -> tuple[float, int]:
     t0, wall = time.perf_counter(), time.time()
-    atlases(SiteFiles(site), images, cache, state)
+    files = SiteFiles(site)
+    atlases(files, images, cache, state)
+    files.finish()  # changed sheets are renamed into place when the site is committed
     return time.perf_counter() - t0, sheets_written(site, wall - 1e-3)
 
 

@@ -38,7 +38,7 @@ def synthetic(out: Path, n: int) -> list[str]:
 
 async def index(out: Path, pages: list[str], target: Path, stock: bool) -> None:
     if not stock:
-        return await search._index(out, pages, target)
+        return await search._index(lambda rel: out / rel, pages, target)
     from pagefind.service import PagefindService
 
     async with PagefindService() as service:

@@ -1,4 +1,5 @@
-"""The errors a user can act on: build.py prints their message and exits 2, no traceback.
+"""The errors a user can act on: build.py prints their message and exits 2 (1 for core/files.py
+WriteError: a file that could not be written), no traceback.
 
 Every stage raises a subclass of LookalikeError for trouble the user caused or can
 fix (a wrong setting, a missing folder, an unsafe output folder, a stage run before

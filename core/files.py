@@ -1,9 +1,47 @@
-"""Atomic writes: a reader (or an interrupted build) never sees half a file."""
+"""Atomic writes: a reader (or an interrupted build) never sees half a file.
+
+Every byte Lookalike writes goes through _open and _write_all here, and a failure (full disk,
+read-only folder, permission denied) is raised as WriteError, whose message names the file and
+says what to do: build.py prints it and exits 1.
+"""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
+
+from core.errors import LookalikeError
+
+
+class WriteError(LookalikeError):
+    """A file could not be written (full disk, read-only, permission denied): path and errno kept."""
+
+    def __init__(self, path: Path, exc: OSError, done: str = ""):
+        self.path, self.errno = Path(path), exc.errno
+        super().__init__(f"could not write {path}: {_why(exc)}{done}")
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left on device); free some space, or choose a folder on another disk"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only; choose a folder you can write to"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; make the folder writable for this user, or choose another one"
+    return f"{exc.strerror or exc}"
+
+
+def _open(path, flags: int) -> int:
+    """The one door through which Lookalike creates or opens a file for writing (tests mock it)."""
+    return os.open(path, flags, 0o666)
+
+
+def _write_all(fd: int, data) -> None:
+    """Every byte of data into fd (tests mock it to fill the disk at a chosen write)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _umask() -> int:
@@ -34,20 +72,83 @@ def write_bytes(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, FILE_MODE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            _write_all(fd, data)
+            os.fchmod(fd, FILE_MODE)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, exc) from exc
+        raise
+    return True
+
+
+def write_staged(tmp: Path, data: bytes, path: Path) -> None:
+    """Write data whole into tmp (a name of path's folder that the caller owns), not yet
+    at path: render/sitefiles.py renames it there when the whole site is written."""
+    _to_tmp(tmp, path, lambda fd: _write_all(fd, data))
+
+
+def copy_staged(tmp: Path, src: Path, path: Path) -> None:
+    """write_staged for a file streamed from src (an original may be large)."""
+    def stream(fd: int) -> None:
+        with open(src, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                _write_all(fd, chunk)
+    _to_tmp(tmp, path, stream)
+
+
+def _to_tmp(tmp: Path, path: Path, fill) -> None:
+    try:
+        Path(tmp).parent.mkdir(parents=True, exist_ok=True)
+        fd = _open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            fill(fd)
+            os.fchmod(fd, FILE_MODE)
+        finally:
+            os.close(fd)
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, exc) from exc
         raise
-    return True
+
+
+def rename(tmp: Path, path: Path) -> None:
+    """os.replace, failing as WriteError."""
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
+
+
+def append_line(fd: int, line: str, path: Path) -> None:
+    """One line to a journal opened with open_append (whole lines: a kill leaves at most the last cut)."""
+    try:
+        _write_all(fd, (line + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
+
+
+def open_append(path: Path) -> int:
+    try:
+        return _open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
 
 
 def _add_read_bits(path: Path, mode: int) -> None:

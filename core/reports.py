@@ -89,6 +89,8 @@ class RenderReport:
     sheets: int = 0  # the map's atlas sheets (each also at its smaller levels)
     sheets_made: int = 0  # of those, made again this run (the rest kept their pictures)
     disk_bytes: int = 0  # what the site takes on this disk (blocks), beside `bytes` (what Pages counts)
+    removed_files: list[str] = field(default_factory=list)  # the stale files removed, by site path
+    kept_files: list[str] = field(default_factory=list)  # stale, but edited since Lookalike wrote them: kept
 
 
 @dataclass
@@ -123,7 +125,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
-                   sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes)
+                   sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes,
+                   removed_files=render.removed_files, kept_edited_files=render.kept_files)
         notes += render.notes
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
@@ -174,6 +177,12 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                          + ", ".join(f"{f.facet} {f.recall:.3f}" for f in measured))
         lines += [f"  note: {n}" for n in _once(n for f in layout.facets for n in f.notes)]
     if render:
+        if render.removed_files:  # every file a build deletes is named
+            lines.append(f"  removed {len(render.removed_files)} file(s) an earlier build wrote and this one did "
+                         f"not: {', '.join(render.removed_files)}")
+        if render.kept_files:
+            lines.append(f"  kept {len(render.kept_files)} file(s) an earlier build wrote, as they were edited "
+                         f"since or lie behind a link (they are yours now): {', '.join(render.kept_files)}")
         lines += [f"  note: {n}" for n in render.notes]
         lines += [f"  WARNING: {w}" for w in render.warnings]
         lines.append(f"  open {render.output}/index.html, or serve it: python -m http.server -d {render.output} 8000")

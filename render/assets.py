@@ -6,11 +6,8 @@ else) can be removed.
 """
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import json
-import os
-import shutil
 from pathlib import Path
 
 from core.files import write_text
@@ -81,15 +78,9 @@ def copy_originals(site, collection: Path, images, notes: list[str]) -> None:
 
     for im in images:
         rel = original_path(im)
-        src, dst = on_disk(collection / im.path), site.out / rel
         try:
-            if not (dst.exists() and dst.stat().st_size == src.stat().st_size and filecmp.cmp(src, dst, shallow=False)):
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                tmp = dst.with_name(f".{dst.name}.tmp")
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, dst)
-            site.keep(rel)
-        except OSError as exc:
+            site.copy(rel, on_disk(collection / im.path), im.sha256)
+        except OSError as exc:  # the original is gone or unreadable (a full disk is a WriteError)
             notes.append(f"original of {im.path} not copied: {exc.strerror or exc}")
 
 
@@ -98,12 +89,19 @@ def vendor_scripts(site, notes: list[str]) -> list[str]:
     from render.vendor import MissingFrontendError, copy_vendor_scripts
 
     try:
-        scripts = copy_vendor_scripts(site.out)
+        scripts = copy_vendor_scripts(site.out, put=site.put)
     except MissingFrontendError as exc:
         notes.append(f"map disabled, the site shows a thumbnail grid instead: {exc}")
         return []
-    site.keep(*scripts)
     return scripts
+
+
+def static_names() -> list[str]:
+    """The site paths of static/ that a build writes: ours, and the d3 modules."""
+    from render.vendor import MODULES
+
+    return [f"static/{p.relative_to(STATIC).as_posix()}" for p in sorted(STATIC.rglob("*")) if p.is_file()] + \
+        [f"static/vendor/{name}.min.js" for name in MODULES]
 
 
 def static_files(site) -> None:
@@ -172,10 +170,11 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
             for j in span:
                 thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
     progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
-    atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep)
+    atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep, put=site.put)
     progress.close()
-    if state is not None and (remade or saved.get("cells") != cells):
-        record(keys, atlas["colors"])
+    if state is not None and (remade or saved.get("cells") != cells):  # once the sheets are in place
+        site.save_after(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
+                                           "keys": keys, "colors": atlas["colors"]}, sort_keys=True))
     site.keep(*_sheet_files(atlas))
     cell_of = {p: j for j, p in enumerate(cells) if p is not None}
     row_cells = [cell_of[p] for p in pictures]
@@ -185,7 +184,7 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     if row_cells != list(range(len(images))):
         atlas["cells"] = row_cells
     if made is not None:
-        write_text(made, json.dumps({"digest": digest, "atlas": atlas}, sort_keys=True))
+        site.save_after(made, json.dumps({"digest": digest, "atlas": atlas}, sort_keys=True))
     return atlas, remade
 
 

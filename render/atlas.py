@@ -111,7 +111,7 @@ def sheet_files(s: int, divisors=LEVELS) -> list[str]:
 
 
 def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CELL, sheet: int = SHEET,
-                  on_sheet=None, keep: dict[int, list[str]] | None = None) -> dict:
+                  on_sheet=None, keep: dict[int, list[str]] | None = None, put=None) -> dict:
     """Write site_dir/atlas/<n>.jpg (and atlas/2/<n>.jpg, atlas/4/<n>.jpg: LEVELS) and return
     the metadata for points["atlas"].
 
@@ -125,6 +125,8 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
     which picture depends on the builds before (place_cells), so a grown collection's sheets
     differ from a fresh build's of the same images.
     ``on_sheet(rows)`` is called after each sheet with the thumbnails it holds (progress).
+    ``put(site path, bytes)`` writes a sheet when given (render/sitefiles.py: sheets of an earlier
+    build are then removed as stale files of the site); alone, sheets left over in site_dir go.
     """
     if cell < 1:
         raise ValueError(f"atlas cell must be >= 1 px, got {cell}")
@@ -136,7 +138,13 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
     n = len(thumb_paths)
     n_sheets = math.ceil(n / per_sheet)
     out_dir = Path(site_dir) / "atlas"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if put is None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+        def put(rel: str, data: bytes) -> None:
+            write_bytes(Path(site_dir) / rel, data)  # atomic
+    else:
+        out_dir = None  # what the site's record says was written, and nothing else, is removed
 
     sheets: list[str] = []
     colors: list[str] = []
@@ -154,14 +162,14 @@ def write_atlases(thumb_paths: list[Path | None], site_dir: Path, cell: int = CE
             colors.extend(keep[s])
         else:
             canvas = _sheet(rows, s * per_sheet, cell, per_row, colors)
-            write_bytes(Path(site_dir) / full, _jpeg(canvas))  # atomic
+            put(full, _jpeg(canvas))
             for d, name in zip(divisors, smaller):  # box-filtered: cell j of the small sheet is cell j shrunk
-                write_bytes(Path(site_dir) / name, _jpeg(canvas.reduce(d)))
+                put(name, _jpeg(canvas.reduce(d)))
         if on_sheet is not None:
             on_sheet(len(rows))
 
     # Sheets left over from a larger earlier build would be dead weight on deploy.
-    for folder in [out_dir] + [out_dir / str(d) for d in LEVELS]:
+    for folder in [out_dir] + [out_dir / str(d) for d in LEVELS] if out_dir is not None else []:
         for old in folder.iterdir() if folder.is_dir() else []:
             m = re.fullmatch(r"(\d+)\.jpg", old.name)
             if m and (int(m.group(1)) >= n_sheets or (folder != out_dir and int(folder.name) not in divisors)):

@@ -13,7 +13,6 @@ import json
 import os
 from pathlib import Path
 
-from core.files import write_text
 
 
 class KeyedFiles:
@@ -44,7 +43,7 @@ class KeyedFiles:
             unchanged = False
         if not unchanged:
             self.site.put(rel, make())
-            st = os.stat(path)
+            st = os.stat(self.site.path(rel))  # its staged copy until the site is committed (same inode)
             self.made.append(rel)
         self.site.keep(rel)
         self.record[rel] = [key, st.st_size, st.st_mtime_ns]
@@ -70,5 +69,5 @@ class KeyedFiles:
         self.record["@" + group] = [key, names]
 
     def save(self) -> None:
-        if self.state is not None and self.record != self.saved:
-            write_text(self.state, json.dumps(self.record, sort_keys=True, separators=(",", ":")))
+        if self.state is not None and self.record != self.saved:  # once the files are in place
+            self.site.save_after(self.state, json.dumps(self.record, sort_keys=True, separators=(",", ":")))

@@ -115,13 +115,16 @@ class PageMemo:
         self.new[rel] = saved
         return True
 
-    def wrote(self, rel: str, digest: str) -> None:
-        self.new[rel] = [digest, _file_id(self.out / rel)]
+    def wrote(self, rel: str, digest: str, path: Path | None = None) -> None:
+        """path: where the page's bytes are now, when not at its place yet (a staged copy that is
+        renamed there, inode and mtime kept: render/sitefiles.py)."""
+        self.new[rel] = [digest, _file_id(path or self.out / rel)]
 
-    def save(self) -> None:
+    def save(self, site=None) -> None:
+        """site: the SiteFiles whose pages these are; the memo is then written once they are in place."""
         if self.path is not None:
-            write_text(self.path, json.dumps({"salt": self.salt, "site_key": self.site_key, "pages": self.new},
-                                             sort_keys=True))
+            text = json.dumps({"salt": self.salt, "site_key": self.site_key, "pages": self.new}, sort_keys=True)
+            site.save_after(self.path, text) if site is not None else write_text(self.path, text)
 
 
 def site_key(*parts) -> str:

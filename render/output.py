@@ -1,29 +1,24 @@
-"""Guard the output folder: never write into the collection, never clobber a
-folder that is not ours, and remove only files that an earlier build wrote.
+"""Guard the output folder: never write into the collection, never write into a folder that is
+not ours unless --force says so, and then never over a file Lookalike did not write.
 
-What the last build wrote into a folder is listed in the work folder
-(core/workfolder.py site_state "files.json"), not in the site: build state is never
-published. Stale pages of images that left the collection are removed, anything else
-in the folder is left alone. A site of ours is recognised by that list, by the list
-that versions before 0.9 kept in the site itself (MARKER, read once and removed),
-or by the generator tag of its index.html when the work folder is gone.
+A site of ours is known by its record of what Lookalike wrote there (render/sitefiles.py RECORD,
+or the journal of a build that did not finish; the lists older versions kept, in the work
+folder or in the site, count once). Nothing is taken as ours because of its name.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
-from core.errors import LookalikeError
-from core.files import write_bytes, write_text
+from core.files import write_text
+from render.sitefiles import JOURNAL, LEGACY, RECORD, OutputError, SiteFiles  # noqa: F401 - re-exported
 
-MARKER = ".lookalike-site.json"  # where earlier versions listed their files, inside the site
+MARKER = LEGACY  # the name tests and older code know
 GENERATOR_TAG = b'<meta name="generator" content="Lookalike">'
-
-
-class OutputError(LookalikeError):
-    """The output folder is unsafe to write; the message says why and what to do."""
+# The top-level names under which a build writes files; static/ holds other files of the user's.
+OWN_FOLDERS = ("image", "thumbs", "media", "originals", "list", "atlas", "data", "pagefind")
+OWN_FILES = ("index.html", "favicon.png")
 
 
 def check_output(out: Path, collection: Path, force: bool = False, state: Path | None = None) -> None:
@@ -38,15 +33,30 @@ def check_output(out: Path, collection: Path, force: bool = False, state: Path |
                           f"choose another --out (the build replaces files in it)")
     if out_r.exists() and not out_r.is_dir():
         raise OutputError(f"the output path {out} exists and is not a folder")
-    if out_r.is_dir() and any(out_r.iterdir()) and not _ours(out_r, state) and not force:
-        raise OutputError(f"the output folder {out} is not empty and was not made by Lookalike; "
-                          f"choose an empty or new folder, or pass --force to write into it "
-                          f"(nothing already there is deleted)")
+    if not out_r.is_dir() or not any(out_r.iterdir()) or _ours(out_r, state):
+        return
+    if not force:
+        earlier = ""
+        if _generator_tagged(out_r):
+            earlier = (f" (its index.html says Lookalike, but the list of what Lookalike wrote there, "
+                       f"{RECORD}, is missing, so its files cannot be told from yours)")
+        raise OutputError(f"the output folder {out} is not empty and was not made by Lookalike{earlier}; "
+                          f"choose an empty or new folder, or pass --force to write beside what is there "
+                          f"(--force never deletes or overwrites a file Lookalike did not write)")
+    clash = foreign_files(out_r)
+    if clash:
+        named = ", ".join(clash[:12]) + (f" and {len(clash) - 12:,} more" if len(clash) > 12 else "")
+        raise OutputError(f"--force: the output folder {out} already holds files where Lookalike writes its "
+                          f"own, and Lookalike did not write them: {named}. Nothing was written; move them "
+                          f"away or choose another --out")
 
 
 def _ours(out: Path, state: Path | None) -> bool:
-    if (state is not None and state.is_file()) or (out / MARKER).is_file():
-        return True
+    return any(p.is_file() for p in (out / RECORD, out / JOURNAL, out / LEGACY)) or \
+        (state is not None and state.is_file())
+
+
+def _generator_tagged(out: Path) -> bool:
     try:
         with open(out / "index.html", "rb") as f:
             return GENERATOR_TAG in f.read(4096)
@@ -54,84 +64,31 @@ def _ours(out: Path, state: Path | None) -> bool:
         return False
 
 
-class SiteFiles:
-    """The output folder as this build writes it: every file put (atomically, untouched when its
-    bytes are the same) or kept is recorded, so finish() removes only what an earlier build
-    wrote and this one did not. `state` is the work-folder file that lists them."""
+def foreign_files(out: Path) -> list[str]:
+    """Files of a folder that Lookalike did not make that lie where a build writes its own: the
+    folders it fills (image/, data/, ...), index.html, favicon.png, its static files; a
+    .nojekyll that is not empty. Other files (a README, a CNAME, static/logo.png) are no clash."""
+    from render.assets import static_names
 
-    def __init__(self, out: Path, state: Path | None = None):
-        self.out = Path(out)
-        self.state = state
-        self.written: set[str] = set()
-        self.previous = previous_files(self.out, state)
-
-    def put(self, rel: str, data: bytes | str) -> None:
-        (write_text if isinstance(data, str) else write_bytes)(self.out / rel, data)
-        self.written.add(rel)
-
-    def keep(self, *rels: str) -> None:
-        self.written.update(rels)
-
-
-# The names Lookalike gives what it writes (render/urls.py, render/exports.py, render/atlas.py,
-# render/search.py), flat (before 0.9) and sharded. Only used when the list of what the last
-# build wrote is gone (a new work folder, a site copied elsewhere) and the site is ours by its
-# generator tag: then files with these names are taken as ours, and nothing else.
-OWN_NAMES = re.compile(r"^(?:(?:image|thumbs|media|originals)/(?:[0-9a-f]{2}/)?[0-9a-f]{12}(?:\.[A-Za-z0-9]+)?"
-                       r"|list/\d+\.html|atlas/(?:[24]/)?\d+\.(?:jpg|webp|png)|pagefind/.+|static/.+"
-                       r"|data/(?:points\.json|points\.js|neighbours\.csv|tags\.csv|images\.csv\.gz"
-                       r"|neighbours-[a-z]+\.csv\.gz|tags\.csv\.gz))$")
-
-
-def previous_files(out: Path, state: Path | None = None) -> set[str]:
-    """What the last build wrote: the work folder's list, and the one an older version left in
-    the site; without either, in a site of ours, the files that bear our names (OWN_NAMES)."""
     out = Path(out)
-    files: set[str] = set()
-    listed = False
-    for path in ([state] if state is not None else []) + [out / MARKER]:
-        try:
-            files.update(json.loads(path.read_text())["files"])
-            listed = True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    if not listed and state is not None and _ours(out, None):
-        for dirpath, _, names in os.walk(out):
-            rel_dir = Path(dirpath).relative_to(out).as_posix()
-            for name in names:
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                if OWN_NAMES.match(rel):
-                    files.add(rel)
-    return files
-
-
-def finish(out: Path, written: set[str], state: Path | None = None, previous: set[str] | None = None) -> list[str]:
-    """Remove files the previous build wrote that this one did not; record this build's files
-    in `state` (the work folder). The list an older version kept in the site goes too."""
-    out = Path(out)
-    removed = []
-    for rel in sorted((previous_files(out, state) if previous is None else previous) - written):
-        path = out / rel
-        if path.is_file() and not path.is_symlink():
-            os.unlink(path)
-            removed.append(rel)
-            _prune(out, path.parent)
-    if state is not None:
-        write_text(state, json.dumps({"files": sorted(written), "generator": "lookalike"}, indent=0) + "\n")
-        legacy = out / MARKER
-        if legacy.is_file() and not legacy.is_symlink() and MARKER not in written:
-            os.unlink(legacy)
-    return removed
-
-
-def _prune(out: Path, folder: Path) -> None:
-    """Remove folders a removal left empty (old flat image/ folders become shard folders)."""
-    while folder != out and out in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+    ours_static = set(static_names())
+    clash = []
+    for entry in sorted(out.iterdir()):
+        name = entry.name
+        if name in OWN_FILES or (name == ".nojekyll" and (entry.is_symlink() or not entry.is_file()
+                                                           or entry.stat().st_size)):
+            clash.append(name)
+        elif name in OWN_FOLDERS or name == "static":
+            if entry.is_symlink() or not entry.is_dir():
+                clash.append(name)
+                continue
+            for dirpath, dirnames, names in os.walk(entry):
+                dirnames.sort()
+                for n in sorted(names):
+                    rel = Path(dirpath, n).relative_to(out).as_posix()
+                    if name != "static" or rel in ours_static:
+                        clash.append(rel)
+    return clash
 
 
 def _sizes_path(state: Path) -> Path:

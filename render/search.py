@@ -61,14 +61,13 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         return 0, why
     import asyncio
 
-    out = site_files.out
     pages = sorted(pages)  # the pages of this build only: stale ones are not removed yet
     with tempfile.TemporaryDirectory(prefix="lookalike-pagefind-") as tmp:
         target = Path(tmp) / FOLDER
         try:  # on a thread of its own: the caller may be running an event loop already
             with ThreadPoolExecutor(max_workers=1) as one, \
                     Progress("search", len(pages), unit="pages", quiet=quiet) as progress:
-                one.submit(asyncio.run, _index(out, pages, target, progress.advance)).result()
+                one.submit(asyncio.run, _index(site_files.path, pages, target, progress.advance)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
         files = {p.relative_to(target).as_posix(): p  # read when put: a fragment per page adds up
@@ -86,11 +85,12 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
     return len(files), note
 
 
-async def _index(out: Path, pages: list[str], target: Path, on_page=None) -> None:
+async def _index(where, pages: list[str], target: Path, on_page=None) -> None:
+    """where(site path) -> the file with the page's bytes (staged until the site is committed)."""
     async with _service() as service:  # not PagefindIndex's own context: see _written
         index = await service.create_index({"output_path": str(target)})
         for rel in pages:
-            await index.add_html_file(content=(out / rel).read_text(encoding="utf-8"), url="/" + rel)
+            await index.add_html_file(content=where(rel).read_text(encoding="utf-8"), url="/" + rel)
             if on_page is not None:
                 on_page(1)
         await index.write_files()

@@ -5,12 +5,16 @@
 A read phase takes everything from the work folder (manifest, layouts, features; the
 copy sizes that embed made) and sizes the site against GitHub Pages' budgets
 (render/budget.py), saying before anything is written which budget a collection would
-exceed and which setting makes it fit. A write phase then writes each file atomically;
-files whose bytes are unchanged are left alone, so an unchanged rebuild is byte-identical
+exceed and which setting makes it fit. A write phase then writes each file through
+render/sitefiles.py SiteFiles: new files in place, changed ones beside theirs, all renamed
+into place at the end (index.html last) and stale files of the last build removed; a failure
+before that (a full disk) leaves the last site as it was, and a build stopped half-way resumes.
+Files whose bytes are unchanged are left alone, so an unchanged rebuild is byte-identical
 and a gh-pages diff shows only what really changed. What is cheap to know unchanged is not
 even made again: image copies are keyed by content (render/assets.py ImageCopies), the
 data files by their inputs (render/exports.py), pages by their contexts (render/memo.py).
-All of that state lives in the work folder, never in the site. Settings come as the
+That state lives in the work folder; the site holds only the list of the files Lookalike
+wrote there (sitefiles.RECORD). Settings come as the
 [site] section, [images] copy_originals and display_copies, [neighbours] map_neighbours.
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.files import WriteError
 from core.progress import Progress, say
 from core.reports import RenderReport
 from core.workfolder import BuildFolder
@@ -58,42 +63,56 @@ def run(folder: BuildFolder, site, images, neighbours, force: bool = False, quie
     for warning in expected:  # before minutes of writing
         say(f"render: GitHub Pages budget: {warning}", quiet)
 
-    out.mkdir(parents=True, exist_ok=True)  # write phase
-    site_files = output.SiteFiles(out, files_state)
-    copied = image_copies.write(site_files, quiet)
-    if images.copy_originals:
-        assets.copy_originals(site_files, collection, records, notes)
-    scripts = assets.vendor_scripts(site_files, notes)
-    atlas, sheets_made = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"), quiet)
-    made = _write_data(site_files, folder.site_state(out, "exports.json"), manifest, layouts,
-                       neighbours.map_neighbours, atlas)
-    assets.static_files(site_files)
-    assets.favicon(site_files, records, image_cache)
-    site_files.put(".nojekyll", "")
+    site_files = output.SiteFiles(out, files_state)  # write phase
+    try:  # every file is written, then the changed ones renamed into place, index.html last
+        copied = image_copies.write(site_files, quiet)
+        if images.copy_originals:
+            assets.copy_originals(site_files, collection, records, notes)
+        scripts = assets.vendor_scripts(site_files, notes)
+        atlas, sheets_made = assets.atlases(site_files, records, image_cache, folder.site_state(out, "atlas.json"),
+                                            quiet)
+        made = _write_data(site_files, folder.site_state(out, "exports.json"), manifest, layouts,
+                           neighbours.map_neighbours, atlas)
+        assets.static_files(site_files)
+        assets.favicon(site_files, records, image_cache)
+        site_files.put(".nojekyll", "")
 
-    env = pages.environment()
-    common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
-    site_files.put("index.html", env.get_template("index.html").render(
-        **common, **index.index_context(records, opts, scripts, site_data.data_scripts(
-            list(layouts), len(manifest.images), neighbours.map_neighbours))))
-    salt = templates_digest(pages.TEMPLATES) + code_digest()  # what turns contexts into HTML
-    _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts, salt)
-    rendered = 0
-    if with_pages:
-        key = site_key(common, opts, manifest.copies, records,
-                       *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
-                       *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
-        rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
-                                folder.site_state(out, "pages.json"), salt, quiet, focused)
-        _search_index(site_files, rendered, [page_path(im.id) for im in records], notes, quiet)
-    removed = output.finish(out, site_files.written, files_state, site_files.previous)
+        env = pages.environment()
+        common = {"site_title": site.title, "site_description": site.description, "search": no_search is None}
+        site_files.put("index.html", env.get_template("index.html").render(
+            **common, **index.index_context(records, opts, scripts, site_data.data_scripts(
+                list(layouts), len(manifest.images), neighbours.map_neighbours))))
+        salt = templates_digest(pages.TEMPLATES) + code_digest()  # what turns contexts into HTML
+        _list_pages(site_files, folder.site_state(out, "lists.json"), env, common, records, opts, salt)
+        rendered = 0
+        if with_pages:
+            key = site_key(common, opts, manifest.copies, records,
+                           *[a for f, lay in layouts.items() for a in (f, lay.neighbours, lay.similarity)],
+                           *[a for f in sorted(features) for a in (f, np.asarray(features[f]))], *(focused or ()))
+            rendered = _image_pages(site_files, env, common, records, layouts, features, opts, key,
+                                    folder.site_state(out, "pages.json"), salt, quiet, focused)
+            _search_index(site_files, rendered, [page_path(im.id) for im in records], notes, quiet)
+        removed, kept = site_files.finish()
+    except BaseException as exc:
+        site_files.abort()
+        if isinstance(exc, WriteError):
+            exc.args = (exc.args[0] + (
+                f". The site in {out} was written in full, but not the work folder's record of it: the next "
+                f"build makes some files again" if site_files.committed else
+                f". The site in {out} is partly updated; run the same command again to finish it" if
+                site_files.committing else f". Nothing in {out} was changed: the last site is as it was; "
+                f"run the same command again then"),)
+        raise
+    if site_files.edited:
+        notes.append(f"replaced {len(site_files.edited)} file(s) of the site that were edited since Lookalike "
+                     f"wrote them (change templates/ or static/ instead): {', '.join(site_files.edited)}")
     sizes = output.size_report(out)
     output.remember_sizes(files_state, sizes, len(records))
     return RenderReport(output=str(out), files=len(site_files.written), pages_rendered=rendered, removed=len(removed),
                         bytes=sizes["bytes"], folders=sizes["folders"], warnings=sizes["warnings"], notes=notes,
                         seconds=time.perf_counter() - start, copied=copied, data_written=len(made),
                         sheets=len(atlas.get("sheets", [])), sheets_made=sheets_made,
-                        disk_bytes=sizes["disk_bytes"])
+                        disk_bytes=sizes["disk_bytes"], removed_files=removed, kept_files=kept)
 
 
 def _write_data(site_files, state: Path, manifest, layouts: dict, map_neighbours: int, atlas: dict) -> list[str]:
@@ -165,10 +184,10 @@ def _image_pages(site_files, env, common: dict, records, layouts: dict, features
         digest = memo.digest(ctx)
         if not memo.unchanged(page, digest):  # same inputs, same templates, file still as written
             site_files.put(page, template.render(**ctx))
-            memo.wrote(page, digest)
+            memo.wrote(page, digest, site_files.path(page))
             rendered += 1
         site_files.keep(page)
         progress.advance()
     progress.close()
-    memo.save()
+    memo.save(site_files)
     return rendered

@@ -41,11 +41,12 @@ def _pinned_versions() -> dict[str, str]:
         return {}
 
 
-def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_modules") -> list[str]:
+def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_modules", put=None) -> list[str]:
     """Copy the minified d3 dist files to site_dir/static/vendor/.
 
     Returns their site-relative paths ("static/vendor/d3-zoom.min.js", ...) in
-    the order the <script> tags must load them. Raises MissingFrontendError
+    the order the <script> tags must load them; put(site path, bytes) writes them when given
+    (render/sitefiles.py SiteFiles.put). Raises MissingFrontendError
     when node_modules lacks a module or holds a version other than the pinned one.
     """
     node_modules = Path(node_modules)
@@ -69,10 +70,12 @@ def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_m
                     f"front-end package {name} is {have or 'unreadable'}, package.json pins {want}; {hint}")
         sources.append(src)
 
-    out_dir = Path(site_dir) / "static" / "vendor"
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for src in sources:
-        write_bytes(out_dir / src.name, src.read_bytes())  # atomic; unchanged files untouched
-        paths.append(f"static/vendor/{src.name}")
+        rel = f"static/vendor/{src.name}"
+        if put is not None:
+            put(rel, src.read_bytes())
+        else:
+            write_bytes(Path(site_dir) / rel, src.read_bytes())  # atomic; unchanged files untouched
+        paths.append(rel)
     return paths

@@ -17,7 +17,8 @@ if str(REPO) not in sys.path:
 def site_bytes(folder: Path) -> dict[str, bytes]:
     """Every file of a site by its path, for byte-for-byte comparisons, the search index
     included (render/pagefind_canon.py puts Pagefind's filters in one order). No build
-    state is published: the site holds nothing but the site (render/output.py)."""
+    state is published: besides the site, only the record of the files Lookalike wrote
+    there, with their digests (render/sitefiles.py RECORD)."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

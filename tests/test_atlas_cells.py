@@ -47,6 +47,18 @@ def _signatures(site: Path) -> dict[str, tuple[int, int]]:
             for p in sorted((site / "atlas").rglob("*.jpg"))}
 
 
+def _atlases(site: Path, images, cache, state):
+    """render.assets.atlases through a SiteFiles, committed as a build does (or undone when it fails)."""
+    files = SiteFiles(site)
+    try:
+        made = atlases(files, images, cache, state)
+    except BaseException:
+        files.abort()
+        raise
+    files.finish()
+    return made
+
+
 @pytest.fixture
 def small_sheets(monkeypatch):
     monkeypatch.setattr(render.atlas, "CELL", 16)
@@ -57,17 +69,17 @@ def test_a_grown_collection_remakes_only_the_sheets_that_changed(tmp_path, small
     cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
     colours = {f"{i:02d}": ((i * 23) % 256, (i * 71) % 256, (i * 113) % 256) for i in range(40)}
     images = [_picture(cache, sha, rgb) for sha, rgb in list(colours.items())[:20]]   # 5 sheets
-    first, made = atlases(SiteFiles(site), images, cache, state)
+    first, made = _atlases(site, images, cache, state)
     assert made == 5 and "cells" not in first and first["count"] == 20 and len(first["sheets"]) == 5
     files = _signatures(site)
     assert len(files) == 15                                  # 5 sheets at three levels
 
-    again, none = atlases(SiteFiles(site), images, cache, state)  # unchanged: nothing is written
+    again, none = _atlases(site, images, cache, state)  # unchanged: nothing is written
     assert again == first and none == 0 and _signatures(site) == files
 
     # Two images inserted near the top of the collection (as a new folder sorts), one removed.
     grown = images[:1] + [_picture(cache, sha, colours[sha]) for sha in ("30", "31")] + images[1:7] + images[8:]
-    atlas, made = atlases(SiteFiles(site), grown, cache, state)
+    atlas, made = _atlases(site, grown, cache, state)
     now = _signatures(site)
     changed = sorted(rel for rel in now if now[rel] != files.get(rel))
     assert made == 2
@@ -92,16 +104,16 @@ def test_a_grown_collection_remakes_only_the_sheets_that_changed(tmp_path, small
 def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, small_sheets):
     cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
     images = [_picture(cache, f"{i:02d}", (200, 40 + i, 40)) for i in range(10)]
-    atlases(SiteFiles(site), images, cache, state)
-    atlas, _ = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)   # cell 5 empties
+    _atlases(site, images, cache, state)
+    atlas, _ = _atlases(site, images[:5] + images[6:], cache, state)   # cell 5 empties
     assert atlas["cells"] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
     saved = json.loads(state.read_text())
     assert saved["cells"][5] is None and saved["colors"][30:36] == EMPTY_COLOR
     state.write_text("{not json")
     before = _signatures(site)
-    same, made = atlases(SiteFiles(site), images[:5] + images[6:], cache, state)  # unchanged: as it was
+    same, made = _atlases(site, images[:5] + images[6:], cache, state)  # unchanged: as it was
     assert made == 0 and same == atlas and _signatures(site) == before
-    fresh, made = atlases(SiteFiles(site), images[:4] + images[6:], cache, state)  # a change, no cells known
+    fresh, made = _atlases(site, images[:4] + images[6:], cache, state)  # a change, no cells known
     assert made == 2 and "cells" not in fresh   # packed afresh: 8 cells in sheets 0 and 1
     now = _signatures(site)
     assert now["atlas/1.jpg"] != before["atlas/1.jpg"] and "atlas/2.jpg" not in now
@@ -112,11 +124,11 @@ def test_a_build_stopped_while_making_sheets_leaves_none_taken_as_unchanged(tmp_
     here): the next build of the first collection must not take them as its own."""
     cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
     first = [_picture(cache, f"x{i}", (250, 20 * i, 20)) for i in range(8)]   # two sheets, red-ish
-    atlases(SiteFiles(site), first, cache, state)
+    _atlases(site, first, cache, state)
     other = [_picture(cache, f"y{i}", (20, 20 * i, 250)) for i in range(4)] + first[4:7] + [SimpleNamespace(sha256="gone")]
     with pytest.raises(FileNotFoundError):
-        atlases(SiteFiles(site), other, cache, state)   # sheet 0 made with blue pictures, sheet 1 failed
-    atlas, made = atlases(SiteFiles(site), first, cache, state)
+        _atlases(site, other, cache, state)   # sheet 0 made with blue pictures, sheet 1 failed
+    atlas, made = _atlases(site, first, cache, state)
     assert made >= 1
     sheet = Image.open(site / "atlas" / "0.jpg").convert("RGB")
     r, g, b = sheet.getpixel((8, 8))   # cell 0: first[0], (250, 0, 20) again

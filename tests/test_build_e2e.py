@@ -69,9 +69,15 @@ def test_every_image_has_a_page_with_its_neighbours(built):
     for page in pages:
         shown = re.search(r'<img src="([^"]+)" alt="[^"]*" width="\d+" height="\d+"', page.read_text())
         assert shown and (page.parent / shown.group(1)).resolve().is_file()
-    # no build state in the site
-    assert not [p for p in out.rglob("*") if p.name.startswith(".lookalike") or p.suffix == ".json"
-                and p.parent.name != "pagefind" and "pagefind" not in p.parts]
+    # no build state in the site: only the list of the files Lookalike wrote there, with their digests
+    from render.sitefiles import RECORD
+
+    assert not [p for p in out.rglob("*") if p.name != RECORD and (p.name.startswith(".lookalike") or p.suffix == ".json"
+                and p.parent.name != "pagefind" and "pagefind" not in p.parts)]
+    record = json.loads((out / RECORD).read_text())
+    assert sorted(record) == ["files", "generator"] and set(record["files"]) == {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != RECORD}
+    assert all(re.fullmatch(r"[0-9a-f]{16}", d) for d in record["files"].values())
 
 
 def test_neighbours_are_the_same_kind(built):

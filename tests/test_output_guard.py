@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from render.output import MARKER, OutputError, check_output, finish
+from render.output import MARKER, OutputError, check_output
+from render.sitefiles import RECORD, SiteFiles, digest
 
 
 def test_refuses_collection_and_nesting(tmp_path):
@@ -26,44 +27,50 @@ def test_refuses_foreign_non_empty_folder_unless_forced(tmp_path):
 
 
 def test_finish_removes_only_files_it_wrote_before(tmp_path):
-    """The list of what a build wrote lives in the work folder (`state`), never in the site."""
-    out, state = tmp_path / "o", tmp_path / "work" / "files.json"
-    (out / "image" / "ab").mkdir(parents=True)
-    (out / "image" / "ab" / "mine-old.html").write_text("old page")
+    """The site's own record (RECORD) says what Lookalike wrote, with each file's digest."""
+    out = tmp_path / "o"
+    first = SiteFiles(out)
+    first.put("image/ab/mine-old.html", "old page")
+    first.put("index.html", "old")
+    assert first.finish() == ([], [])
     (out / "users-file.txt").write_text("keep me")
-    (out / "index.html").write_text("new")
-    state.parent.mkdir()
-    state.write_text('{"files": ["image/ab/mine-old.html", "index.html"]}')
-    removed = finish(out, {"index.html"}, state)
-    assert removed == ["image/ab/mine-old.html"]
+    again = SiteFiles(out)
+    again.put("index.html", "new")
+    removed, kept = again.finish()
+    assert removed == ["image/ab/mine-old.html"] and kept == []
     assert (out / "users-file.txt").read_text() == "keep me"
     assert not (out / "image").exists()  # the shard folder it left empty went too
-    assert json.loads(state.read_text())["files"] == ["index.html"]
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "users-file.txt"]
+    assert json.loads((out / RECORD).read_text())["files"] == {"index.html": digest(b"new")}
+    assert sorted(p.name for p in out.iterdir()) == [RECORD, "index.html", "users-file.txt"]
 
 
 def test_a_site_of_an_earlier_version_is_ours_and_loses_its_state_file(tmp_path):
-    """Before 0.9 the list was published inside the site (MARKER): read once, then removed."""
-    coll, out, state = tmp_path / "c", tmp_path / "o", tmp_path / "work" / "files.json"
+    """Before 0.9 the list was published inside the site (MARKER), without digests: read once
+    (files not changed since it was written count as ours), then replaced by the record."""
+    coll, out = tmp_path / "c", tmp_path / "o"
     coll.mkdir()
     out.mkdir()
     (out / "old.html").write_text("old page")
     (out / MARKER).write_text('{"files": ["old.html", "index.html"]}')
-    check_output(out, coll, state=state)  # recognised: no --force needed
-    (out / "index.html").write_text("new")
-    state.parent.mkdir()
-    assert finish(out, {"index.html"}, state) == ["old.html"]
-    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    check_output(out, coll)  # recognised: no --force needed
+    site = SiteFiles(out)
+    site.put("index.html", "new")
+    assert site.finish() == (["old.html"], [])
+    assert sorted(p.name for p in out.iterdir()) == [RECORD, "index.html"]
 
 
-def test_a_site_of_ours_is_known_by_its_generator_tag_when_the_work_folder_is_gone(tmp_path):
+def test_a_generator_tag_alone_no_longer_makes_a_folder_ours(tmp_path):
+    """Was: a folder whose index.html bore Lookalike's generator tag counted as ours when the
+    work folder was gone, and files bearing our names (static/..., pagefind/...) were deleted as
+    stale. Now only the record says what is ours; the message says what is missing."""
     coll, out = tmp_path / "c", tmp_path / "o"
     coll.mkdir()
     out.mkdir()
     (out / "index.html").write_text('<!doctype html><head><meta name="generator" content="Lookalike">')
-    check_output(out, coll, state=tmp_path / "nowhere" / "files.json")
+    with pytest.raises(OutputError, match=f"not made by Lookalike .*{RECORD}, is missing"):
+        check_output(out, coll, state=tmp_path / "nowhere" / "files.json")
     (out / "index.html").write_text("<!doctype html><head><title>Someone's thesis</title>")
-    with pytest.raises(OutputError, match="not made by Lookalike"):
+    with pytest.raises(OutputError, match="not made by Lookalike; choose"):
         check_output(out, coll, state=tmp_path / "nowhere" / "files.json")
 
 

@@ -17,6 +17,9 @@ class _Site:
     def __init__(self, out: Path):
         self.out, self.files = out, {}
 
+    def path(self, rel: str) -> Path:  # where a page's bytes are (SiteFiles: staged until committed)
+        return self.out / rel
+
     def put(self, rel: str, data) -> None:
         self.files[rel] = data
 
