@@ -184,7 +184,7 @@ def main(argv=None) -> int:
         layers = backbones.SEED_STYLE_LAYERS[args.model]
     bb = backbones.load_backbone(args.model, args.weights, args.batch_size, style_layers=layers)
     print(f"model {bb.key}; style layers {', '.join(layers)}; style dim {style.STYLE_DIM} "
-          f"(recipe version {style.STYLE_VERSION}); "
+          f"({'moments + Gram' if any(x.startswith('moments:') for x in layers) else 'Grams only, the seed recipe'}); "
           f"colour {colour.COLOUR_SPACE} {colour.COLOUR_BINS}^3 soft={colour.COLOUR_SOFT}")
     sets = args.sets.split(",")
     rows = []
