@@ -14,7 +14,7 @@ nearest neighbours, by cosine, that carry its label) on
 
 the recall@10 of the reduced (sketched) style vectors against exact neighbours of the
 full (unreduced, same normalisation) vectors on imagen, seconds per facet on each set, and
-at the end one table (set, label: content / style / colour) and, on art, style+content blends.
+at the end one table (set, label: content / style / colour) and, on art and demo, style+content blends.
 
     .venv/bin/python bench/facets_bench.py [--data DIR] [--model efficientnet_lite0]
         [--weights imagenet] [--demo 240] [--flowers-per-class 100] [--sets art,imagen,flowers,demo]
@@ -212,7 +212,7 @@ def main(argv=None) -> int:
             print(f"  precision@10 by {kind:8s} " + "  ".join(f"{f} {p:.3f}" for f, p in ps.items())
                   + f"   (best: {best})")
             rows.append((name, kind, ps))
-        if name == "art":
+        if name in ("art", "demo"):  # does a mix of style and content beat both? (site.toml's presets)
             for kind, labels in ds.labels.items():
                 blends = [(a, precision_at_k(_blend(vecs, {"style": 1 - a, "content": a}), labels))
                           for a in (0.1, 0.2, 0.3, 0.5)]
