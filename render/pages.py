@@ -99,7 +99,7 @@ FACET_HINTS = {
     "content": "subject: what is depicted (people, animals, objects, places), whatever the style",
     "style": "style: brushwork, texture and manner, whatever the subject",
     "colour": "colour: the palette and how much of each colour, whatever is shown",
-    "blend": "a mix of subject, style and colour, weighted by this site's author",
+    "blend": "a mix of the other kinds of similarity, weighted by this site's author",
 }
 
 
