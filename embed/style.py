@@ -49,7 +49,7 @@ from embed.vectors import l2_normalise, signed_sqrt
 #      is kept exactly and its unused share goes to the others ("water filling"),
 #   4. L2 normalisation.
 # Steps 1-2 give the "full" vector (``style_full``); step 3 approximates its cosines.
-# Measured on imagen (efficientnet_lite0, layers of DEFAULT_STYLE_LAYERS, 4,360 -> 1,024):
+# Measured on imagen (efficientnet_lite0, the seed's SEED_STYLE_LAYERS, 4,360 -> 1,024):
 # recall@10 of reduced against full neighbours 0.824 (seeds 1, 2: 0.820 on average);
 # one count-sketch into 1,024: 0.798; a dense Gaussian: 0.806; dense orthogonal per
 # layer: 0.828 (recall is limited by near-ties: style neighbours of photos are close).
