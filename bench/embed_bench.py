@@ -11,7 +11,12 @@ Then the decoders: threads against spawned processes, 1 and 2 of them (all cores
 more), decode alone and end to end.
 
 Usage: .venv/bin/python bench/embed_bench.py [--set flowers|imagen] [--limit N] [--baseline-sample N]
-       [--only-decoders]
+       [--only-decoders] [--style-ab ROUNDS]
+
+--style-ab: only the style recipes against each other, interleaved in one run: the three-facet
+pipeline (content + style + colour, models loaded beforehand, fresh caches each time) and the
+one-pass model step alone, alternating the seed's recipe (Gram matrices, SEED_STYLE_LAYERS) and
+today's (DEFAULT_STYLE_LAYERS), ROUNDS times each; prints the medians and their ratio.
 """
 from __future__ import annotations
 
@@ -96,6 +101,63 @@ def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
             settings.model.workers = 0
 
 
+def style_ab(rounds: int, paths, cands, coll, settings) -> None:
+    """The seed's style recipe (A) against today's (B), interleaved A B A B ..., same images."""
+    from core.workfolder import WorkFolder
+    from embed import backbones
+    from embed import stage as embed_stage
+    from embed.images import decode
+    from embed.style import style_recipe_vectors
+
+    name, n = settings.model.name, len(paths)
+    recipes = {"seed (Grams of " + ", ".join(backbones.SEED_STYLE_LAYERS[name]) + ")": backbones.SEED_STYLE_LAYERS[name],
+               "today (" + ", ".join(backbones.DEFAULT_STYLE_LAYERS[name]) + ")": backbones.DEFAULT_STYLE_LAYERS[name]}
+    loaded = {}
+    for label, layers in recipes.items():
+        bb = backbones.load_backbone(name, settings.model.weights, settings.model.batch_size, style_layers=layers)
+        bb.embed_facets(np.zeros((1, 224, 224, 3), np.uint8), want_style=True)  # compile outside the timings
+        loaded[label] = bb
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        x = np.stack(list(pool.map(lambda p: decode(p, 224, 256, 1024).model_input, paths)))
+    settings.facets.enabled = ["content", "style", "colour"]
+    pipe, step = {k: [] for k in recipes}, {k: [] for k in recipes}
+    pipe_cpu, step_cpu = {k: [] for k in recipes}, {k: [] for k in recipes}  # images per CPU-second
+    real_load = backbones.load_backbone
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = linked_collection(Path(tmp) / "coll", cands, coll)
+            for r in range(rounds):
+                for label, layers in recipes.items():
+                    bb = loaded[label]
+                    t, c = time.perf_counter(), cpu_seconds()
+                    pooled, outs = bb.style_grams(x)
+                    style_recipe_vectors(bb.style_layers, outs)
+                    step[label].append(n / (time.perf_counter() - t))
+                    step_cpu[label].append(n / (cpu_seconds() - c))
+                    settings.facets.style_layers = list(layers)
+                    backbones.load_backbone = lambda *a, _bb=bb, **k: _bb
+                    t, c = time.perf_counter(), cpu_seconds()
+                    embed_stage.run(WorkFolder(Path(tmp) / f"work-{r}-{len(pipe[label])}-{hash(label) & 0xffff}").build(src),
+                                    src, settings.model, settings.images, settings.facets, quiet=True)
+                    pipe[label].append(n / (time.perf_counter() - t))
+                    pipe_cpu[label].append(n / (cpu_seconds() - c))
+                    print(f"round {r + 1} {label[:5]}: pipeline {pipe[label][-1]:.1f} images/s "
+                          f"({pipe_cpu[label][-1]:.1f} per CPU-s), model step {step[label][-1]:.1f} images/s "
+                          f"({step_cpu[label][-1]:.1f} per CPU-s)", flush=True)
+    finally:
+        backbones.load_backbone = real_load
+    med = lambda v: float(np.median(v))  # noqa: E731
+    (a, b) = recipes
+    for label in recipes:
+        print(f"{label}: pipeline, 3 facets {med(pipe[label]):.1f} images/s ({med(pipe_cpu[label]):.1f} per CPU-s); "
+              f"one-pass model step (content + style + reduction) {med(step[label]):.1f} images/s "
+              f"({med(step_cpu[label]):.1f} per CPU-s)")
+    print(f"today / seed: pipeline {med(pipe[b]) / med(pipe[a]):.3f} (per CPU-s {med(pipe_cpu[b]) / med(pipe_cpu[a]):.3f}), "
+          f"model step {med(step[b]) / med(step[a]):.3f} (per CPU-s {med(step_cpu[b]) / med(step_cpu[a]):.3f}) "
+          f"(medians of {rounds} interleaved rounds, {n} images; per CPU-s is the steadier figure "
+          f"when other work shares the cores)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default="flowers")
@@ -103,6 +165,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="use only the first N images")
     ap.add_argument("--baseline-sample", type=int, default=150)
     ap.add_argument("--only-decoders", action="store_true", help="only the threads/processes sweep")
+    ap.add_argument("--style-ab", type=int, default=0, metavar="ROUNDS",
+                    help="only the seed's style recipe against today's, interleaved, ROUNDS each")
     args = ap.parse_args()
     from PIL import Image
 
@@ -122,12 +186,15 @@ def main() -> None:
     paths = [coll / c.path for c in cands]
     n = len(paths)
     settings = Settings()
+    settings.images.follow_links_outside = True  # the bench's collections are links to the data set
     settings.facets.enabled = ["content"]  # the model-alone figure below is the content model
     model, images = settings.model, settings.images
 
     def run_embed(src: Path, work: Path) -> None:
         embed_stage.run(WorkFolder(work).build(src), src, model, images, settings.facets, quiet=True)
     print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
+    if args.style_ab:
+        return style_ab(args.style_ab, paths, cands, coll, settings)
 
     bb = backbones.load_backbone(model.name, model.weights, model.batch_size)
     bb.embed(np.zeros((1, 224, 224, 3), np.uint8))  # compile outside the timings

@@ -7,14 +7,18 @@ nearest neighbours, by cosine, that carry its label) on
             (label = last ``_`` field of the file name; at most 4 of 10 can match),
 * flowers – /work/shared/data/flowers: 5 classes (folder names); a seeded sample of
             ``--flowers-per-class`` images per class (default 100, so 500 of 4,317),
+* art     – /work/shared/data/art: 960 paintings, 24 painters x 40, labelled by artist and by
+            movement (``art-labels.csv``; 11 movements): style should beat content here,
 * demo    – ``--demo N`` images made by demo/generate.py (default 240) with independent
             style / subject / palette labels: style should win on style, colour on palette;
 
 the recall@10 of the reduced (sketched) style vectors against exact neighbours of the
-full (unreduced, same normalisation) vectors on imagen, and seconds per facet on imagen.
+full (unreduced, same normalisation) vectors on imagen, seconds per facet on each set, and
+at the end one table (set, label: content / style / colour) and, on art and demo, style+content blends.
 
     .venv/bin/python bench/facets_bench.py [--data DIR] [--model efficientnet_lite0]
-        [--weights imagenet] [--demo 240] [--flowers-per-class 100] [--sets imagen,flowers,demo]
+        [--weights imagenet] [--demo 240] [--flowers-per-class 100] [--sets art,imagen,flowers,demo]
+        [--style-layers moments:block4c_add,...,gram:block4c_add | block2b_add,... (Grams)]
 
 Decoding uses the pipeline's own ``embed.images.decode`` (model crop + small RGB).
 """
@@ -77,6 +81,18 @@ def load_flowers(data: Path, size: int, per_class: int, seed: int = 0) -> Labell
                        {"species": [p.parent.name for p in paths]}, x, smalls, s)
 
 
+def load_art(data: Path, size: int) -> LabelledSet:
+    """The 960 paintings with their labels (art-labels.csv: path, artist, style = movement)."""
+    import csv
+
+    with open(data / "art-labels.csv", newline="", encoding="utf-8") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: r["path"])
+    paths = [data / "art" / r["path"] for r in rows]
+    x, smalls, s = _decode_all(paths, size)
+    return LabelledSet("art", [r["path"] for r in rows],
+                       {"artist": [r["artist"] for r in rows], "movement": [r["style"] for r in rows]}, x, smalls, s)
+
+
 def load_labelled_folder(root: Path, size: int, name: str = "demo") -> LabelledSet:
     """A folder in demo/generate.py's layout: labels style, subject, palette from the paths."""
     from demo.generate import parse_name
@@ -104,7 +120,7 @@ def load_demo(count: int, size: int, seed: int = 0) -> LabelledSet:
 
 def top_k(vectors: np.ndarray, k: int = 10) -> np.ndarray:
     """(N, k) row indices of each row's k nearest rows by cosine (self excluded), exact."""
-    v = vectors.l2_normalise(vectors)
+    v = style.l2_normalise(vectors)
     out = np.empty((len(v), k), np.intp)
     for start in range(0, len(v), 1024):
         sim = v[start:start + 1024] @ v.T
@@ -126,6 +142,7 @@ def recall_at_k(reduced: np.ndarray, full: np.ndarray, k: int = 10) -> float:
 
 
 def facet_vectors(bb, ds: LabelledSet, full_style: bool = False) -> tuple[dict, dict, np.ndarray | None]:
+    # one pass gives content and the style statistics (what the build runs); timed separately below
     """{facet: vectors}, {facet: seconds} for one set; optionally the full style vectors."""
     vecs, secs = {}, {}
     t = time.perf_counter()
@@ -135,10 +152,10 @@ def facet_vectors(bb, ds: LabelledSet, full_style: bool = False) -> tuple[dict, 
     pooled, grams = bb.style_grams(ds.model_inputs)
     t_graph = time.perf_counter() - t
     t = time.perf_counter()
-    vecs["style"] = style.style_vectors(grams)
+    vecs["style"] = style.style_recipe_vectors(bb.style_layers, grams)
     secs["style"] = t_graph + time.perf_counter() - t  # content + Grams in one pass, plus the sketch
     secs["style_sketch"] = time.perf_counter() - t
-    full = style.style_full(grams) if full_style else None
+    full = style.style_recipe_full(bb.style_layers, grams) if full_style else None
     del grams
     t = time.perf_counter()
     vecs["colour"] = colour.colour_vectors(ds.smalls)
@@ -152,23 +169,29 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="efficientnet_lite0")
     ap.add_argument("--weights", default="imagenet")
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--style-layers", default="", help="comma-separated; default DEFAULT_STYLE_LAYERS[model]")
+    ap.add_argument("--style-layers", default="", help="comma-separated; default DEFAULT_STYLE_LAYERS[model]; "
+                    "'seed' = SEED_STYLE_LAYERS[model] (recipe 1, Grams only)")
     ap.add_argument("--demo", type=int, default=240, help="generated images (0: skip)")
     ap.add_argument("--demo-dir", type=Path, help="an existing generated folder instead of --demo")
     ap.add_argument("--flowers-per-class", type=int, default=100, help="0: all 4,317")
-    ap.add_argument("--sets", default="imagen,flowers,demo")
+    ap.add_argument("--sets", default="art,imagen,flowers,demo")
     args = ap.parse_args(argv)
 
     from embed import backbones
 
-    layers = [s for s in args.style_layers.split(",") if s] or backbones.DEFAULT_STYLE_LAYERS[args.model]
+    layers = ([s for s in args.style_layers.split(",") if s] or backbones.DEFAULT_STYLE_LAYERS[args.model])
+    if layers == ["seed"]:
+        layers = backbones.SEED_STYLE_LAYERS[args.model]
     bb = backbones.load_backbone(args.model, args.weights, args.batch_size, style_layers=layers)
-    print(f"model {bb.key}; style layers {', '.join(layers)}; style dim {style.STYLE_DIM}; "
+    print(f"model {bb.key}; style layers {', '.join(layers)}; style dim {style.STYLE_DIM} "
+          f"({'moments + Gram' if any(x.startswith('moments:') for x in layers) else 'Grams only, the seed recipe'}); "
           f"colour {colour.COLOUR_SPACE} {colour.COLOUR_BINS}^3 soft={colour.COLOUR_SOFT}")
     sets = args.sets.split(",")
     rows = []
     for name in sets:
-        if name == "imagen":
+        if name == "art":
+            ds = load_art(args.data, bb.input_size)
+        elif name == "imagen":
             ds = load_imagen(args.data, bb.input_size)
         elif name == "flowers":
             ds = load_flowers(args.data, bb.input_size, args.flowers_per_class)
@@ -189,6 +212,11 @@ def main(argv=None) -> int:
             print(f"  precision@10 by {kind:8s} " + "  ".join(f"{f} {p:.3f}" for f, p in ps.items())
                   + f"   (best: {best})")
             rows.append((name, kind, ps))
+        if name in ("art", "demo"):  # does a mix of style and content beat both? (site.toml's presets)
+            for kind, labels in ds.labels.items():
+                blends = [(a, precision_at_k(_blend(vecs, {"style": 1 - a, "content": a}), labels))
+                          for a in (0.1, 0.2, 0.3, 0.5)]
+                print(f"  blend style+content by {kind}: " + "  ".join(f"content {a:.1f}: {p:.3f}" for a, p in blends))
         if full is not None:
             print(f"  style full dim {full.shape[1]:,}: precision@10 {precision_at_k(full, ds.labels['class']):.3f}; "
                   f"recall@10 of {style.STYLE_DIM}-d reduced vs full neighbours: "
@@ -197,9 +225,20 @@ def main(argv=None) -> int:
         n = len(ds.paths)
         print("  seconds: " + "  ".join(
             f"{f} {secs[f]:.1f} ({1000 * secs[f] / n:.1f} ms/image)" for f in ("content", "style", "colour"))
-            + f"  [style = one pass giving content + Grams, incl. reduction {secs['style_sketch']:.1f} s; "
+            + f"  [style = one pass giving content + style statistics, incl. reduction {secs['style_sketch']:.1f} s; "
             f"extra over content alone {secs['style'] - secs['content']:+.1f} s]")
+    print("\n| set, label | content | style | colour |\n|---|---:|---:|---:|")
+    for name, kind, ps in rows:
+        best = max(ps, key=ps.get)
+        print(f"| {name}, {kind} | " + " | ".join(f"**{p:.3f}**" if f == best else f"{p:.3f}"
+                                                   for f, p in ps.items()) + " |")
     return 0
+
+
+def _blend(vecs: dict, weights: dict) -> np.ndarray:
+    from embed.facets import blend
+
+    return blend(vecs, weights)
 
 
 if __name__ == "__main__":

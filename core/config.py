@@ -34,6 +34,14 @@ def _facet_list(v):
     return bool(v) and all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
 
 
+def _style_layer_list(v):
+    """Layer names; "moments:<layer>" / "gram:<layer>" say which statistic (embed/style.py)."""
+    def ok(x):
+        kind, sep, name = x.partition(":") if isinstance(x, str) else ("", "", "")
+        return bool(kind) and (not sep or (kind in ("moments", "gram") and bool(name)))
+    return all(ok(x) for x in v)
+
+
 def _blend_weights(v):
     ok = all(k in FACET_NAMES and isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0
              for k, w in v.items())
@@ -134,8 +142,9 @@ class FacetsSection:
                             'default content,style,colour)', parse=comma_list)
     blend: dict = setting({}, _blend_weights, 'a table of facet = weight (numbers >= 0, at least one > 0), '
                                               'e.g. { content = 2, colour = 1 }')
-    style_layers: list = setting([], lambda v: all(isinstance(x, str) for x in v),
-                                 "a list of layer names (empty = the backbone's default)")
+    style_layers: list = setting([], _style_layer_list,
+                                 'a list of layer names, each bare (a Gram matrix) or "moments:<layer>" / '
+                                 '"gram:<layer>" (empty = the backbone\'s default)')
     colour_bins: int = setting(8, between(2, 16), "an integer from 2 to 16")
     colour_space: str = setting("lab", lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"')
 

@@ -2,7 +2,9 @@
 
 * ``content`` – what is depicted: the backbone's pooled penultimate features
   (``embed.backbones.backbone.Backbone.embed``).
-* ``style``   – how it is painted: Gram matrices of conv layers (``embed/style.py``).
+* ``style``   – how it is painted: channel means and standard deviations of deep conv
+  layers plus one Gram matrix (``embed/style.py``; recipe version in the cache key, so
+  vectors of an older recipe are recomputed, never mixed with new ones).
 * ``colour``  – which colours, in what amounts: a soft histogram in CIE Lab (``embed/colour.py``).
 
 Every facet's vectors are float32 rows of unit length, so the cosine is a dot product
@@ -61,8 +63,11 @@ def facet_params(facet: str, model_name: str | None = None, style_layers=None) -
     if facet == "style":
         if style_layers is None:
             style_layers = DEFAULT_STYLE_LAYERS[model_name]
-        return {"layers": list(style_layers), "dim": sty.STYLE_DIM, "seed": sty.STYLE_SEED,
-                "version": sty.STYLE_VERSION}
+        params = {"layers": list(style_layers), "dim": sty.STYLE_DIM, "seed": sty.STYLE_SEED,
+                  "version": sty.STYLE_VERSION}
+        if any(sty.parse_style_layer(x)[0] == "moments" for x in style_layers):  # recipe 2's constants
+            params.update(gram_dim=sty.GRAM_DIM_WITH_MOMENTS, gram_weight=sty.GRAM_WEIGHT)
+        return params
     if facet == "colour":
         return {"bins": col.COLOUR_BINS, "space": col.COLOUR_SPACE, "soft": col.COLOUR_SOFT,
                 "ab_scale": col.AB_SCALE, "small_side": SMALL_SIDE, "version": col.COLOUR_VERSION}

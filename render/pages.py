@@ -105,11 +105,13 @@ def preview(im, opts: PageOptions, page: str) -> dict:
 
 
 FACET_LABELS = {"content": "Subject", "style": "Style", "colour": "Colour", "blend": "Blend"}
+# What each facet means, in a visitor's words: the map's switcher ("Arrange by ...", and the
+# line under it) and each image page's tabs ("Similar by ...") show them.
 FACET_HINTS = {
-    "content": "what is depicted (CNN content features)",
-    "style": "texture and brushwork (Gram matrices of CNN activations)",
-    "colour": "palette (colour histogram)",
-    "blend": "a weighted mix of the facets",
+    "content": "subject: what is depicted (people, animals, objects, places), whatever the style",
+    "style": "style: brushwork, texture and manner, whatever the subject",
+    "colour": "colour: the palette and how much of each colour, whatever is shown",
+    "blend": "a mix of the other kinds of similarity, weighted by this site's author",
 }
 
 

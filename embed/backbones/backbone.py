@@ -1,10 +1,12 @@
-"""A loaded backbone: batches of images -> content vectors and style Gram matrices.
+"""A loaded backbone: batches of images -> content vectors and style statistics.
 
 Every backbone turns a batch of RGB uint8 images (N, S, S, 3) into the pooled
 penultimate feature vector (the ``content`` facet). When asked for (``style_layers``),
-a second Keras model over the same layers also returns the Gram matrices of chosen
-conv layers (the ``style`` facet), computed inside the graph so that the big
-activations never reach numpy; content-only backbones keep exactly the plain model.
+a second Keras model over the same layers also returns, from the same forward pass, the
+style statistics of chosen conv layers (the ``style`` facet: channel means and standard
+deviations for ``moments:<layer>``, Gram upper triangles for ``gram:<layer>`` or a bare
+name; embed/style.py), computed inside the graph so that the big activations never reach
+numpy; content-only backbones keep exactly the plain model.
 Keras is imported inside the functions that build models (embed/backbones/ is the only
 package that imports it).
 """
@@ -16,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from embed.backbones.registry import DEFAULT_MODEL, BackboneSpec, ModelError, get_spec, model_key
-from embed.style import STYLE_DIM, l2_normalise, style_vectors
+from embed.style import STYLE_DIM, l2_normalise, parse_style_layer, style_recipe_vectors
 
 
 class Backbone:
@@ -34,7 +36,7 @@ class Backbone:
         self.model = model
         self.preprocess = preprocess
         self.batch_size = batch_size
-        self.style_model = style_model  # outputs [pooled, gram_triu(layer) for layer in style_layers]
+        self.style_model = style_model  # outputs [pooled] + [moments or Gram upper triangle per style_layers entry]
         self.style_layers = tuple(style_layers)
         self.classifier = classifier  # (W, b) of the ImageNet head, for tags; None without one
         self.with_tags = False  # embed_batch adds "tags" (set by ModelSpec.load when asked)
@@ -64,7 +66,8 @@ class Backbone:
         return l2_normalise(vectors)
 
     def style_grams(self, images: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """(pooled content (N, D) unnormalised, [Gram upper triangles (N, C(C+1)/2) per style layer])."""
+        """(pooled content (N, D) unnormalised, [one array per style_layers entry: (N, 2C)
+        means and stds for ``moments:``, (N, C(C+1)/2) Gram upper triangle for ``gram:``])."""
         if self.style_model is None:
             raise ModelError("this backbone was loaded without style layers: "
                              "load_backbone(..., style_layers=DEFAULT_STYLE_LAYERS[name])")
@@ -75,7 +78,7 @@ class Backbone:
         """{"content": (N, D)} and, when want_style, {"style": (N, STYLE_DIM)}; all rows unit length.
 
         The content vectors equal ``embed(images)`` (same layers, same weights); the style
-        vectors come from the same forward pass, reduced by ``embed.style.style_vectors``.
+        vectors come from the same forward pass, reduced by ``embed.style.style_recipe_vectors``.
         """
         if not want_style:
             return {"content": self.embed(images)}
@@ -83,7 +86,7 @@ class Backbone:
             return {"content": np.zeros((0, self.spec.feature_dim), np.float32),
                     "style": np.zeros((0, STYLE_DIM), np.float32)}
         pooled, grams = self.style_grams(images)
-        return {"content": l2_normalise(pooled), "style": style_vectors(grams)}
+        return {"content": l2_normalise(pooled), "style": style_recipe_vectors(self.style_layers, grams)}
 
     def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
         """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone
@@ -95,7 +98,7 @@ class Backbone:
 
         if self.style_model is not None:
             pooled, grams = self.style_grams(images)
-            out = {"style": style_vectors(grams)}
+            out = {"style": style_recipe_vectors(self.style_layers, grams)}
         else:
             pooled, out = np.concatenate([ys[0] for ys in self._batches(self.model, images)]).reshape(
                 len(images), -1), {}
@@ -184,12 +187,29 @@ def gram_upper(x):
     return ops.take(flat, keras.ops.convert_to_tensor((rows * c + cols).astype("int32")), axis=1)
 
 
+def channel_moments(x):
+    """Keras op: (B, H, W, C) activations -> (B, 2C): each channel's mean over positions, then
+    each channel's standard deviation (population), in float32. Like the Gram matrix, blind
+    to where things are; unlike it, C numbers a statistic rather than C(C+1)/2."""
+    from keras import ops
+
+    f = ops.cast(x, "float32")  # squares: never in bf16
+    mean = ops.mean(f, axis=(1, 2))
+    var = ops.mean(ops.square(f - mean[:, None, None, :]), axis=(1, 2))
+    return ops.concatenate([mean, ops.sqrt(ops.maximum(var, 0.0))], axis=1)
+
+
 def _style_model(model, layers) -> "object":
-    """One model, one forward pass: [pooled content] + [Gram upper triangle per style layer]."""
+    """One model, one forward pass: [pooled content] + [moments or Gram upper triangle per
+    style layer entry ("moments:<layer>", "gram:<layer>" or a bare layer name = Gram)]."""
     import keras
 
     outs = []
-    for name in layers:
+    for entry in layers:
+        try:
+            kind, name = parse_style_layer(entry)
+        except ValueError as e:
+            raise ModelError(str(e)) from None
         try:
             layer = model.get_layer(name)
         except ValueError:
@@ -197,7 +217,7 @@ def _style_model(model, layers) -> "object":
         if len(layer.output.shape) != 4:
             raise ModelError(f"style layer {name!r} of {model.name} is not a conv feature map "
                              f"(shape {layer.output.shape})")
-        outs.append(gram_upper(layer.output))
+        outs.append(channel_moments(layer.output) if kind == "moments" else gram_upper(layer.output))
     return keras.Model(model.inputs, [model.output] + outs, name=f"{model.name}_style")
 
 

@@ -96,31 +96,53 @@ def _file_digest(path: Path) -> str:
 
 
 
-# Style layers per backbone: conv outputs whose Gram matrices (channel co-activations
-# averaged over positions) describe texture and brushwork rather than what is where.
-# vgg19 / vgg16: Gatys et al.'s five relu outputs (the vgg19 set is VGG2Vec's;
-#   64^2+128^2+256^2+512^2+512^2 = 610,304 Gram entries, 305,888 as upper triangles).
-# efficientnet_lite0: the ends of stages 2, 3 and 4 (strides 4, 8, 16; 24, 40 and 80
-#   channels; 4,360 upper-triangle numbers), chosen by measurement (bench/facets_bench.py,
-#   precision@10 of the unreduced vectors; demo = 240 generated images):
-#       layers                       demo style  demo subject  demo palette  imagen  flowers
-#       block2b,3b,4c _add (chosen)    0.963        0.168         0.419       0.039   0.436
-#       + stem_activation + 5c_add     0.965        0.217         0.401       0.047   0.459
-#       2b,3b,4c _expand_activation    0.934        0.139         0.498       0.031   0.419
-#       stem_activation alone          0.257        0.126         0.922       0.014   0.341
-#       block5c_add alone              0.884        0.394         0.240       0.066   0.498
-#       block6d_add alone              0.745        0.536         0.221       0.153   0.523
-#       content (pooled, 1,280)        0.691        0.568         0.220       0.215   0.511
-#   The stem is a colour histogram in disguise (palette 0.92), stages 5-6 start to see
-#   subjects; stages 2-4 see style best with the least subject and the fewest numbers
-#   (so the 1,024-d reduction keeps more of them: recall@10 0.824 against 0.75 for five).
-# Others (not measured: their ImageNet weights need a download): the stage ends at the
-#   same strides, 4, 8 and 16 (inception_v3 has no named stride-4 output: 8, 8, 16).
-DEFAULT_STYLE_LAYERS: dict[str, list[str]] = {
+# Style layers per backbone (embed/style.py): "moments:<layer>" = each channel's mean and
+# standard deviation over positions; "gram:<layer>" (or a bare name) = the Gram matrix of
+# channel co-activations. Both ignore where things are; the first is what adaptive instance
+# normalisation transfers and proved the better painter-finder (issue 26).
+#
+# efficientnet_lite0 (measured; precision@10, leave-one-out cosine; art = 960 WikiArt works,
+#   24 painters x 40, 11 movements; demo = 240 generated images; docs/benchmarks.md has
+#   every candidate tried):
+#       recipe                                      numbers  art artist  art movement  demo style
+#       content (pooled, for comparison)              1,280    0.507        0.624        0.691
+#       Gram 2b,3b,4c _add -> 1,024 (recipe 1, seed)  1,024    0.474        0.612        0.968
+#       moments 4c,5c,6d _add                           768    0.592        0.709        0.941
+#       Gram 4c,5c,6d _add -> 1,024                   1,024    0.585        0.699        0.912
+#       moments 4c,5c,6d + 0.35 Gram 4c -> 256 (chosen) 1,024  0.590        0.706        0.955
+#   Deeper layers (stages 4-6, strides 16-32) carry a painter's manner; their means and
+#   stds say it in 768 numbers where their Grams need 28,096. Stage 7 and the expand
+#   layers add subject, not manner; stages 2-3 add texture that the generated styles need
+#   but paintings do not. The Gram of block4c (today's deepest Gram layer, at a small
+#   weight) brings the generated styles back within 0.02 of the seed's recipe.
+# Others (not measured: their ImageNet weights need a download): the same shape by analogy,
+#   the moments of three of the deepest stage ends (not the layer the content vector pools)
+#   and the Gram of the shallowest of them, or of an earlier layer when that one has more
+#   than 512 channels; moments above 768 numbers are sketched to 768 (embed/style.py).
+#   mobilenet_v2 is Lite0's family (stages of 64, 96 and 160 channels at strides 16, 16, 32:
+#   the same places); resnet50's conv5 stage starts at conv5_block1_out.
+# The seed's Gram-only lists (VGG-19: Gatys et al.'s five relu outputs, VGG2Vec's; 610,304
+#   Gram entries, 305,888 as upper triangles) stay available as SEED_STYLE_LAYERS: set
+#   [facets] style_layers to one of them (bare names are Gram layers) for recipe 1.
+SEED_STYLE_LAYERS: dict[str, list[str]] = {
     "vgg19": ["block1_conv2", "block2_conv2", "block3_conv4", "block4_conv4", "block5_conv4"],
     "vgg16": ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3"],
     "efficientnet_lite0": ["block2b_add", "block3b_add", "block4c_add"],
     "resnet50": ["conv2_block3_out", "conv3_block4_out", "conv4_block6_out"],
     "mobilenet_v2": ["block_2_add", "block_5_add", "block_9_add"],
     "inception_v3": ["mixed0", "mixed2", "mixed4"],
+}
+
+
+def _moments_and_gram(moment_layers: list[str], gram_layer: str) -> list[str]:
+    return [f"moments:{name}" for name in moment_layers] + [f"gram:{gram_layer}"]
+
+
+DEFAULT_STYLE_LAYERS: dict[str, list[str]] = {
+    "efficientnet_lite0": _moments_and_gram(["block4c_add", "block5c_add", "block6d_add"], "block4c_add"),
+    "mobilenet_v2": _moments_and_gram(["block_9_add", "block_12_add", "block_15_add"], "block_9_add"),
+    "vgg19": _moments_and_gram(["block3_conv4", "block4_conv4", "block5_conv4"], "block3_conv4"),
+    "vgg16": _moments_and_gram(["block3_conv3", "block4_conv3", "block5_conv3"], "block3_conv3"),
+    "resnet50": _moments_and_gram(["conv3_block4_out", "conv4_block6_out", "conv5_block1_out"], "conv3_block4_out"),
+    "inception_v3": _moments_and_gram(["mixed4", "mixed7", "mixed9"], "mixed2"),
 }

@@ -24,6 +24,7 @@
     state.hover = -1;
     state.cardDirty = true;           // the card refills itself: it notes the facet it shows
     facetButtons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-facet") === name)); });
+    showFacetHint();
     route.scheduleHash();
     if (!animate || REDUCED_MOTION || !d3.timer) { state.pos = to; requestFrame(); followSelection(); return; }
     if (state.anim) state.anim.stop();
@@ -36,8 +37,21 @@
     });
   }
   function followSelection() { if (state.selected >= 0) zoom.reveal(state.selected); }
+  /* What the current arrangement means, in words, at the start of the help line under the map
+     (the buttons' titles say it too, but a title is never seen on a touch screen). */
+  var facetHint = null, helpLine = doc.getElementById("lk-help");
+  function showFacetHint() {
+    var hint = P.facet_hints && P.facet_hints[state.facet];
+    if (!facetHint) return;
+    facetHint.textContent = hint ? "Arranged by " + hint + " \u00b7 " : "";
+  }
   var facetBox = doc.getElementById("lk-facets");
   if (facetBox && facetNames.length > 1) {
+    if (helpLine) {
+      facetHint = doc.createElement("span");
+      facetHint.id = "lk-facet-hint";
+      helpLine.insertBefore(facetHint, helpLine.firstChild);
+    }
     facetNames.forEach(function (f) {
       var b = doc.createElement("button");
       b.type = "button"; b.className = "lk-btn lk-btn-text lk-facet";
@@ -50,6 +64,7 @@
       facetButtons.push(b);
     });
     facetBox.hidden = false;
+    showFacetHint();
   }
 
   /* ---------- keyboard ---------- */
