@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
+from core.reports import count
 from render.atlas import write_atlases
 from render.data import data_scripts, part_rows, split_files
 from render.vendor import copy_vendor_scripts
@@ -170,6 +171,7 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
                                     jinja2.FileSystemLoader(REPO / "templates")]),
         autoescape=True,
     )
+    env.filters["count"] = count  # "12 images", as render/pages.py's environment has it
     ctx = {
         "site_title": site_title,
         "images": rows[:grid_max],
