@@ -23,6 +23,7 @@ from PIL import Image
 from core.reports import count
 from render.atlas import write_atlases
 from render.data import data_scripts, part_rows, split_files
+from render.index import explorer_scripts
 from render.vendor import copy_vendor_scripts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,7 +183,7 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
         "thumb_url_template": "thumbs/{id}.jpg",
         "data_scripts": data_scripts(list(points["facets"]), points["count"], k),
         "vendor_scripts": vendor,
-        "static_url": "static/",
+        "explorer_scripts": explorer_scripts("static/"),
         "explorer_css_url": "static/explorer.css",
     }
     (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
