@@ -12,6 +12,7 @@ import functools
 import hashlib
 import html
 import http.server
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -101,6 +102,19 @@ def copy_explorer(dest: Path, repo: Path = REPO) -> None:
         out = Path(dest) / src.relative_to(repo)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(src.read_bytes())
+
+
+def refresh_explorer(dest: Path) -> None:
+    """A written site's explorer made this tree's again: the scripts, and index.html's tags for
+    them (the list is render/index.py EXPLORER_SCRIPTS, which may have changed since)."""
+    copy_explorer(dest)
+    index = Path(dest) / "index.html"
+    tags = "".join(f'\n<script src="{src}"></script>' for src in explorer_scripts("static/"))
+    text, n = re.subn(r'(?:\n<script src="static/explorer/[\w-]+\.js"></script>)+', lambda m: tags,
+                      index.read_text("utf-8"), count=1)
+    if not n:
+        raise ValueError(f"no explorer scripts in {index}")
+    index.write_text(text, "utf-8")
 
 
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",

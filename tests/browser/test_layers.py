@@ -171,3 +171,11 @@ def test_a_detached_mode_stops_listening(page, small_site):
                   "window.Lookalike.state, window.Lookalike.view.requestFrame)")
     page.mouse.move(pos["x"] + 1, pos["y"] + 1)
     page.wait_for_function("id => document.getElementById('lk-map').lookalike.state().hover === id", arg=target)
+    page.evaluate("window.Lookalike.modes.get('panzoom').detach()")       # the wheel no longer zooms
+    k = map_state(page)["k"]
+    page.mouse.wheel(0, -240)
+    page.wait_for_timeout(200)
+    assert map_state(page)["k"] == k
+    page.evaluate("window.Lookalike.modes.get('panzoom').attach()")
+    page.mouse.wheel(0, -240)
+    page.wait_for_function("k => document.getElementById('lk-map').lookalike.state().k > k", arg=k)
