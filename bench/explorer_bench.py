@@ -26,7 +26,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
 
-from sitegen import FakeImage, copy_explorer, serve, write_map_site, write_site  # noqa: E402
+from sitegen import FakeImage, refresh_explorer, serve, write_map_site, write_site  # noqa: E402
 
 SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -257,14 +257,15 @@ def main(argv=None):
     ap.add_argument("--over", choices=("http", "file"), default="http",
                     help="open the site from a local HTTP server (default, as Pages serves it) or from disk")
     ap.add_argument("--reuse", action="store_true",
-                    help="with --keep: reuse the site there, refreshing only the explorer (static/explorer*)")
+                    help="with --keep: reuse the site there, refreshing only the explorer (static/explorer* "
+                         "and index.html's script tags for it)")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         site = (args.keep or Path(tmp) / "site").resolve()
         if args.reuse and (site / "index.html").exists():
             build_s = 0.0
-            copy_explorer(site)
+            refresh_explorer(site)
         else:
             build_s = build_fast(args.n, site) if args.n > FAST_FROM else build(args.n, site)
         sheets = sorted((site / "atlas").glob("*.jpg"))

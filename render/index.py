@@ -12,6 +12,17 @@ from render.urls import absolute_url, list_path, media_path, page_path, relative
 
 GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200 pages at 100,000
 
+# The map explorer's scripts, static/explorer/<name>.js, in load order: the one list of them
+# (templates/_map.html loops over it; docs/explorer.md says what each does). A new layer or mode
+# is one file that registers itself (registry.js) and its name here, after draw and before main.
+EXPLORER_SCRIPTS = ("data", "view", "registry", "gl", "sheets", "layer", "draw", "rings", "focus",
+                    "card", "route", "zoom", "hover", "input", "main")
+
+
+def explorer_scripts(static_url: str) -> list[str]:
+    """The explorer's script URLs, for pages whose static/ folder is at static_url."""
+    return [f"{static_url}explorer/{name}.js" for name in EXPLORER_SCRIPTS]
+
 
 def display_template(opts: PageOptions) -> str:
     """Where the map links an image to when the site has no image pages: its picture."""
@@ -73,7 +84,7 @@ def index_context(images, opts: PageOptions, vendor_scripts: list[str], data_scr
         "page_url_template": page_path("{id}").replace("{i/", "{shard}/") if opts.image_pages
         else display_template(opts),
         "thumb_url_template": thumb_path("{id}").replace("{i/", "{shard}/"),
-        "static_url": "static/",
+        "explorer_scripts": explorer_scripts("static/"),
         "explorer_css_url": "static/explorer.css",
         "style_url": "static/style.css",
         "canonical": absolute_url(opts.base_url, page),

@@ -1,5 +1,5 @@
 /* Lookalike map explorer: card.js (the hover card, screen-reader announcements).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Exports: lk.card {update(), announce(i); own mutable: shown, shownFacet (what the card holds)}.
  */

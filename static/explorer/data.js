@@ -1,7 +1,7 @@
 /* Lookalike map explorer: data.js (checks, data, colours).
  *
  * The explorer is a few classic scripts (not ES modules, so file:// works),
- * loaded in order by templates/_map.html and sharing one namespace object,
+ * loaded in the order of render/index.py EXPLORER_SCRIPTS and sharing one namespace object,
  * window.Lookalike, called `lk` inside every part (docs/explorer.md).
  * One canvas, one draw() that paints everything from `lk.state`; event handlers
  * only change state and ask for a frame. d3-zoom owns pan/zoom, d3-delaunay

@@ -1,25 +1,25 @@
-/* Lookalike map explorer: draw.js (draw(): culling, dots, highlights).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+/* Lookalike map explorer: draw.js (draw(): culling, then every layer in order; the points layer).
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
- * Exports: lk.draw(), which paints one frame from lk.state and only reads it
- * (search results, state.matches, are ringed in their own colour).
- * It writes its own scratch (`fr`, the culled frame), lk.stats and, through
- * lk.layer.paint, the layer cache; it asks lk.sheets.pump for the sheets it needs.
+ * Exports: lk.draw(), which paints one frame from lk.state and only reads it: it culls the
+ * frame (`fr`, its own scratch), then calls each layer of lk.layers (registry.js) with
+ * (ctx, state, fr), lowest order first. It registers the first layer itself, "points" (the dots,
+ * or the cached thumbnails of layer.js), and exports lk.marks {ring, outline}, the shapes the
+ * other layers draw with (rings.js, focus.js).
+ * It writes its own scratch, lk.stats and, through lk.layer.paint, the layer cache; it asks
+ * lk.sheets.pump for the sheets it needs.
  */
 (function (lk) {
   "use strict";
   if (!lk) return;
   var state = lk.state, stats = lk.stats, view = lk.view, sheets = lk.sheets;
-  var D = lk.data, N = D.N, atlas = D.atlas, cell = D.cell, perSheet = D.perSheet, cellOf = D.cellOf, colorStr = D.colorStr;
-  var ctx = lk.dom.ctx, layer = lk.layer;
-  var sx = view.sx, sy = view.sy, rectSize = view.rectSize, drawThumb = sheets.drawThumb;
+  var D = lk.data, N = D.N, atlas = D.atlas, perSheet = D.perSheet, cellOf = D.cellOf;
+  var ctx = lk.dom.ctx, layer = lk.layer, layers = lk.layers.list();
+  var rectSize = view.rectSize;
   var THUMB_MIN = view.THUMB_MIN;
 
-  var ACCENT = "#e3b55b";           // selection, neighbour links
-  var HOVER = "#f4f1ea";            // hovered outline
-  var MATCH = "#6fd3ff";            // search results (static/search.js)
-
-  /* This frame's numbers and culling results, reused every frame (draw's own scratch). */
+  /* This frame's numbers and culling results, reused every frame (draw's own scratch; the
+     layers get it as `frame` and only read it). */
   var fr = {
     w: 0, h: 0, k: 1, dpr: 1, s: 0, thumbs: false, tx: 0, ty: 0, tk: 0,
     n: 0, idx: new Int32Array(N), mark: new Uint8Array(N),
@@ -32,8 +32,9 @@
     var t0 = performance.now();
     cull();
     stats.visible = fr.n;
-    if (fr.thumbs) { stats.mode = "thumbs"; layer.paint(fr); } else drawDots();
-    drawHighlights(fr.s, fr.thumbs);    // drawn large and sharp (level 0)
+    stats.mode = fr.thumbs ? "thumbs" : "dots";
+    if (!fr.thumbs) prefetch();
+    for (var l = 0; l < layers.length; l++) layers[l].draw(ctx, state, fr);
     if (sheets.list.length) sheets.pump(fr.wanted, fr.load);
 
     var dt = performance.now() - t0;
@@ -76,19 +77,21 @@
     fr.n = nv;
   }
 
-  /* Zoomed out: one square per image; by WebGL2 in one draw call (gl.js), else written as
-     pixels into an ImageData (pixelDots). */
-  function drawDots() {
-    stats.mode = "dots";
-    var s = fr.s;
-    ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);
-    var r = Math.max(1.3, Math.min(4, s * 0.45));
-    if (lk.gl && lk.gl.ok) lk.gl.dots(ctx, fr, r);
-    else pixelDots(r);
-    // About to cross into thumbnails: fetch the sheets that will be needed.
-    if (sheets.list.length && s >= THUMB_MIN * 0.55) {
+  /* Dots about to cross into thumbnails: fetch the sheets that will be needed. */
+  function prefetch() {
+    if (sheets.list.length && fr.s >= THUMB_MIN * 0.55) {
       for (var v = 0; v < fr.n; v++) { var c = cellOf[fr.idx[v]]; if (c >= 0) fr.wanted[(c / perSheet) | 0]++; }
     }
+  }
+
+  /* The points layer. Zoomed in: the cached thumbnails (layer.js). Zoomed out: one square per
+     image; by WebGL2 in one draw call (gl.js), else written as pixels into an ImageData. */
+  function drawPoints(g, st, f) {
+    if (f.thumbs) { layer.paint(f); return; }
+    g.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
+    var r = Math.max(1.3, Math.min(4, f.s * 0.45));
+    if (lk.gl && lk.gl.ok) lk.gl.dots(g, f, r);
+    else pixelDots(r);
   }
 
   /* The dots as device pixels, in row order like gl.js: the canvas's own rect() and fill() of
@@ -126,63 +129,20 @@
     ctx.putImageData(px.img, 0, 0);
   }
 
-  function ring(x, y, rad, color, width) {
-    ctx.beginPath();
-    ctx.arc(x, y, rad, 0, 2 * Math.PI);
-    ctx.lineWidth = width; ctx.strokeStyle = color; ctx.stroke();
+  /* Shapes the highlight layers draw with, in CSS px (the transform is the frame's dpr). */
+  function ring(g, x, y, rad, color, width) {
+    g.beginPath();
+    g.arc(x, y, rad, 0, 2 * Math.PI);
+    g.lineWidth = width; g.strokeStyle = color; g.stroke();
   }
-  function outline(i, s, color, width, x, y) {
+  /* The outline around image i drawn at longest side s, centred on (x, y). */
+  function outline(g, i, s, color, width, x, y) {
     var wh = rectSize(i, s), gap = width / 2 + 1;
-    ctx.lineWidth = width; ctx.strokeStyle = color;
-    ctx.strokeRect(x - wh[0] / 2 - gap, y - wh[1] / 2 - gap, wh[0] + 2 * gap, wh[1] + 2 * gap);
+    g.lineWidth = width; g.strokeStyle = color;
+    g.strokeRect(x - wh[0] / 2 - gap, y - wh[1] / 2 - gap, wh[0] + 2 * gap, wh[1] + 2 * gap);
   }
 
-  /* Focus image, its neighbours (lines + rings, on top of everything) and the selection. */
-  function drawHighlights(s, thumbs) {
-    var matches = state.matches;
-    if (matches) {
-      for (var q = 0; q < matches.length; q++) {
-        var mi = matches[q];
-        if (!fr.mark[mi]) continue;
-        if (thumbs) outline(mi, s, MATCH, 2.5, sx(mi), sy(mi));
-        else ring(sx(mi), sy(mi), 7, MATCH, 2.5);
-      }
-    }
-    var f = view.focusIndex();
-    var fac = D.P.facets[state.facet];
-    if (f >= 0 && fac.neighbours && fac.neighbours[f]) {
-      var nb = fac.neighbours[f], sim = fac.similarity ? fac.similarity[f] : null;
-      var fx = sx(f), fy = sy(f);
-      ctx.lineCap = "round";
-      for (var j = 0; j < nb.length; j++) {
-        var a = sim ? Math.max(0.25, Math.min(0.9, sim[j])) : 0.6;
-        ctx.globalAlpha = a;
-        ctx.beginPath(); ctx.moveTo(fx, fy); ctx.lineTo(sx(nb[j]), sy(nb[j]));
-        ctx.lineWidth = 1.25; ctx.strokeStyle = ACCENT; ctx.stroke();
-      }
-      ctx.globalAlpha = 1;
-      for (j = 0; j < nb.length; j++) {
-        var m = nb[j], mx = sx(m), my = sy(m);
-        if (thumbs) { drawThumb(ctx, m, s, mx, my, false, 0); outline(m, s, ACCENT, 1.5, mx, my); }
-        else { ctx.fillStyle = colorStr[m]; ctx.fillRect(mx - 3, my - 3, 6, 6); ring(mx, my, 6, ACCENT, 1.5); }
-      }
-    }
-    var sel = state.selected;
-    if (sel >= 0 && sel !== state.hover) {
-      if (thumbs) { drawThumb(ctx, sel, s, sx(sel), sy(sel), false, 0); outline(sel, s, ACCENT, 2.5, sx(sel), sy(sel)); }
-      else { ctx.fillStyle = colorStr[sel]; ctx.fillRect(sx(sel) - 4, sy(sel) - 4, 8, 8); ring(sx(sel), sy(sel), 9, ACCENT, 2.5); }
-    }
-    if (state.hover >= 0) {
-      var hv = state.hover, hx = sx(hv), hy = sy(hv);
-      if (thumbs) {
-        drawThumb(ctx, hv, s, hx, hy, s * state.dpr > cell, 0);
-        outline(hv, s, hv === sel ? ACCENT : HOVER, 2.5, hx, hy);
-      } else {
-        ctx.fillStyle = colorStr[hv]; ctx.fillRect(hx - 4, hy - 4, 8, 8);
-        ring(hx, hy, 9, hv === sel ? ACCENT : HOVER, 2.5);
-      }
-    }
-  }
-
+  lk.layers.add({ name: "points", order: 100, draw: drawPoints });
+  lk.marks = { ring: ring, outline: outline };
   lk.draw = draw;
 })(window.Lookalike);

@@ -1,5 +1,5 @@
 /* Lookalike map explorer: gl.js (the dots, drawn by WebGL2 where the browser has it).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Exports: lk.gl {ok, from, dots(fr, r)}; draw.js uses it from `from` images on, and only on a
  * hardware GPU: with a software WebGL (SwiftShader, llvmpipe) it was no faster than the 2-D

@@ -1,16 +1,17 @@
-/* Lookalike map explorer: input.js (facet switch, keyboard, pointer, buttons).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+/* Lookalike map explorer: input.js (facet switch and its animation, keyboard, buttons).
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Handlers only change lk.state and ask for a frame (or go through lk.route / lk.zoom).
+ * The pointer is the hover mode (hover.js), pan and zoom the panzoom mode (zoom.js).
  * Exports: lk.input {setFacet(name, animate)}.
  */
 (function (lk) {
   "use strict";
   if (!lk) return;
-  var d3 = lk.d3, state = lk.state, stats = lk.stats, view = lk.view, route = lk.route, zoom = lk.zoom;
+  var d3 = lk.d3, state = lk.state, view = lk.view, route = lk.route, zoom = lk.zoom;
   var D = lk.data, N = D.N, P = D.P, facetNames = D.facetNames;
   var doc = lk.dom.doc, root = lk.dom.root, canvas = lk.dom.canvas;
-  var requestFrame = view.requestFrame, hitTest = view.hitTest, select = route.select, open = route.open;
+  var requestFrame = view.requestFrame, select = route.select, open = route.open;
   var REDUCED_MOTION = zoom.REDUCED_MOTION;
 
   /* ---------- facets ---------- */
@@ -26,15 +27,18 @@
     facetButtons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-facet") === name)); });
     showFacetHint();
     route.scheduleHash();
-    if (!animate || REDUCED_MOTION || !d3.timer) { state.pos = to; requestFrame(); followSelection(); return; }
-    if (state.anim) state.anim.stop();
-    var ease = d3.easeCubicInOut || function (x) { return x; }, dur = 800;
-    state.anim = d3.timer(function (elapsed) {
-      var u = ease(Math.min(1, elapsed / dur)), p = state.pos;
-      for (var q = 0; q < p.length; q++) p[q] = from[q] + (to[q] - from[q]) * u;
-      if (elapsed >= dur) { state.anim.stop(); state.anim = null; state.pos = to; followSelection(); }
-      lk.draw();
-    });
+    if (!animate || REDUCED_MOTION) { state.anim = null; state.pos = to; requestFrame(); followSelection(); return; }
+    // Animated: view.js's frame() calls step() before each draw while state.anim is set.
+    var ease = d3.easeCubicInOut || function (x) { return x; }, dur = 800, start = -1;
+    state.anim = {
+      step: function (now) {
+        if (start < 0) start = now;
+        var elapsed = now - start, u = ease(Math.min(1, elapsed / dur)), p = state.pos;
+        for (var q = 0; q < p.length; q++) p[q] = from[q] + (to[q] - from[q]) * u;
+        if (elapsed >= dur) { state.anim = null; state.pos = to; followSelection(); }
+      }
+    };
+    requestFrame();
   }
   function followSelection() { if (state.selected >= 0) zoom.reveal(state.selected); }
   /* What the current arrangement means, in words, at the start of the help line under the map
@@ -103,39 +107,6 @@
     else if (e.key === "0") { e.preventDefault(); zoom.setTransform(d3.zoomIdentity, true); }
   });
 
-  /* ---------- pointer ---------- */
-  canvas.addEventListener("pointerdown", function (e) { state.pointerType = e.pointerType || "mouse"; });
-  canvas.addEventListener("pointermove", function (e) {
-    state.pointerType = e.pointerType || "mouse";
-    if (e.pointerType === "touch") return;
-    var t0 = performance.now();
-    state.pointer = { x: e.offsetX, y: e.offsetY };
-    var hv = state.pointerDown || e.buttons ? -1 : hitTest(e.offsetX, e.offsetY, view.HIT_MOUSE);
-    if (hv !== state.hover) {
-      state.hover = hv; state.cardDirty = true;
-      canvas.style.cursor = hv >= 0 ? "pointer" : "";
-      requestFrame();
-    } else if (hv >= 0) {
-      state.cardDirty = true; requestFrame();       // card follows the pointer
-    }
-    view.record(stats.hoverMs, performance.now() - t0);
-  });
-  canvas.addEventListener("pointerleave", function (e) {
-    if (e.pointerType === "touch") return;
-    state.pointer = null;
-    if (state.hover >= 0) { state.hover = -1; state.cardDirty = true; canvas.style.cursor = ""; requestFrame(); }
-  });
-  canvas.addEventListener("click", function (e) {
-    if (state.pointerType === "touch") {
-      // Touch has no hover: first tap selects, a second tap on it opens.
-      var i = hitTest(e.offsetX, e.offsetY, view.HIT_TOUCH);
-      if (i >= 0 && i === state.selected) open(i);
-      else select(i, { announce: true });
-      return;
-    }
-    var j = hitTest(e.offsetX, e.offsetY, view.HIT_MOUSE);
-    if (j >= 0) open(j);
-  });
   canvas.addEventListener("focus", function () {
     // Keyboard arrival: show where the keyboard is without moving anything.
     state.cardDirty = true; requestFrame();

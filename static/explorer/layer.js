@@ -1,5 +1,5 @@
 /* Lookalike map explorer: layer.js (the cached thumbnail layer).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * The thumbnail layer is drawn into an offscreen canvas and reused: 1:1 while
  * nothing moves (hover, selection), scaled and shifted while the view moves, with

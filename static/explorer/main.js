@@ -1,32 +1,26 @@
 /* Lookalike map explorer: main.js (start-up and the read-only test hooks), the last part.
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
- * Exports nothing: it starts the map and hangs the hooks on the map element (mapEl.lookalike).
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
+ * Exports nothing: it attaches the input modes (registry.js), starts the map and hangs the
+ * hooks on the map element (mapEl.lookalike).
  */
 (function (lk) {
   "use strict";
   if (!lk) return;
-  var parts = ["state", "view", "sheets", "layer", "draw", "card", "route", "zoom", "input"];
+  // The parts main.js itself uses (the scripts and their order are render/index.py EXPLORER_SCRIPTS).
+  var parts = ["state", "view", "layers", "modes", "sheets", "layer", "draw", "card", "route", "zoom", "input"];
   for (var p = 0; p < parts.length; p++) {
     if (!lk[parts[p]]) return lk.fail("explorer script missing or broken (" + parts[p] + ")");
   }
   var state = lk.state, stats = lk.stats, view = lk.view, sheets = lk.sheets, zoom = lk.zoom;
   var root = lk.dom.root, mapEl = lk.dom.map, canvas = lk.dom.canvas, ids = lk.data.ids;
 
-  zoom.canvasSel.call(zoom.behavior);
+  lk.modes.list().forEach(function (m) { m.attach(canvas, state, view.requestFrame); });   // pan/zoom, hover
   root.classList.add("lk-ready");    // before measuring: the map is laid out only when ready
   if (!zoom.resize()) return lk.fail("map has no size");
   lk.route.applyHash(false);
   lk.draw();                         // first paint now, not a frame later
   if (window.ResizeObserver) new ResizeObserver(function () { zoom.resize(); }).observe(mapEl);
   else window.addEventListener("resize", zoom.resize);
-
-  /* Search results to ring on the map (static/search.js): image ids, or null to clear. */
-  lk.matches = function (list) {
-    var found = [];
-    (list || []).forEach(function (id) { var i = lk.data.idIndex.get(id); if (i != null) found.push(i); });
-    state.matches = list ? Int32Array.from(found) : null;
-    view.requestFrame();
-  };
 
   /* Read-only hooks for tests and the benchmark (an expando on the map element). */
   mapEl.lookalike = {
@@ -40,6 +34,8 @@
       return { selected: state.selected >= 0 ? ids[state.selected] : null, hover: state.hover >= 0 ? ids[state.hover] : null,
                k: state.t.k, facet: state.facet, mode: stats.mode, visible: stats.visible, renderer: lk.gl && lk.gl.ok ? "webgl2" : "2d",
                matches: state.matches ? Array.prototype.map.call(state.matches, function (i) { return ids[i]; }) : [],
+               layers: lk.layers.list().map(function (l) { return l.name; }),
+               modes: lk.modes.list().map(function (m) { return m.name; }),
                sheetLevels: loaded, sheetsLoaded: loaded.reduce(function (a, b) { return a + b; }, 0),
                sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder, sheetFallbacks: sheets.fallbacks };
     }

@@ -1,5 +1,5 @@
 /* Lookalike map explorer: route.js (selection, opening pages, the URL hash).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * The hash is "#<id>&z=<zoom>&c=<x>,<y>&facet=<name>", each part optional.
  * Exports: lk.route {select(i, opts), open(i), scheduleHash(), writeHash(), parseHash(h),

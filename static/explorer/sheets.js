@@ -1,5 +1,5 @@
 /* Lookalike map explorer: sheets.js (atlas sheets, their levels, hires thumbs).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Exports: lk.sheets {levels, list, levelFor(px), pump(wanted, level),
  *   drawThumb(g, i, s, x, y, useHires, level); decoder ("fetch" | "img"); own mutable: loading, hires, fallbacks}.

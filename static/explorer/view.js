@@ -1,5 +1,5 @@
 /* Lookalike map explorer: view.js (state, geometry, hit testing, frames).
- * Namespace window.Lookalike (`lk`), created by data.js; load order in templates/_map.html;
+ * Namespace window.Lookalike (`lk`), created by data.js; load order in render/index.py EXPLORER_SCRIPTS;
  * see docs/explorer.md.
  *
  * Exports: lk.state (all view/interaction state; handlers write it, draw() reads it),
@@ -7,7 +7,7 @@
  *   lk.view {BG, BG_RGB, THUMB_MIN, HIT_MOUSE, HIT_TOUCH, record, baseSize, maxThumb, thumbSize,
  *   maxZoom, sx, sy, worldX, worldY, rectSize, focusIndex, delaunayFor, hitTest,
  *   nearestToCentre, requestFrame; own mutable: lastFound, frameRequested}.
- * frame() calls lk.draw and lk.card.update (later parts).
+ * frame() steps state.anim, then calls lk.draw and lk.card.update (later parts).
  */
 (function (lk) {
   "use strict";
@@ -34,7 +34,7 @@
     pointerType: "mouse",           // of the last pointer event (touch taps select first)
     hoverStale: false,
     cardDirty: true,
-    anim: null,
+    anim: null,                     // {step(now)} while the points move (input.js setFacet), else null
     moving: false,                  // pan/zoom under way (settles SETTLE_MS after the last)
     keyboard: false
   };
@@ -105,8 +105,12 @@
   function requestFrame() {
     if (!view.frameRequested) { view.frameRequested = true; requestAnimationFrame(frame); }
   }
-  function frame() {
+  function frame(now) {
     view.frameRequested = false;
+    if (state.anim) {               // an animation (the facet switch) moves the points first
+      state.anim.step(now);
+      if (state.anim) requestFrame();
+    }
     if (state.hoverStale) {
       state.hoverStale = false;
       var hv = state.pointer && !state.pointerDown ? hitTest(state.pointer.x, state.pointer.y, HIT_MOUSE) : -1;

@@ -1,5 +1,5 @@
 /* Lookalike map explorer: zoom.js (d3-zoom, view transforms, resize).
- * Namespace window.Lookalike (`lk`); load order in templates/_map.html; see docs/explorer.md.
+ * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Exports: lk.zoom {behavior (the d3-zoom), canvasSel (d3.select(canvas)), REDUCED_MOTION,
  *   setTransform(t, animate), zoomBy(f), reveal(i), transformAt(wx, wy, k), resize();
@@ -103,6 +103,13 @@
     requestFrame();
     return true;
   }
+
+  /* The pan/zoom mode: d3-zoom's listeners on the canvas (wheel, drag, pinch, double-click). */
+  lk.modes.add({
+    name: "panzoom",
+    attach: function () { canvasSel.call(behavior); },
+    detach: function () { canvasSel.on(".zoom", null); }
+  });
 
   zoom.behavior = behavior; zoom.canvasSel = canvasSel;
   zoom.setTransform = setTransform; zoom.zoomBy = zoomBy; zoom.reveal = reveal;

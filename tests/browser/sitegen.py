@@ -12,6 +12,7 @@ import functools
 import hashlib
 import html
 import http.server
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
+from core.reports import count
 from render.atlas import write_atlases
 from render.data import data_scripts, part_rows, split_files
+from render.index import explorer_scripts
 from render.vendor import copy_vendor_scripts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,21 +95,36 @@ def _neighbours(xys: list[tuple[float, float]], k: int):
     return np.concatenate(order_all).tolist(), np.concatenate(sims_all).tolist()
 
 
-def copy_explorer(dest: Path) -> None:
-    """Copy the explorer (static/explorer.css and the scripts in static/explorer/) into dest/static/."""
-    for src in [REPO / "static" / "explorer.css", *sorted((REPO / "static" / "explorer").glob("*.js"))]:
-        out = Path(dest) / src.relative_to(REPO)
+def copy_explorer(dest: Path, repo: Path = REPO) -> None:
+    """Copy the explorer (static/explorer.css and the scripts in static/explorer/) into dest/static/.
+    repo: the tree to take them from (a test compares another version's explorer)."""
+    for src in [repo / "static" / "explorer.css", *sorted((repo / "static" / "explorer").glob("*.js"))]:
+        out = Path(dest) / src.relative_to(repo)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(src.read_bytes())
 
 
+def refresh_explorer(dest: Path) -> None:
+    """A written site's explorer made this tree's again: the scripts, and index.html's tags for
+    them (the list is render/index.py EXPLORER_SCRIPTS, which may have changed since)."""
+    copy_explorer(dest)
+    index = Path(dest) / "index.html"
+    tags = "".join(f'\n<script src="{src}"></script>' for src in explorer_scripts("static/"))
+    text, n = re.subn(r'(?:\n<script src="static/explorer/[\w-]+\.js"></script>)+', lambda m: tags,
+                      index.read_text("utf-8"), count=1)
+    if not n:
+        raise ValueError(f"no explorer scripts in {index}")
+    index.write_text(text, "utf-8")
+
+
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
                default_facet: str = "content", k: int = 6, image_pages: bool = True,
-               grid_max: int | None = None, cells_reversed: bool = False) -> dict:
+               grid_max: int | None = None, cells_reversed: bool = False, repo: Path = REPO) -> dict:
     """Write a complete static site for `images` into dest; return points dict.
 
     cells_reversed: the atlas holds the images last row first, with atlas["cells"] saying
-    where, as the atlas of a grown collection does (render/atlas.py place_cells)."""
+    where, as the atlas of a grown collection does (render/atlas.py place_cells).
+    repo: the tree whose templates/ and static/explorer* make the map (this one by default)."""
     dest = Path(dest)
     (dest / "thumbs").mkdir(parents=True, exist_ok=True)
     (dest / "data").mkdir(exist_ok=True)
@@ -145,7 +163,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
     rows = [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
              "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
             for im in images]
-    write_map_site(dest, points, rows, site_title, k, grid_max, vendor)
+    write_map_site(dest, points, rows, site_title, k, grid_max, vendor, repo)
     if image_pages:
         for im in images:
             (dest / "image" / f"{im.id}.html").write_text(
@@ -157,7 +175,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
 
 
 def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, k: int,
-                   grid_max: int | None = None, vendor: list | None = None) -> None:
+                   grid_max: int | None = None, vendor: list | None = None, repo: Path = REPO) -> None:
     """The map's data files (as a build splits them), index.html and the explorer for a points
     dict; `rows` are the grid's images. bench/explorer_bench.py uses it alone at 1M points."""
     dest = Path(dest)
@@ -167,9 +185,10 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
         (dest / rel).write_text(content, "utf-8")
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
-                                    jinja2.FileSystemLoader(REPO / "templates")]),
+                                    jinja2.FileSystemLoader(repo / "templates")]),
         autoescape=True,
     )
+    env.filters["count"] = count  # "12 images", as render/pages.py's environment has it
     ctx = {
         "site_title": site_title,
         "images": rows[:grid_max],
@@ -180,8 +199,9 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
         "thumb_url_template": "thumbs/{id}.jpg",
         "data_scripts": data_scripts(list(points["facets"]), points["count"], k),
         "vendor_scripts": vendor,
-        "static_url": "static/",
+        "explorer_scripts": explorer_scripts("static/"),
+        "static_url": "static/",  # templates from before EXPLORER_SCRIPTS (tests/browser/test_layers.py) need it
         "explorer_css_url": "static/explorer.css",
     }
     (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
-    copy_explorer(dest)
+    copy_explorer(dest, repo)
