@@ -130,7 +130,9 @@ class ImagesSection:
     display_copies: bool = setting(True, stage="render",
                                    help="publish display copies (false: thumbnails only, the smallest site)")
     max_pixels: int = setting(200_000_000, at_least(1), "an integer >= 1")
-    follow_links_outside: bool = setting(False, help="use symbolic links to files outside the collection")
+    follow_links_outside: bool = setting(False, flag="--follow-links-outside",
+                                         help="use symbolic links to files outside the collection (a folder of "
+                                              "links into an archive); default: skipped with a reason")
 
 
 @dataclass

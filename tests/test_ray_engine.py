@@ -2,6 +2,7 @@
 site as the local engine, and a killed job resumes with only what is missing."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 import pytest
 
 from core.feature_store import FeatureCache
@@ -70,7 +72,7 @@ def photos(tmp_path_factory):
     for p in sorted(q for q in src.rglob("*") if q.suffix.lower() in (".jpg", ".jpeg", ".png"))[:COUNT]:
         link = coll / p.relative_to(src)
         link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(p)
+        shutil.copyfile(p, link)  # copies: links out of the collection are skipped (#24)
     return coll
 
 
