@@ -110,3 +110,12 @@ def run_build(*argv: str) -> int:
             return build.main([str(a) for a in argv])
         finally:
             os.chdir(here)
+
+
+def sigint_as_usual() -> None:
+    """preexec_fn for a build that a test interrupts with SIGINT: a shell's background job
+    (a CI runner may start one) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt, so the interrupted path would go untested."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.feature_store import FeatureCache
-from tests.conftest import REPO, shared_data, site_bytes
+from tests.conftest import REPO, shared_data, sigint_as_usual, site_bytes
 
 pytest.importorskip("ray.data", reason="the Ray engine is optional: pip install -r requirements-ray.txt")
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ def build(coll, out, work, report, *extra, wait=True):
     cmd = [sys.executable, str(REPO / "build.py"), "--collection", str(coll), "--out", str(out),
            "--work-dir", str(work), "--report", str(report), "--batch-size", "16", *extra]
     if not wait:
-        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=sigint_as_usual)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(Path(report).read_text()), done.stdout

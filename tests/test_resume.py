@@ -12,7 +12,7 @@ import pytest
 
 from core.feature_store import FeatureCache
 from demo.generate import generate
-from tests.conftest import site_bytes
+from tests.conftest import sigint_as_usual, site_bytes
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def test_killed_build_resumes_and_matches(tmp_path, sig, decode):
     generate(coll, count=120, seed=3, size=192)
     work = tmp_path / "work"
     proc = subprocess.Popen(build_cmd(coll, tmp_path / "site", work, tmp_path / "r0.json", decode),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=sigint_as_usual)
     feature_dir = work / "cache" / "features" / "efficientnet_lite0-imagenet-224-centre875"  # content vectors
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:

@@ -24,7 +24,7 @@ import pytest
 from core import files
 from render.sitefiles import JOURNAL, RECORD
 from render.urls import page_path, thumb_path
-from tests.conftest import REPO, pattern_collection, run_build, site_bytes
+from tests.conftest import REPO, pattern_collection, run_build, sigint_as_usual, site_bytes
 
 CHEAP = ("--weights", "none", "--facets", "content", "--quiet")
 GONE = "disc/disc_0.jpg"  # the image the tests take out of the collection or put back
@@ -322,7 +322,7 @@ def test_a_build_stopped_in_any_stage_resumes_with_the_same_command(base, tmp_pa
     script = tmp_path / "stopper.py"
     script.write_text(STOPPER.format(repo=str(REPO)))
     run = subprocess.run([sys.executable, str(script), stage, sig, str(nth), *map(str, argv)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, preexec_fn=sigint_as_usual)
     if sig == "SIGKILL":
         assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
     else:
