@@ -146,4 +146,4 @@ def test_query_by_image_finds_the_same_photo_first_and_refuses_a_broken_file(ima
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     code, hits = query(capsys, folder, base, str(broken))
     assert code == 1 and [h for h in hits if "path" in h] == []  # no hits, one error line (--json)
-    assert [h["query"] for h in hits] == [str(broken)] and hits[0]["error"].startswith("damaged")
+    assert [h["query"] for h in hits] == [str(broken)] and "damaged" in hits[0]["error"]
