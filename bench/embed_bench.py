@@ -61,7 +61,8 @@ def decode_alone(paths, decoder, kind: str, workers: int) -> float:
 def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
     """Decoders as threads and as spawned processes, 1 and 2 of them (and all cores when more):
     decode alone and the pipeline end to end, each against its 1-worker figure."""
-    from core.config import EmbedSection
+    from core.log import QUIET
+    from core.views import for_step
     from core.workfolder import WorkFolder
     from embed import backbones
     from embed import stage as embed_stage
@@ -82,9 +83,9 @@ def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
                     t_dec = decode_alone(paths, decoder, kind, w)
                     settings.model.workers = w
                     t = time.perf_counter()
-                    embed_stage.run(WorkFolder(Path(tmp) / f"w-{kind}-{w}").build(src), src, settings.model,
-                                    settings.images, settings.facets, quiet=True,
-                                    engine=EmbedSection(decode=kind))
+                    settings.embed.decode, settings.site.collection = kind, str(src)
+                    embed_stage.run(WorkFolder(Path(tmp) / f"w-{kind}-{w}").build(src),
+                                    for_step(settings, "embed"), QUIET)
                     t_pipe = time.perf_counter() - t
                     first.setdefault("dec", t_dec)
                     first.setdefault("pipe", t_pipe)
