@@ -108,6 +108,8 @@ def main() -> None:
     from PIL import Image
 
     from core.config import Settings
+    from core.log import QUIET
+    from core.views import for_step
     from embed import backbones
     from embed.collection import scan
     from embed.images import decode
@@ -127,7 +129,8 @@ def main() -> None:
     model, images = settings.model, settings.images
 
     def run_embed(src: Path, work: Path) -> None:
-        embed_stage.run(WorkFolder(work).build(src), src, model, images, settings.facets, quiet=True)
+        settings.site.collection = str(src)
+        embed_stage.run(WorkFolder(work).build(src), for_step(settings, "embed"), QUIET)
     print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
 
     bb = backbones.load_backbone(model.name, model.weights, model.batch_size)
