@@ -66,7 +66,8 @@ def decode_alone(paths, decoder, kind: str, workers: int) -> float:
 def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
     """Decoders as threads and as spawned processes, 1 and 2 of them (and all cores when more):
     decode alone and the pipeline end to end, each against its 1-worker figure."""
-    from core.config import EmbedSection
+    from core.log import QUIET
+    from core.views import for_step
     from core.workfolder import WorkFolder
     from embed import backbones
     from embed import stage as embed_stage
@@ -87,9 +88,9 @@ def decoder_sweep(paths, cands, coll, settings, bb, t_model: float) -> None:
                     t_dec = decode_alone(paths, decoder, kind, w)
                     settings.model.workers = w
                     t = time.perf_counter()
-                    embed_stage.run(WorkFolder(Path(tmp) / f"w-{kind}-{w}").build(src), src, settings.model,
-                                    settings.images, settings.facets, quiet=True,
-                                    engine=EmbedSection(decode=kind))
+                    settings.embed.decode, settings.site.collection = kind, str(src)
+                    embed_stage.run(WorkFolder(Path(tmp) / f"w-{kind}-{w}").build(src),
+                                    for_step(settings, "embed"), QUIET)
                     t_pipe = time.perf_counter() - t
                     first.setdefault("dec", t_dec)
                     first.setdefault("pipe", t_pipe)
@@ -171,6 +172,8 @@ def main() -> None:
     from PIL import Image
 
     from core.config import Settings
+    from core.log import QUIET
+    from core.views import for_step
     from embed import backbones
     from embed.collection import scan
     from embed.images import decode
@@ -191,7 +194,8 @@ def main() -> None:
     model, images = settings.model, settings.images
 
     def run_embed(src: Path, work: Path) -> None:
-        embed_stage.run(WorkFolder(work).build(src), src, model, images, settings.facets, quiet=True)
+        settings.site.collection = str(src)
+        embed_stage.run(WorkFolder(work).build(src), for_step(settings, "embed"), QUIET)
     print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
     if args.style_ab:
         return style_ab(args.style_ab, paths, cands, coll, settings)

@@ -35,6 +35,8 @@ def main() -> None:
 
     from core.config import EmbedSection, Settings
     from core.console import quiet_libraries
+    from core.log import QUIET
+    from core.views import for_step
     from core.workfolder import WorkFolder
     from embed import stage as embed_stage
     from embed.collection import scan
@@ -67,8 +69,8 @@ def main() -> None:
                 work = WorkFolder(Path(tmp) / f"work-{name}-{size}")
                 t = time.perf_counter()
                 with quiet_libraries(work.library_log):
-                    report = embed_stage.run(work.build(src), src, settings.model, settings.images,
-                                             settings.facets, quiet=True, engine=engine)
+                    settings.embed, settings.site.collection = engine, str(src)
+                    report = embed_stage.run(work.build(src), for_step(settings, "embed"), QUIET)
                 times.append(time.perf_counter() - t)
             per_image = (times[1] - times[0]) / (len(cands) - small)
             slopes[name] = per_image

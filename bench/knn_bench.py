@@ -47,7 +47,7 @@ def full_run(n: int, d: int, jobs: int) -> None:
     kth = e_sims[:, -1:] - 1e-6
     print(f"{n:>9,}  {'brute force':<34} recall@30 1.000  {t_exact:8.1f} s  1.00 x")
     for name, full_max in (("annoy", 10 ** 9), ("faiss", 0)):
-        g, t = timed(lambda: nn.knn_graph(v, K, seed=0, n_jobs=jobs, full_max=full_max))
+        g, t = timed(lambda: nn.knn_graph(v, K, seed=0, n_jobs=jobs, goal=nn.Goal(annoy_max=full_max)))
         method = f"annoy 50 trees, search_k {g.search_k}" if g.method == "annoy" else g.method
         recall = float(np.mean(g.sims >= kth))
         print(f"{n:>9,}  {method:<34} recall@30 {recall:.3f}  {t:8.1f} s  {t / t_exact:.2f} x"

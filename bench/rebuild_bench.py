@@ -149,10 +149,14 @@ def child(tree: Path, coll: Path, work: Path, counting: bool) -> None:
                 return {f: synthetic_vectors(f, len(inputs), asked[0]) for f in ("content", "style", "tags")}
 
         backbones.ModelSpec.load = lambda spec: Counting()
+    from core.log import QUIET
+    from core.views import for_step
+
     s = Settings()
+    s.site.collection = str(coll)
     folder = WorkFolder(work).build(coll)
     t = time.perf_counter()
-    report = stage.run(folder, coll, s.model, s.images, s.facets, quiet=True, engine=s.embed, tags=s.tags)
+    report = stage.run(folder, for_step(s, "embed"), QUIET)
     times["embed total"] = time.perf_counter() - t
     print(json.dumps({"times": times, "asked": asked[0], "images": report.images, "decoded": report.decoded,
                       "embedded": report.embedded}))

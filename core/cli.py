@@ -96,11 +96,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def find_config(args) -> Path | None:
+def find_config(args, log) -> Path | None:
     """--config; else site.toml in the collection folder; else ./site.toml, unless that file
     is for another collection (the demo's, say). The choice is said in one line."""
-    from core.progress import say
-
     if args.config:
         return Path(args.config)
     given = getattr(args, "site.collection", None)
@@ -114,19 +112,19 @@ def find_config(args) -> Path | None:
     except config.ConfigError as exc:
         if not given:
             raise
-        say(f"config: not using ./site.toml, which has an error ({exc}); defaults apply", args.quiet)
+        log.info(f"config: not using ./site.toml, which has an error ({exc}); defaults apply")
         return None
     if given and named and (here.resolve().parent / named).resolve() != Path(given).resolve():
-        say(f"config: not using ./site.toml, which is for the collection {named}; defaults apply "
-            f"(pass --config site.toml to use it anyway)", args.quiet)
+        log.info(f"config: not using ./site.toml, which is for the collection {named}; defaults apply "
+                 f"(pass --config site.toml to use it anyway)")
         return None
-    say("config: ./site.toml (in the current folder; --config FILE chooses another)", args.quiet)
+    log.info("config: ./site.toml (in the current folder; --config FILE chooses another)")
     return here
 
 
-def resolve_settings(args) -> tuple[config.Settings, Path]:
+def resolve_settings(args, log) -> tuple[config.Settings, Path]:
     """Settings and the folder that relative paths in the config file are relative to."""
-    cfg_path = find_config(args)
+    cfg_path = find_config(args, log)
     settings = config.load(cfg_path)
     from_file = sorted(settings.origin)
     base = cfg_path.resolve().parent if cfg_path else Path.cwd()
@@ -143,21 +141,18 @@ def resolve_settings(args) -> tuple[config.Settings, Path]:
     if not settings.site.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
     if cfg_path and not args.config:
-        collection_config(args, settings, cfg_path, from_file)
+        collection_config(args, settings, cfg_path, from_file, log)
     check_work_dir(settings, base)
     return settings, base
 
 
-def collection_config(args, settings: config.Settings, path: Path, keys: list[str]) -> None:
+def collection_config(args, settings: config.Settings, path: Path, keys: list[str], log) -> None:
     """A site.toml found inside the collection folder came with the images, perhaps from someone
     else: it is named with every key it sets (even with --quiet), and its [deploy] keys are refused
     unless the user passes --trust-collection-config (or names the file with --config)."""
-    import sys
-
     if not path.resolve().is_relative_to(Path(settings.site.collection).resolve()):
         return
-    print(f"config: {path} is inside the collection folder; it sets {', '.join(keys) or 'nothing'}",
-          file=sys.stderr)
+    log.notice(f"config: {path} is inside the collection folder; it sets {', '.join(keys) or 'nothing'}")
     pushes = [k for k in keys if k.startswith("[deploy]") and settings.origin.get(k) == str(path)]
     if getattr(args, "command", "") != "deploy" or not pushes or getattr(args, "trust_collection_config", False):
         return

@@ -3,8 +3,8 @@
 Each section of site.toml is a dataclass below, and each key is one field that carries
 its type, default, check and (optionally) its command-line flag. Adding a setting is one
 line here and its comment in site.toml; the file reader, the flags of every command that
-uses it and the error messages follow from that line. Each stage receives only its
-sections (build.py), and each cache key names the fields its output depends on.
+uses it and the error messages follow from that line. Each step reads only its own
+keys (core/views.py for_step), and each cache key names the fields its output depends on.
 """
 from __future__ import annotations
 

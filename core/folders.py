@@ -25,15 +25,13 @@ def _inside(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def work_path(cfg, base: Path, quiet: bool) -> Path:
+def work_path(cfg, base: Path, log) -> Path:
     """[build] work_dir (--work-dir), else the default below, said in one line when it moved."""
     if cfg.build.work_dir:
         return Path(cfg.build.work_dir)
-    from core.progress import say
-
     root, note = default_work(base, Path(cfg.site.collection))
     if note:
-        say(note, quiet)
+        log.info(note)
     return root
 
 

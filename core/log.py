@@ -2,8 +2,10 @@
 
 A step gets one `Log` and calls `log.info`, `log.warning` and `log.progress`; nothing else
 carries a `quiet` flag, a `say` callback or a list of notes through the stages. Warnings are
-counted and kept (MkDocs does the same with a counting log handler), so the summary lists
-them once and `--strict` reads one number. Messages go to stderr; stdout stays for the summary.
+counted and kept (MkDocs does the same with a counting log handler), so the summary and the
+--report JSON list them once ("notes"), whichever step said them. `notice` and `error` are said
+even under --quiet. Messages go to stderr; stdout stays for the summary. No other module prints
+progress or notes (tests/test_house.py).
 """
 from __future__ import annotations
 
@@ -34,6 +36,15 @@ class Log:
         self.warnings.append(message)
         if not self.quiet:
             self._write(f"warning: {message}")
+
+    def notice(self, message: str) -> None:
+        """A line said even under --quiet, and not a warning: what a settings file that came with
+        the collection sets, why --strict failed, that the build was interrupted."""
+        self._write(message)
+
+    def error(self, message: str) -> None:
+        """Why a command (or one query image) failed: "lookalike: error: ...", even under --quiet."""
+        self._write(f"lookalike: error: {message}")
 
     def progress(self, label: str, total: int, unit: str = "images") -> Progress:
         """A progress bar (a terminal) or one line at the end (logs); nothing under --quiet."""

@@ -1,7 +1,9 @@
 """What each stage returns, and the build summary and --report JSON made from it.
 
-Stages return these small typed reports (counts, seconds, recall, warnings); the summary
-is formatted from their fields, never parsed back out of a sentence.
+Stages return these small typed reports (counts, seconds, recall, size warnings); the summary
+is formatted from their fields, never parsed back out of a sentence. What a step warned about
+(core/log.py Log.warning: a lowered k or perplexity, pages left out...) comes from the log, once,
+as `notes` ("  note: ..." lines, and the --report key of that name).
 """
 from __future__ import annotations
 
@@ -51,7 +53,6 @@ class FacetLayoutReport:
     recall: float | None  # recall@k against exact search on a sample (None when k = 0)
     engine: str  # "annoy" or "faiss-ivf nlist <lists> nprobe <probed>"
     search_k: int
-    notes: list[str] = field(default_factory=list)  # perplexity lowered, k lowered, ...
     map_how: str = "t-SNE"  # "t-SNE" (laid out afresh), "placed" (new images into the last map), "kept", "cached"
     placed: int = 0  # new images placed into the last map this run
     kept: int = 0  # images that kept their place
@@ -81,8 +82,8 @@ class RenderReport:
     removed: int  # stale files of an earlier build removed
     bytes: int
     folders: dict  # top-level folder -> {files, bytes}
-    warnings: list[str]
-    notes: list[str]
+    warnings: list[str]  # GitHub Pages' limits, measured on the site written
+    notes: list[str] = field(default_factory=list)  # unread: render says them with log.warning (the lead drops it)
     seconds: float = 0.0
     copied: int = 0  # image copies written this run (unchanged ones are not even compared)
     data_written: int = 0  # data files (points, exports) made again this run
@@ -103,10 +104,10 @@ class DeployReport:
 
 
 def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None,
-            work_dir: str, deploy: DeployReport | None = None) -> dict:
-    """The --report object: the keys of every stage that ran, flat, as scripts have read them."""
+            work_dir: str, deploy: DeployReport | None = None, notes=()) -> dict:
+    """The --report object: the keys of every stage that ran, flat, as scripts have read them;
+    notes: the build's warnings (core/log.py Log.warnings)."""
     out: dict = {"work_dir": work_dir, "seconds": {}}
-    notes: list[str] = []
     if embed:
         e = asdict(embed)
         out["seconds"]["embed"] = round(e.pop("seconds"), 2)
@@ -119,7 +120,6 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    focused=layout.focused,
                    map={f.facet: {"how": f.map_how, "placed": f.placed, "kept": f.kept, "removed": f.removed}
                         for f in layout.facets})
-        notes += _once(n for f in layout.facets for n in f.notes)
     if render:
         out["seconds"]["render"] = round(render.seconds, 2)
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
@@ -127,17 +127,17 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
                    sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes,
                    removed_files=render.removed_files, kept_edited_files=render.kept_files)
-        notes += render.notes
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
         out["deployed"] = {"remote": deploy.remote, "branch": deploy.branch, "commit": deploy.commit}
-    out["notes"] = notes
+    out["notes"] = _once(notes)
     out["seconds"]["total"] = round(sum(out["seconds"].values()), 2)
     return out
 
 
 def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render: RenderReport | None,
-                 deploy: DeployReport | None = None) -> str:
+                 deploy: DeployReport | None = None, notes=()) -> str:
+    """notes: the build's warnings (core/log.py Log.warnings), each said once."""
     total = sum(r.seconds for r in (embed, layout, render, deploy) if r)
     images = embed.images if embed else None
     where = f" -> {render.output}/" if render else ""
@@ -175,7 +175,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
         if measured:  # one line for all facets: "recall@30 ...: content 1.000, style 0.998"
             lines.append(f"  neighbour recall@{layout.k} against exact search (up to 200 images checked): "
                          + ", ".join(f"{f.facet} {f.recall:.3f}" for f in measured))
-        lines += [f"  note: {n}" for n in _once(n for f in layout.facets for n in f.notes)]
+    lines += [f"  note: {n}" for n in _once(notes)]
     if render:
         if render.removed_files:  # every file a build deletes is named
             lines.append(f"  removed {len(render.removed_files)} file(s) an earlier build wrote and this one did "
@@ -183,7 +183,6 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
         if render.kept_files:
             lines.append(f"  kept {len(render.kept_files)} file(s) an earlier build wrote, as they were edited "
                          f"since or lie behind a link (they are yours now): {', '.join(render.kept_files)}")
-        lines += [f"  note: {n}" for n in render.notes]
         lines += [f"  WARNING: {w}" for w in render.warnings]
         lines.append(f"  open {render.output}/index.html, or serve it: python -m http.server -d {render.output} 8000")
     elif embed and not layout:

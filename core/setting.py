@@ -7,14 +7,19 @@ import re
 from dataclasses import field
 
 
-def setting(default, check=None, hint: str = "", flag: str | tuple = (), help: str = "",
-            stage: str | tuple | None = None, path: bool = False, choices: tuple = (), parse=None, metavar=None):
+MORE = {"stage": None, "path": False, "choices": (), "parse": None, "metavar": None}
+
+
+def setting(default, check=None, hint: str = "", flag: str | tuple = (), help: str = "", **more):
     """A field of a section: default, check (value -> bool), hint (what is expected),
-    flag(s) on the command line, and the stage whose command offers the flag
-    (default: the section's stage). path: relative to the config file when set there."""
+    flag(s) on the command line, and in `more`: stage, the step or steps that read it (default:
+    the section's STAGE; the first one's command offers the flag), path (relative to the config
+    file when set there), and the flag's choices, parse (text -> value) and metavar."""
+    unknown = set(more) - set(MORE)
+    if unknown:
+        raise TypeError(f"setting() got unknown options {sorted(unknown)}; expected some of {sorted(MORE)}")
     flags = (flag,) if isinstance(flag, str) else tuple(flag)
-    meta = {"check": check, "hint": hint, "flags": flags, "help": help, "stage": stage, "path": path,
-            "choices": choices, "parse": parse, "metavar": metavar}
+    meta = {"check": check, "hint": hint, "flags": flags, "help": help, **MORE, **more}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)

@@ -1,6 +1,14 @@
 """The deploy stage: a built and checked site folder -> a gh-pages branch, pushed (MkDocs' gh-deploy).
 
-    run(out, deploy, size_warnings=None, target=None, force=False) -> DeployReport
+    check(folder, settings, log) -> {"target": Target}      before any step works
+    run(folder, settings, log) -> DeployReport
+
+The fourth step of build.py's table, in the same shape as the others. Its `folder` is the
+build folder, like every step's, and it reads nothing there: the site is [site] output, and
+deploy checks that folder itself (index.html, every link, GitHub Pages' limits measured on the
+files it is about to push, not taken from what render said a moment before), so it can run
+alone on any site folder. `settings` is the deploy view: [site] output, [deploy], the run's
+`force` and, when check() ran before the build, its `target`.
 
 ghp-import writes the folder as one commit on the branch (with .nojekyll, so GitHub Pages
 serves files whose names start with "_"); deploy/target.py checked the remote and branch
@@ -14,40 +22,42 @@ import subprocess
 import time
 from pathlib import Path
 
-from core.progress import say
 from core.reports import DeployReport
-from deploy.target import DeployError, Target, check, git, push
+from deploy import target as targets
+from deploy.target import DeployError, git, push
 
-__all__ = ["DeployError", "check_site", "run"]
+__all__ = ["DeployError", "check", "check_site", "run"]
 
 
-def check_site(out: Path, size_warnings: list[str] | None = None) -> list[str]:
-    """Why this folder must not be published ([] when it may). size_warnings: the render
-    stage's GitHub Pages warnings for this folder, when it has just measured them."""
+def check_site(out: Path) -> list[str]:
+    """Why this folder must not be published ([] when it may)."""
     from render.linkcheck import broken_links
     from render.output import size_report
 
     if not (out / "index.html").is_file():
         return [f"{out} has no index.html: build the site first"]
     problems = [f"broken link: {b}" for b in broken_links(out)[:20]]
-    problems += size_report(out)["warnings"] if size_warnings is None else size_warnings
-    return problems
+    return problems + size_report(out)["warnings"]
 
 
-def run(out: Path, deploy, quiet: bool = False, size_warnings: list[str] | None = None,
-        target: Target | None = None, force: bool = False) -> DeployReport:
-    """target: what deploy/target.py check() said before the build (checked now when None)."""
+def check(folder, settings, log) -> dict:
+    """Before any step works: the remote and the branch (deploy/target.py), so that a refused
+    push costs no build. Returns the run's option {"target": ...}."""
+    return {"target": targets.check(settings.deploy, settings.force, Path(settings.site.collection))}
+
+
+def run(folder, settings, log) -> DeployReport:
     start = time.perf_counter()
-    out = Path(out)
-    target = target or check(deploy, force)
-    problems = check_site(out, size_warnings)
+    out = Path(settings.site.output)
+    target = settings.target if "target" in settings else check(folder, settings, log)["target"]
+    problems = check_site(out)
     if problems:
         raise DeployError("not deploying, the site has problems:\n  " + "\n  ".join(problems))
     from ghp_import import GhpError, ghp_import
 
-    say(f"deploy: pushing {out} to {target.remote}/{target.branch}", quiet)
+    log.info(f"deploy: pushing {out} to {target.remote}/{target.branch}")
     try:  # ghp-import commits only; the push is ours (deploy/target.py), its values after `--`
-        ghp_import(str(out), mesg=deploy.message, remote=target.remote, branch=target.branch,
+        ghp_import(str(out), mesg=settings.deploy.message, remote=target.remote, branch=target.branch,
                    push=False, nojekyll=True)
     except GhpError as exc:
         raise DeployError(f"ghp-import could not publish the site: {getattr(exc, 'message', exc)}") from None

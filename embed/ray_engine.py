@@ -25,8 +25,8 @@ import numpy as np
 
 from core.console import hush
 from core.errors import LookalikeError
-from core.progress import say
 from embed.reader import Decoded, Decoder
+from embed.runner import Sink
 
 REPO = Path(__file__).resolve().parent.parent
 DECODE_BATCH = 16  # rows per decode task: small enough to keep every CPU busy near the end
@@ -40,9 +40,9 @@ class RayMissingError(LookalikeError):
                          '(or use engine = "local")')
 
 
-def run(jobs: list, decoder: Decoder, keep, model_spec, write, on_error, advance, engine,
-        quiet: bool) -> tuple[int, str]:
-    """Embed ``jobs`` on Ray; returns (images through the model, the engine in words)."""
+def run(jobs: list, decoder: Decoder, model_spec, sink: Sink, engine, log) -> tuple[int, str]:
+    """Embed ``jobs`` on Ray, handing each finished image to ``sink`` (embed/runner.py); returns
+    (images through the model, the engine in words). engine: the [embed] settings."""
     try:
         import ray
         import ray.data  # noqa: F401 - the Data library is a separate extra
@@ -54,17 +54,17 @@ def run(jobs: list, decoder: Decoder, keep, model_spec, write, on_error, advance
         gpus = int(ray.cluster_resources().get("GPU", 0))
         actors = engine.model_workers or max(gpus, 1)
         where = engine.ray_address or "local"
-        say(f"embed: Ray Data on {where} ({int(ray.cluster_resources().get('CPU', 0))} CPUs, {gpus} GPUs), "
-            f"{actors} model worker{'s' if actors != 1 else ''}", quiet)
+        log.info(f"embed: Ray Data on {where} ({int(ray.cluster_resources().get('CPU', 0))} CPUs, {gpus} GPUs), "
+                 f"{actors} model worker{'s' if actors != 1 else ''}")
         missing: list = []
 
         def failed(job, reason: str) -> None:
             if reason.startswith("file not found"):
                 missing.append(job)
-            on_error(job, reason)
+            sink.failed(job, reason)
 
-        embedded = _stream(ray, jobs, decoder, keep, model_spec, write, failed, advance, actors,
-                           1 if gpus else 0)
+        embedded = _stream(ray, jobs, decoder, model_spec, Sink(sink.keep, sink.write, failed, sink.advance),
+                           actors, 1 if gpus else 0)
         if engine.ray_address and jobs and len(missing) == len(jobs):
             raise LookalikeError(f"the Ray workers found none of the {len(jobs)} images (e.g. {jobs[0].full_path}): "
                                  "on a cluster the collection must be on storage every node mounts at the "
@@ -94,8 +94,7 @@ def _connect(ray, address: str) -> bool:
     return True
 
 
-def _stream(ray, jobs: list, decoder: Decoder, keep, model_spec, write, on_error, advance, actors: int,
-            gpus_per_actor: int) -> int:
+def _stream(ray, jobs: list, decoder: Decoder, model_spec, sink: Sink, actors: int, gpus_per_actor: int) -> int:
     rows = [{"row": i, "path": str(j.full_path), "model": j.need_model and model_spec is not None,
              "colour": "colour" in j.missing, "copies": j.need_images} for i, j in enumerate(jobs)]
     ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // DECODE_BATCH, 1000)))
@@ -110,13 +109,13 @@ def _stream(ray, jobs: list, decoder: Decoder, keep, model_spec, write, on_error
         for i in range(len(batch["row"])):
             job = jobs[int(batch["row"][i])]
             dec = _decoded(batch, i)
-            keep(job, dec)
+            sink.keep(job, dec)
             if dec.error is not None:
-                on_error(job, dec.error)
+                sink.failed(job, dec.error)
             elif bool(batch["has_input"][i]) and model_spec is not None:
-                write(job, {f: batch[f][i] for f in ("content", "style", "tags") if f in batch})
+                sink.write(job, {f: batch[f][i] for f in ("content", "style", "tags") if f in batch})
                 embedded += 1
-            advance(1)
+            sink.advance(1)
     return embedded
 
 

@@ -18,21 +18,34 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 DECODE_POOLS = ("threads", "processes")
 
 
-def run(jobs: Iterable, decode: Callable, keep: Callable, embed_batch: Callable[[list], dict] | None,
-        write: Callable[[object, dict], None], batch_size: int, workers: int, pool: str,
-        on_error: Callable[[object, str], None], advance: Callable[[int], None]) -> int:
-    """Decode every job, embed the model inputs in full batches, write each batch's rows.
+@dataclass(frozen=True)
+class Sink:
+    """Where an engine hands each finished image, in the process that owns the work folder.
 
-    ``decode(job)`` returns an ``embed.reader.Decoded``; ``keep(job, decoded)`` stores what
-    it gave besides the model input; ``write(job, row)`` gets {facet: vector} for one image;
-    ``on_error(job, reason)`` gets failed decodes and ``advance(n)`` is told of every
-    finished job. Returns how many images went through the model.
+    ``keep(job, decoded)`` stores what the decode gave besides the model input (copies,
+    colour); ``write(job, row)`` gets {facet: vector} for one image; ``failed(job, reason)``
+    gets failed decodes; ``advance(n)`` is told of every finished job (the progress bar)."""
+    keep: Callable[[object, object], None]
+    write: Callable[[object, dict], None]
+    failed: Callable[[object, str], None]
+    advance: Callable[[int], None]
+
+
+def run(jobs: Iterable, decode: Callable, embed_batch: Callable[[list], dict] | None, sink: Sink,
+        batch_size: int, workers: int, pool: str) -> int:
+    """Decode every job, embed the model inputs in full batches, hand each image to the sink.
+
+    ``decode(job)`` returns an ``embed.reader.Decoded``; ``embed_batch(inputs)`` returns
+    {facet: (n, dim) vectors} (None: no job needs the model). Returns how many images went
+    through the model.
     """
+    keep, write, on_error, advance = sink.keep, sink.write, sink.failed, sink.advance
     batch: list = []  # (job, model input)
     embedded = 0
     pending_writes: list = []

@@ -1,10 +1,11 @@
 """The embed stage: collection folder -> manifest.json + features/<facet>.npy in the build folder.
 
-    run(folder, collection, model, images, facets, metadata=None) -> EmbedReport
+    run(folder, settings, log) -> EmbedReport
 
 Reads the collection and the caches, writes the manifest (rows, skipped files, metadata
 sidecar, what the later stages need) and one row-aligned matrix per facet (blend included).
-Settings come as the [model], [images] and [facets] sections only.
+`settings` is the embed step's view (core/views.py for_step): [site] collection and metadata,
+[model], [embed], [images], [facets], [tags]; `log` is the build's reporter (core/log.py).
 """
 from __future__ import annotations
 
@@ -17,10 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from core.commit_group import CommitGroup
-from core.config import EmbedSection, TagsSection
-from core.errors import LookalikeError
+from core.errors import InputError, LookalikeError
 from core.manifest import ImageRecord, Manifest
-from core.progress import Progress, say
 from core.reports import EmbedReport
 from core.workfolder import BuildFolder
 from embed import collection as coll
@@ -41,14 +40,21 @@ class EmptyCollectionError(LookalikeError):
                          + (f"; {len(manifest.skipped)} skipped:{reasons}" if manifest.skipped else ""))
 
 
-def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: Path | None = None,
-        quiet: bool = False, engine=None, tags=None) -> EmbedReport:
-    """engine, tags: the [embed] and [tags] sections (defaults when not given)."""
-    engine, tags = engine or EmbedSection(), tags or TagsSection()
+def check(folder: BuildFolder, settings, log) -> dict:
+    """Before any step works: the collection is a folder."""
+    collection = Path(settings.site.collection)
+    if not collection.is_dir():
+        raise InputError(f"the collection folder {collection} does not exist or is not a folder")
+    return {}
+
+
+def run(folder: BuildFolder, settings, log) -> EmbedReport:
     start = time.perf_counter()
-    root = Path(collection)
+    model, images, facets, tags = settings.model, settings.images, settings.facets, settings.tags
+    root = Path(settings.site.collection)
     from embed import metadata as catalogue
 
+    metadata = Path(settings.site.metadata) if settings.site.metadata else None
     sidecar = catalogue.load(root, metadata, images.follow_links_outside)  # checked before any decode
     scan = coll.scan(root, folder.hashes, images.follow_links_outside)
     precision, why_precision = resolve_precision(model.name, model.precision)
@@ -62,8 +68,8 @@ def run(folder: BuildFolder, collection: Path, model, images, facets, metadata: 
     plan = make_plan(scan, root, caches, image_cache, profiles)
     stores = CommitGroup(caches.values())  # an image's facets are committed in the same round
     try:
-        embedded, engine_used = _compute(plan, caches, image_cache, model, images, facets, engine, precision,
-                                         why_precision, len(scan.candidates), quiet)
+        embedded, engine_used = _compute(plan, caches, image_cache, settings, (precision, why_precision),
+                                         len(scan.candidates), log)
     finally:  # what was computed is kept, Ctrl-C or not
         stores.flush()
     profiles.computed(plan, caches, image_cache)  # after the vectors are on disk, never before
@@ -117,23 +123,25 @@ def _tag_counts(records: list[ImageRecord], no_tags: str | None) -> dict:
             "labels": len(labels)}
 
 
-def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, precision: str, why_precision: str,
-             total: int, quiet: bool) -> tuple[int, str]:
+def _compute(plan: Plan, caches, image_cache, settings, precision: tuple[str, str], total: int,
+             log) -> tuple[int, str]:
     """Decode and embed what the caches lack; returns how many images went through the
-    model, and the engine that did it in words ("local, 2 decode processes")."""
+    model, and the engine that did it in words ("local, 2 decode processes").
+    precision: the model's arithmetic and why (embed/precision.py)."""
+    model, facets = settings.model, settings.facets
     if not plan.jobs:
-        say(f"embed: all {total} images cached ({', '.join(caches)})", quiet)
+        log.info(f"embed: all {total} images cached ({', '.join(caches)})")
         return 0, "none (all cached)"
-    say(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
-        f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches)})", quiet)
+    log.info(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
+             f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches)})")
     from embed import backbones
 
     wants_model = plan.model_jobs > 0
     layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
     model_spec = backbones.ModelSpec(model.name, model.weights, model.batch_size,
-                                     tuple(layers) if layers else None, precision,
+                                     tuple(layers) if layers else None, precision[0],
                                      tags=any("tags" in j.missing for j in plan.jobs))
-    decoder = Decoder.of(images, facets, backbones.input_size(model.name) if wants_model else None)
+    decoder = Decoder.of(settings.images, facets, backbones.input_size(model.name) if wants_model else None)
     keep = Keeper(plan, caches, image_cache)
 
     def write(job, row: dict) -> None:  # on the writer thread: the model never waits for the disk
@@ -144,22 +152,22 @@ def _compute(plan: Plan, caches, image_cache, model, images, facets, engine, pre
     def failed(job, reason: str) -> None:
         plan.skipped.extend({"path": p, "reason": reason} for p in [job.cand.path] + job.cand.also)
 
+    engine = settings.embed
     if engine.engine == "ray":
         from embed import ray_engine
 
-        with Progress("embed", len(plan.jobs), quiet=quiet) as progress:
-            return ray_engine.run(plan.jobs, decoder, keep, model_spec if wants_model else None, write,
-                                  failed, progress.advance, engine, quiet)
+        with log.progress("embed", len(plan.jobs)) as progress:
+            return ray_engine.run(plan.jobs, decoder, model_spec if wants_model else None,
+                                  runner.Sink(keep, write, failed, progress.advance), engine, log)
     backbone = None
     if wants_model:
-        say(f"embed: {model.name} in {precision} ({why_precision})", quiet)
+        log.info(f"embed: {model.name} in {precision[0]} ({precision[1]})")
         backbone = model_spec.load()
     workers = model.workers or os.cpu_count() or 1
     pool = decode_pool_for(engine.decode, workers)
-    with Progress("embed", len(plan.jobs), quiet=quiet) as progress:  # closed on errors too
-        embedded = runner.run(
-            plan.jobs, decoder, keep, backbone.embed_batch if backbone else None, write, model.batch_size,
-            workers, pool, failed, progress.advance)
+    with log.progress("embed", len(plan.jobs)) as progress:  # closed on errors too
+        embedded = runner.run(plan.jobs, decoder, backbone.embed_batch if backbone else None,
+                              runner.Sink(keep, write, failed, progress.advance), model.batch_size, workers, pool)
     return embedded, f"local, {workers} decode {pool}"
 
 

@@ -35,6 +35,13 @@ TARGET_RECALL = 0.95
 DEFAULT_NPROBE = 8  # inverted lists probed at first above ANNOY_FULL_MAX; doubled until the target
 
 
+@dataclass(frozen=True)
+class Goal:
+    """How wide a search is enough, and which engine makes it (tests and benchmarks change them)."""
+    recall: float = TARGET_RECALL  # widen the search until recall@k on a sample reaches this
+    annoy_max: int = ANNOY_FULL_MAX  # above this many rows FAISS IVF proposes the candidates
+
+
 @dataclass
 class Graph:
     rows: np.ndarray  # (N, k) int32 neighbour rows, nearest first, self excluded
@@ -47,21 +54,19 @@ class Graph:
 
 
 def knn_graph(vectors: np.ndarray, k: int, seed: int = 0, trees: int = 50, n_jobs: int | None = None,
-              recall_k: int | None = None, target_recall: float = TARGET_RECALL,
-              full_max: int = ANNOY_FULL_MAX) -> Graph:
+              recall_k: int | None = None, goal: Goal = Goal()) -> Graph:
     """The k nearest neighbours of every row (unit vectors: cosine = dot product).
 
     Starts with Annoy's default search (trees * candidates nodes) and doubles search_k
     until recall@recall_k, measured on RECALL_SAMPLE rows against brute force, reaches
-    target_recall (or the search has become exhaustive). Above full_max rows a FAISS IVF
+    goal.recall (or the search has become exhaustive). Above goal.annoy_max rows a FAISS IVF
     index does the same, doubling the inverted lists probed (nprobe).
     """
     with single_blas_thread():
-        return _knn_graph(vectors, k, seed, trees, n_jobs or os.cpu_count() or 1, recall_k, target_recall,
-                          full_max)
+        return _knn_graph(vectors, k, seed, trees, n_jobs or os.cpu_count() or 1, recall_k, goal)
 
 
-def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, target_recall, full_max) -> Graph:
+def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, goal: Goal) -> Graph:
     n, d = vectors.shape
     k = max(0, min(k, n - 1))
     mean, comps = pca_basis(vectors, min(2, d, max(n - 1, 1)), seed)  # the t-SNE initialisation
@@ -71,21 +76,22 @@ def _knn_graph(vectors, k, seed, trees, n_jobs, recall_k, target_recall, full_ma
     if k == 0:
         return Graph(np.zeros((n, 0), np.int32), np.zeros((n, 0), np.float32), "annoy", pca2, None, 0)
     check = max(1, min(recall_k or k, k))
+    if n > goal.annoy_max:
+        return _faiss_graph(vectors, k, seed, n_jobs, check, goal.recall, pca2)
     candidates = min(n - 1, k + 20)
-    if n > full_max:
-        return _faiss_graph(vectors, k, seed, n_jobs, check, target_recall, candidates, pca2)
     search = AnnoySearch(vectors, trees, seed)
     search_k = trees * (candidates + 1)  # Annoy's own default
     while True:  # widen the search until the measured recall reaches the target
         rows, sims = search.query(vectors, k, candidates, search_k, n_jobs)
         recall = recall_at_k(vectors, rows[:, :check], sims[:, :check], RECALL_SAMPLE, seed, n_jobs)
-        if recall is None or recall >= target_recall or search_k >= trees * n:
+        if recall is None or recall >= goal.recall or search_k >= trees * n:
             return Graph(rows, sims, "annoy", pca2, recall, search_k, search.index)
         search_k *= 2
         candidates = min(n - 1, candidates * 2)
 
 
-def _faiss_graph(vectors, k, seed, n_jobs, check, target_recall, candidates, pca2) -> Graph:
+def _faiss_graph(vectors, k, seed, n_jobs, check, target_recall, pca2) -> Graph:
+    candidates = min(len(vectors) - 1, k + 20)
     search = FaissIVFSearch(vectors, seed)
     nprobe = min(DEFAULT_NPROBE, search.nlist)
     while True:  # widen the search until the measured recall reaches the target

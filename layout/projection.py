@@ -37,29 +37,35 @@ def effective_perplexity(n: int, perplexity: float) -> float:
     return perplexity
 
 
+def map_warnings(n: int, perplexity: float) -> list[str]:
+    """What project() warns about for n images at this perplexity (PCA instead, a lowered perplexity)."""
+    if n < MIN_TSNE:
+        return [f"map: {n} images are too few for t-SNE; placed by PCA instead"] if n > 1 else []
+    lowered = effective_perplexity(n, perplexity)
+    return [f"map: perplexity {perplexity:g} is too high for {n} images; lowered to {lowered:g}"] \
+        if lowered != perplexity else []
+
+
 def project(vectors: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
-            notes: list[str] | None = None, graph=None, on_progress=None) -> np.ndarray:
+            log=None, graph=None, on_progress=None) -> np.ndarray:
     """(N, 2) float32 coordinates, deterministic for a given seed.
 
+    log: the build's reporter (core/log.py), told map_warnings() as warnings.
     graph: a layout.neighbours.Graph of the same (unit) vectors with at least
     graph_size(N, perplexity) neighbours; computed here when not given.
     on_progress(iterations): told every PROGRESS_EVERY of the TSNE_ITERATIONS iterations.
     """
     from layout import neighbours as nn
 
-    notes = notes if notes is not None else []
     n = len(vectors)
     n_jobs = n_jobs or os.cpu_count() or 1
+    for warning in map_warnings(n, perplexity) if log is not None else ():
+        log.warning(warning)
     if n == 0:
         return np.zeros((0, 2), np.float32)
     if n < MIN_TSNE:
-        if n > 1:
-            notes.append(f"map: {n} images are too few for t-SNE; placed by PCA instead")
         return _pca2(vectors)
-    lowered = effective_perplexity(n, perplexity)
-    if lowered != perplexity:
-        notes.append(f"map: perplexity {perplexity:g} is too high for {n} images; lowered to {lowered:g}")
-        perplexity = lowered
+    perplexity = effective_perplexity(n, perplexity)
     k = graph_size(n, perplexity)
     if graph is None or graph.rows.shape[1] < k:
         unit = _unit(vectors)

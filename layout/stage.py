@@ -1,13 +1,15 @@
 """The layout stage: features/<facet>.npy -> neighbours, similarities and 2-D coordinates.
 
-    run(folder, neighbours, map) -> LayoutReport
+    run(folder, settings, log) -> LayoutReport   (settings: the layout view, [neighbours] and [map])
 
 One neighbour search serves both outputs: the k nearest per image for the pages and
 the 3 x perplexity nearest that t-SNE needs (layout/neighbours.py measures its recall on
 a sample against brute force; the report carries the figure). Each facet's result is
 kept under a key of the feature bytes and the settings that shape it ([neighbours] k and
 trees, [map] perplexity and seed; nothing else), so an unchanged rebuild skips t-SNE.
-Features are read memory-mapped and in blocks.
+Features are read memory-mapped and in blocks. What the user should know (k or the perplexity
+lowered, why a map was laid out afresh) goes to log.warning, so it reaches the summary once,
+from a cached layout too (its record keeps the warnings it was made with).
 """
 from __future__ import annotations
 
@@ -18,26 +20,25 @@ import time
 
 import numpy as np
 
-from core.progress import Progress, say
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout, StageOrderError
 from layout import neighbours as nn
 from layout import placement
-from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, project
+from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, map_warnings, project
 from layout.search.recall import RECALL_SAMPLE
 
 MAP_VERSION = 1  # of what a map record means: placing into a map of another version lays it out afresh
 
 
-def run(folder: BuildFolder, neighbours, map, quiet: bool = False) -> LayoutReport:
+def run(folder: BuildFolder, settings, log) -> LayoutReport:
     start = time.perf_counter()
     manifest = folder.read_manifest()
-    reports = [_facet(folder, manifest, facet, neighbours, map, quiet) for facet in manifest.facets]
-    focused = _focused(folder, manifest, quiet)
+    reports = [_facet(folder, manifest, facet, settings, log) for facet in manifest.facets]
+    focused = _focused(folder, manifest, log)
     return LayoutReport(reports, time.perf_counter() - start, focused)
 
 
-def _focused(folder: BuildFolder, manifest, quiet: bool) -> dict:
+def _focused(folder: BuildFolder, manifest, log) -> dict:
     """Class-focused neighbours (layout/focused.py) for images with a tag; {} when there are no
     tags or content vectors. Returns what the summary says: images, classes, seconds."""
     weights = folder.read_classifier() if "content" in manifest.facets and "none" not in manifest.tagger else None
@@ -54,53 +55,56 @@ def _focused(folder: BuildFolder, manifest, quiet: bool) -> dict:
     if saved is not None and saved.endswith(":" + key) and folder.read_focused(manifest) is not None:
         return {"images": tagged, "classes": classes, "seconds": 0.0, "cached": True}
     t = time.perf_counter()
-    say(f"layout[focused]: {tagged} images, similar as their top class ({classes} classes)", quiet)
+    log.info(f"layout[focused]: {tagged} images, similar as their top class ({classes} classes)")
     pools = tag_pools([im.tags for im in manifest.images]) if len(manifest) > EXACT_MAX else None
     rows, sims = focused_neighbours(content, top, weights, pools=pools)
     folder.write_focused(manifest, rows, sims, key)
     return {"images": tagged, "classes": classes, "seconds": round(time.perf_counter() - t, 2), "cached": False}
 
 
-def _facet(folder: BuildFolder, manifest, facet: str, neighbours, map, quiet: bool) -> FacetLayoutReport:
+def _facet(folder: BuildFolder, manifest, facet: str, settings, log) -> FacetLayoutReport:
+    neighbours, map = settings.neighbours, settings.map
     features = folder.read_features(manifest, facet)
     n = len(features)
     k = min(neighbours.k, max(n - 1, 0))
     params = {"k": k, "perplexity": map.perplexity, "seed": map.seed, "v": 4, "trees": neighbours.trees,
               "target_recall": nn.TARGET_RECALL, "full_max": nn.ANNOY_FULL_MAX, "shape": list(features.shape)}
     key = _key(folder, facet, features, params)
-    notes = [f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}"] \
-        if neighbours.k > k else []
+    if neighbours.k > k:
+        log.warning(f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}")
     stats = folder.layout_stats(facet)
     if folder.layout_key(facet) == key and not (map.relayout and stats.get("placed")):
         try:
             folder.read_layout(manifest, facet)
-            say(f"layout[{facet}]: reusing cached neighbours and map", quiet)
+            log.info(f"layout[{facet}]: reusing cached neighbours and map")
+            for note in stats.get("notes", []):  # what was said when it was made holds still
+                log.warning(note)
             return FacetLayoutReport(facet, k, True, stats.get("recall"), stats.get("method", "annoy"),
-                                     stats.get("search_k", 0), notes + stats.get("notes", []), map_how="cached")
+                                     stats.get("search_k", 0), map_how="cached")
         except (OSError, ValueError, StageOrderError):
             pass  # damaged arrays, or made for other rows: recompute below
     k_graph = max(k, graph_size(n, map.perplexity))
     engine = f"Annoy, {neighbours.trees} trees" if n <= nn.ANNOY_FULL_MAX else "FAISS IVF"
-    say(f"layout[{facet}]: {n} images, the {k_graph} nearest of each ({engine}): {k} for the pages, "
-        f"{k_graph} for the map (t-SNE uses 3 x perplexity)" if k_graph > k else
-        f"layout[{facet}]: {n} images, the {k} nearest of each ({engine})", quiet)
+    log.info(f"layout[{facet}]: {n} images, the {k_graph} nearest of each ({engine}): {k} for the pages, "
+             f"{k_graph} for the map (t-SNE uses 3 x perplexity)" if k_graph > k else
+             f"layout[{facet}]: {n} images, the {k} nearest of each ({engine})")
     unit = _unit_rows(features)
     graph = nn.knn_graph(unit, k_graph, seed=map.seed, trees=neighbours.trees, recall_k=k)
     folder.write_annoy(facet, graph.index)
     if graph.recall is not None:
         how = (f"Annoy {neighbours.trees} trees, search_k {graph.search_k}" if graph.method == "annoy"
                else f"FAISS IVF, {graph.method.removeprefix('faiss-ivf ')}, above {nn.ANNOY_FULL_MAX:,} images")
-        say(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
-            f"{min(n, RECALL_SAMPLE)} images ({how})", quiet)
-    coords, prints, placed, map_notes = _map(folder, manifest, facet, unit, graph, map, quiet)
+        log.info(f"neighbours[{facet}]: recall@{k} {graph.recall:.3f} against exact search on "
+                 f"{min(n, RECALL_SAMPLE)} images ({how})")
+    coords, prints, placed, warnings = _map(folder, manifest, facet, unit, graph, map, log)
     layout = FacetLayout(graph.rows[:, :k].copy(), graph.sims[:, :k].copy(), coords)
     stats = {"recall": graph.recall, "search_k": graph.search_k, "method": graph.method,
-             "notes": [n for n in map_notes if n != placed.why_afresh],  # why it was laid out afresh is this
+             "notes": [n for n in warnings if n != placed.why_afresh],  # why it was laid out afresh is this
              "map_settings": _map_settings(map), "placed": placed.placed}   # build's news, not the next one's
     folder.write_layout(manifest, facet, layout, key, stats, prints)
     how = "t-SNE" if placed.old_of_row is None else "placed" if placed.added else "kept"
-    return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, notes + map_notes,
-                             map_how=how, placed=placed.added, kept=placed.kept, removed=placed.removed)
+    return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, map_how=how,
+                             placed=placed.added, kept=placed.kept, removed=placed.removed)
 
 
 def _map_settings(map) -> dict:
@@ -108,29 +112,31 @@ def _map_settings(map) -> dict:
     return {"perplexity": map.perplexity, "seed": map.seed, "v": MAP_VERSION}
 
 
-def _map(folder, manifest, facet, unit, graph, map, quiet):
+def _map(folder, manifest, facet, unit, graph, map, log):
     """The facet's 2-D coordinates: the last map with the new images placed into it, or a fresh
-    t-SNE (layout/placement.py decides). Returns coords, fingerprints, the Placement, notes."""
+    t-SNE (layout/placement.py decides). Returns coords, fingerprints, the Placement, and the
+    warnings said (kept in the layout's record, to be said again when it is reused)."""
     prints = placement.fingerprints(unit)
     previous = folder.previous_map(facet)
     decision = placement.decide(previous, [im.sha256 for im in manifest.images], prints, _map_settings(map),
                                 map.relayout, MIN_TSNE)
-    map_notes = [decision.why_afresh] if decision.why_afresh else []
     if decision.old_of_row is not None:
-        say(f"layout[{facet}]: {decision.added} new images placed into the map of the {decision.kept} already "
-            f"on it (openTSNE transform); those keep their places", quiet)
-        with Progress(f"place {facet}", placement.ITERATIONS if decision.added else 0, unit="iterations",
-                      quiet=quiet) as progress:
+        if decision.why_afresh:
+            log.warning(decision.why_afresh)
+        log.info(f"layout[{facet}]: {decision.added} new images placed into the map of the {decision.kept} already "
+                 f"on it (openTSNE transform); those keep their places")
+        with log.progress(f"place {facet}", placement.ITERATIONS if decision.added else 0,
+                          unit="iterations") as progress:
             coords = placement.place(unit, graph, decision, previous, map.seed, n_jobs=os.cpu_count() or 1,
                                      on_progress=progress.advance)
-        return coords, prints, decision, map_notes
-    with Progress(f"map {facet}", TSNE_ITERATIONS if len(unit) >= MIN_TSNE else 0, unit="iterations",
-                  quiet=quiet) as progress:
-        coords = project(unit, map.perplexity, map.seed, notes=map_notes, graph=graph,
-                         on_progress=progress.advance)
-    for note in map_notes:
-        say(note, quiet)
-    return coords, prints, decision, map_notes
+        return coords, prints, decision, [decision.why_afresh] if decision.why_afresh else []
+    warnings = [decision.why_afresh] * bool(decision.why_afresh) + map_warnings(len(unit), map.perplexity)
+    for warning in warnings:  # before the progress bar, not through it
+        log.warning(warning)
+    with log.progress(f"map {facet}", TSNE_ITERATIONS if len(unit) >= MIN_TSNE else 0,
+                      unit="iterations") as progress:
+        coords = project(unit, map.perplexity, map.seed, graph=graph, on_progress=progress.advance)
+    return coords, prints, decision, warnings
 
 
 def _unit_rows(features: np.ndarray) -> np.ndarray:

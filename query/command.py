@@ -10,15 +10,13 @@ page (an address under [site] base_url when set, else the file in the site folde
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from core.errors import InputError
-from core.progress import say
 from core.reports import count, shown
 
 
-def run(args, cfg, work) -> list[dict]:
+def run(args, cfg, work, log) -> list[dict]:
     """The hits of each query: {query, rank, score, path, page, matched}, and {query, error}
     for a query image that cannot be used (the others are still answered)."""
     from embed.precision import resolve as resolve_precision
@@ -41,7 +39,7 @@ def run(args, cfg, work) -> list[dict]:
         precision, _ = resolve_precision(cfg.model.name, cfg.model.precision)
         check_model(manifest, cfg.model, precision)
         paths = [Path(p) for p in args.images]
-        say(f"query: {count(len(paths), 'image')} through {cfg.model.name}", args.quiet)
+        log.info(f"query: {count(len(paths), 'image')} through {cfg.model.name}")
         vectors, errors = embed_query_images(paths, cfg.model, cfg.images, cfg.facets, precision)
         for i, path in enumerate(paths):
             if i in errors:  # this image only: the others still answer, and the exit status says so
@@ -76,11 +74,11 @@ def failed(hits: list[dict]) -> list[dict]:
     return [h for h in hits if "error" in h]
 
 
-def print_hits(hits: list[dict]) -> None:
+def print_hits(hits: list[dict], log) -> None:
     last = None
     for h in hits:
         if "error" in h:
-            print(f"lookalike: error: query image {shown(h['query'])}: {h['error']}", file=sys.stderr)
+            log.error(f"query image {shown(h['query'])}: {h['error']}")
             continue
         if h["query"] != last:
             print(f"{shown(h['query'])}:")

@@ -8,6 +8,7 @@ import pytest
 
 from core import cli
 from core.config import ConfigError
+from core.log import QUIET
 from tests.conftest import run_build, solid
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def test_config_paths_are_relative_to_the_file_and_flags_win(tmp_path, monkeypat
                                     '[neighbours]\nk = 5\n')
     monkeypatch.chdir(tmp_path)
     args = cli.parse_args(["--config", "proj/site.toml", "-k", "3"])
-    settings, base = cli.resolve_settings(args)
+    settings, base = cli.resolve_settings(args, QUIET)
     assert Path(settings.site.collection) == proj / "pics" and Path(settings.site.output) == proj / "out"
     assert settings.neighbours.k == 3 and settings.site.title == "From file" and base == proj
 
@@ -35,7 +36,7 @@ def test_config_paths_are_relative_to_the_file_and_flags_win(tmp_path, monkeypat
 def test_missing_collection_is_a_config_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no collection given"):
-        cli.resolve_settings(cli.parse_args([]))
+        cli.resolve_settings(cli.parse_args([]), QUIET)
 
 
 def test_each_command_offers_only_the_flags_of_its_stage():

@@ -46,7 +46,9 @@ def test_deploy_pushes_the_site_to_gh_pages(project, capsys):
 
 
 def test_a_broken_site_is_not_pushed(project, capsys):
-    from core.config import DeploySection
+    from core.config import Settings
+    from core.log import QUIET
+    from core.views import for_step
     from deploy.stage import DeployError, run
 
     assert build.main(["--collection", "pictures", "--out", "_site", "--work-dir", ".work",
@@ -54,7 +56,9 @@ def test_a_broken_site_is_not_pushed(project, capsys):
     thumb = next((project["repo"] / "_site" / "thumbs").glob("*/*.jpg"))
     thumb.unlink()  # e.g. a half-copied folder
     with pytest.raises(DeployError, match=f"broken link: .*{thumb.name}"):
-        run(project["repo"] / "_site", DeploySection(), quiet=True)
+        settings = Settings()
+        settings.site.collection, settings.site.output = "pictures", str(project["repo"] / "_site")
+        run(None, for_step(settings, "deploy", force=False), QUIET)  # deploy reads nothing in the work folder
     branches = git("--git-dir", str(project["remote"]), "branch", "--list")
     assert branches == ""  # nothing was pushed
 
@@ -69,7 +73,8 @@ def test_deploy_outside_a_repository_says_so(tmp_path, monkeypatch, capsys):
     assert "lookalike: error:" in err and "git" in err.lower() and "Traceback" not in err
 
 
-def test_strict_deploy_with_skipped_files_pushes_nothing(project):
+def test_strict_deploy_with_skipped_files_pushes_nothing(project, capsys):
     (project["repo"] / "pictures" / "bad.jpg").write_text("not a picture")
-    assert deploy("--strict") == 2
+    assert deploy("--strict") == 1  # the one --strict status (README, "Exit status"): built, not published
+    assert "--strict: 1 file(s) skipped, so the site was not deployed" in capsys.readouterr().err
     assert git("--git-dir", str(project["remote"]), "branch", "--list") == ""

@@ -67,7 +67,7 @@ def test_exact_search_is_exact_and_blocked():
 @pytest.mark.parametrize("full_max", [10 ** 6, 1000])  # Annoy, and FAISS IVF (used above 20k) on 2,400
 def test_neighbours_are_found_and_recall_reported(full_max):
     v = clusters()
-    g = nn.knn_graph(v, 30, seed=42, trees=20, full_max=full_max)
+    g = nn.knn_graph(v, 30, seed=42, trees=20, goal=nn.Goal(annoy_max=full_max))
     assert g.method == "annoy" if full_max > len(v) else g.method.startswith("faiss-ivf nlist 196 nprobe ")
     assert (g.index is not None) == (full_max > len(v))  # only Annoy's index is kept for queries
     e_rows, e_sims = exact_nearest(v, 30)
@@ -81,7 +81,7 @@ def test_neighbours_are_found_and_recall_reported(full_max):
 
 def test_search_widens_until_the_target_recall():
     v = unit(np.random.default_rng(5).normal(size=(1500, 64)))  # no structure: Annoy's default misses some
-    g = nn.knn_graph(v, 10, seed=0, trees=2, target_recall=0.95)
+    g = nn.knn_graph(v, 10, seed=0, trees=2, goal=nn.Goal(recall=0.95))
     assert g.recall >= 0.95
     assert g.search_k > 2 * (10 + 20 + 1)  # widened beyond Annoy's default
 
@@ -120,15 +120,15 @@ def test_index_is_kept_for_later_queries(tmp_path):
 
 def test_faiss_search_is_reproducible_for_any_thread_count():
     v = clusters(50, 60)  # 3,000 vectors
-    a = nn.knn_graph(v, 12, seed=7, full_max=1000, n_jobs=1)
-    b = nn.knn_graph(v, 12, seed=7, full_max=1000, n_jobs=2)
+    a = nn.knn_graph(v, 12, seed=7, goal=nn.Goal(annoy_max=1000), n_jobs=1)
+    b = nn.knn_graph(v, 12, seed=7, goal=nn.Goal(annoy_max=1000), n_jobs=2)
     assert a.method.startswith("faiss-ivf")
     assert a.rows.tobytes() == b.rows.tobytes() and a.sims.tobytes() == b.sims.tobytes()
 
 
 def test_faiss_search_is_exact_and_widens_until_the_target_recall():
     v = unit(np.random.default_rng(5).normal(size=(3000, 64)))  # no structure: 8 of 219 lists miss many
-    g = nn.knn_graph(v, 10, seed=0, full_max=1000)
+    g = nn.knn_graph(v, 10, seed=0, goal=nn.Goal(annoy_max=1000))
     nprobe = int(g.method.split()[-1])
     assert g.method.startswith("faiss-ivf nlist 219 nprobe ") and nprobe > nn.DEFAULT_NPROBE
     _, e_sims = exact_nearest(v, 10)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from core.log import Log
 from layout.projection import normalise, project
 
 
@@ -30,8 +31,9 @@ def test_seeded_map_is_reproducible():
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 12])
 def test_small_collections_get_a_map(n):
     x = np.random.default_rng(n).normal(size=(n, 8)).astype(np.float32)
-    notes = []
-    xy = project(x, perplexity=30, seed=0, notes=notes)
+    log = Log(quiet=True)
+    xy = project(x, perplexity=30, seed=0, log=log)
+    notes = log.warnings
     assert xy.shape == (n, 2) and np.isfinite(xy).all()
     if n >= 5:
         assert any("lowered" in s for s in notes)

@@ -21,11 +21,12 @@ def jobs_of(coll: Path) -> list[Job]:
 def run_with(pool: str, jobs: list[Job]) -> tuple[dict, dict, list]:
     s = Settings()
     rows, kept, errors = {}, {}, []
-    runner.run(jobs, Decoder.of(s.images, s.facets, 64), lambda job, dec: kept.__setitem__(job.cand.path, dec),
+    sink = runner.Sink(keep=lambda job, dec: kept.__setitem__(job.cand.path, dec),
+                       write=lambda job, row: rows.__setitem__(job.cand.path, row["content"]),
+                       failed=lambda job, reason: errors.append((job.cand.path, reason)), advance=lambda n: None)
+    runner.run(jobs, Decoder.of(s.images, s.facets, 64),
                lambda batch: {"content": np.stack([b.reshape(-1)[:64].astype(np.float32) for b in batch])},
-               lambda job, row: rows.__setitem__(job.cand.path, row["content"]), batch_size=4, workers=2,
-               pool=pool, on_error=lambda job, reason: errors.append((job.cand.path, reason)),
-               advance=lambda n: None)
+               sink, batch_size=4, workers=2, pool=pool)
     return rows, kept, errors
 
 
@@ -70,20 +71,22 @@ class CountingBackbone:
 def test_adding_images_embeds_only_the_new_ones(tmp_path, monkeypatch):
     """A warm rebuild asks the model for nothing and leaves features/*.npy alone; N new
     images cost exactly N embeddings; the stores are one array each, not a file per image."""
-    from core.config import TagsSection
+    from core.log import QUIET
+    from core.views import for_step
     from core.workfolder import WorkFolder
     from embed import backbones, stage
     from tests.conftest import pattern
 
     monkeypatch.setattr(backbones.ModelSpec, "load", lambda spec: CountingBackbone())
     s = Settings()
-    s.facets.enabled = ["content", "colour"]
+    s.facets.enabled, s.tags.enabled = ["content", "colour"], False
     coll = pattern_collection(tmp_path / "coll", per_kind=3)
+    s.site.collection = str(coll)
     folder = WorkFolder(tmp_path / "w").build(coll)
 
     def embed() -> tuple[int, object]:
         CountingBackbone.asked = 0
-        report = stage.run(folder, coll, s.model, s.images, s.facets, quiet=True, tags=TagsSection(enabled=False))
+        report = stage.run(folder, for_step(s, "embed"), QUIET)
         return CountingBackbone.asked, report
 
     assert embed()[0] == 9

@@ -153,11 +153,14 @@ def test_a_repository_inside_the_collection_is_no_remote(project, capsys):
 
 
 def test_the_check_runs_before_ghp_import_when_called_directly(project):
-    from core.config import DeploySection
+    from core.config import Settings
+    from core.log import QUIET
+    from core.views import for_step
     from deploy.stage import DeployError, run
 
-    bad = DeploySection(remote=ATTACK)
+    bad = Settings()
+    bad.site.collection, bad.site.output, bad.deploy.remote = "pictures", str(project["repo"]), ATTACK
     with pytest.raises(DeployError, match="is not a remote name"):
-        run(project["repo"], bad, quiet=True)
+        run(None, for_step(bad, "deploy", force=False), QUIET)
     assert nothing_ran(project)
 

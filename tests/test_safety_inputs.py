@@ -80,7 +80,7 @@ def test_work_folder_inside_the_collection_is_refused_for_embed_alone(tmp_path, 
 
 def test_query_with_a_work_folder_inside_the_collection_is_refused(tmp_path, coll, capsys):
     before = snapshot(coll)
-    assert run_build("query", "--collection", coll, "--work-dir", coll / "w", coll / "disc.jpg") == 1
+    assert run_build("query", "--collection", coll, "--work-dir", coll / "w", coll / "disc.jpg") == 2  # as a build
     assert "lies inside the collection" in capsys.readouterr().err and snapshot(coll) == before
 
 

@@ -104,8 +104,9 @@ def test_a_collection_site_toml_is_named_with_every_key_it_sets(pictures, capsys
     assert "[neighbours] k must be an integer >= 1, found 0" in err
     (pictures / "site.toml").write_text('[site]\ntitle = "Theirs"\n[map]\nseed = 7\n')
     from core import cli
+    from core.log import QUIET
 
-    cli.resolve_settings(cli.parse_args(["embed", "--collection", str(pictures), "--quiet"]))
+    cli.resolve_settings(cli.parse_args(["embed", "--collection", str(pictures), "--quiet"]), QUIET)  # said even so
     err = capsys.readouterr().err
     assert f"config: {pictures / 'site.toml'} is inside the collection folder; it sets [map] seed, [site] title" in err
 

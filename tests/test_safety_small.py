@@ -200,10 +200,10 @@ def run_query(capsys, base, *argv):
 def test_query_refuses_a_count_below_one_before_any_work(queried, capsys, n):
     good = solid(queried / "q" / "good.png", (200, 30, 30))
     rc, out, err = run_query(capsys, queried, str(good), "-n", n)  # before: exit 0, "no matching images"
-    assert rc == 1 and out == "" and FakeBackbone.calls == []  # nothing decoded or loaded
+    assert rc == 2 and out == "" and FakeBackbone.calls == []  # refused (status 2, as a build), nothing loaded
     assert f"-n/--top is the number of images to list for each query: it must be 1 or more, not {n}" in err
     rc, out, err = run_query(capsys, queried / "nowhere", "--text", "dog", "-n", n)  # checked before the build is read
-    assert rc == 1 and "must be 1 or more" in err
+    assert rc == 2 and "must be 1 or more" in err
 
 
 def test_each_bad_query_image_has_its_message_and_the_good_ones_answer(queried, capsys):

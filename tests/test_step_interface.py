@@ -56,3 +56,13 @@ def test_the_log_counts_warnings_once_and_is_silent_when_quiet():
     with quiet.progress("embed", 3) as p:
         p.advance(3)
     assert quiet_out.getvalue() == "" and quiet.warnings == ["y"]
+
+
+def test_notices_and_errors_are_said_even_when_quiet_and_are_no_warnings():
+    out = io.StringIO()
+    log = Log(quiet=True, stream=out)
+    log.notice("config: pictures/site.toml is inside the collection folder; it sets nothing")
+    log.error("the collection folder nope does not exist or is not a folder")
+    assert out.getvalue() == ("config: pictures/site.toml is inside the collection folder; it sets nothing\n"
+                              "lookalike: error: the collection folder nope does not exist or is not a folder\n")
+    assert log.warnings == []

@@ -30,14 +30,15 @@ class Backbone:
     """
 
     def __init__(self, spec: BackboneSpec, key: str, model, preprocess: Callable, batch_size: int,
-                 style_model=None, style_layers: tuple[str, ...] = (), classifier=None):
+                 style: tuple = (None, ()), classifier=None):
+        """style: (the style model, its layer names), (None, ()) without the style facet."""
         self.spec = spec
         self.key = key
         self.model = model
         self.preprocess = preprocess
         self.batch_size = batch_size
-        self.style_model = style_model  # outputs [pooled] + [moments or Gram upper triangle per style_layers entry]
-        self.style_layers = tuple(style_layers)
+        self.style_model = style[0]  # outputs [pooled] + [moments or Gram upper triangle per style_layers entry]
+        self.style_layers = tuple(style[1])
         self.classifier = classifier  # (W, b) of the ImageNet head, for tags; None without one
         self.with_tags = False  # embed_batch adds "tags" (set by ModelSpec.load when asked)
 
@@ -167,7 +168,7 @@ def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", b
         style_model = _style_model(model, style_layers) if style_layers else None
     finally:  # the policy is global in Keras: never leak it into the next model built
         keras.config.set_dtype_policy(previous)
-    return Backbone(spec, key, model, preprocess, batch_size, style_model, tuple(style_layers or ()), classifier)
+    return Backbone(spec, key, model, preprocess, batch_size, (style_model, tuple(style_layers or ())), classifier)
 
 
 def gram_upper(x):
