@@ -74,7 +74,7 @@ def _size(path: Path) -> int:
 
 def copy_originals(site, collection: Path, images, notes: list[str]) -> None:
     """Stream each original (it may be huge) unless an identical copy is already there."""
-    from embed.names import on_disk
+    from core.names import on_disk
 
     for im in images:
         rel = original_path(im)

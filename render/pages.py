@@ -13,9 +13,10 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from core.manifest import copy_sizes
 from core.reports import count
 from render.search import hidden_words
-from render.text import clean, filter_name
+from render.text import clean, filter_name, safe_link
 from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -69,8 +70,6 @@ def environment() -> Environment:
 
 def sizes_of(im, opts: PageOptions) -> tuple[tuple, tuple]:
     """(display, thumbnail) pixel sizes of an image's copies, by the rule that made them."""
-    from embed.copies import copy_sizes
-
     return copy_sizes(im.width, im.height, opts.thumb_size, opts.display_size)
 
 
@@ -79,8 +78,6 @@ LABELS = {"creator": "Creator", "date": "Date", "source": "Source", "licence": "
 
 def _facts(meta: dict) -> list[dict]:
     """Catalogue fields for the page: known ones first, in a fixed order, then the rest as-is."""
-    from embed.metadata import safe_link
-
     facts = []
     for key in ("creator", "date", "source", "licence", "tags"):
         if meta.get(key):

@@ -4,7 +4,7 @@ Pagefind (PyPI ``pagefind[bin]``, which ships its binary) reads the pages' HTML:
 marked ``data-pagefind-body`` (title, catalogue fields, machine tags, file path), the filters
 marked ``data-pagefind-filter`` (creator, date, tag...) and the words given here that no
 visitor sees: each tag's WordNet synonyms and broader terms, so that "dog" finds every
-breed (embed/wordnet.py). It writes its index to a scratch folder, and every file is put
+breed (core/vocabulary.py). It writes its index to a scratch folder, and every file is put
 into the site through SiteFiles, so stale index files are removed like any other; its
 filters first put in sorted order and its file per page into 256 shard folders
 (render/pagefind_canon.py), so the same pages give the same bytes in every build and no
@@ -32,7 +32,7 @@ UNUSED = re.compile(r"^pagefind-(?:ui|modular-ui|component-ui|highlight)\.(?:js|
 def hidden_words(tags: list[dict]) -> str:
     """The search-only words of an image: synonyms and broader terms of its tags, sorted
     (NLTK's walk up the hierarchy does not always visit shared ancestors in one order)."""
-    from embed.wordnet import class_terms
+    from core.vocabulary import class_terms
 
     words = set()
     for t in tags:
