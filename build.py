@@ -84,9 +84,11 @@ def run_stages(args, cfg, work: WorkFolder) -> dict:
 
         reports["layout"] = layout.run(folder, cfg.neighbours, cfg.map, quiet)
     if "render" in stages:
+        from core.log import Log
+        from core.views import for_step
         from render import stage as render
 
-        reports["render"] = render.run(folder, cfg.site, cfg.images, cfg.neighbours, args.force, quiet)
+        reports["render"] = render.run(folder, for_step(cfg, "render", force=args.force), Log(quiet))
     return reports
 
 

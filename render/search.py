@@ -20,7 +20,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from core.progress import Progress, say
 from render.pagefind_canon import NotCanonical, canonical
 
 FOLDER = "pagefind"  # where the index lives in the site; static/search.js loads it from there
@@ -50,7 +49,7 @@ def available() -> str | None:
     return None
 
 
-def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
+def index_site(site_files, pages: list[str], log) -> tuple[int, str]:
     """Index the image pages `pages` (site paths) of the output folder; (files written, note for the summary).
 
     Through Pagefind's Python API, one page at a time in sorted order: the CLI reads the
@@ -66,7 +65,7 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         target = Path(tmp) / FOLDER
         try:  # on a thread of its own: the caller may be running an event loop already
             with ThreadPoolExecutor(max_workers=1) as one, \
-                    Progress("search", len(pages), unit="pages", quiet=quiet) as progress:
+                    log.progress("search", len(pages), unit="pages") as progress:
                 one.submit(asyncio.run, _index(site_files.path, pages, target, progress.advance)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
@@ -81,7 +80,7 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         for rel in sorted(files):
             data = files[rel]
             site_files.put(f"{FOLDER}/{rel}", data if isinstance(data, bytes) else data.read_bytes())
-    say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
+    log.info(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)")
     return len(files), note
 
 

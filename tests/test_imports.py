@@ -70,3 +70,19 @@ def test_every_allowed_crossing_is_still_there():
     seen = {(path.relative_to(REPO).as_posix(), name) for package in ("query", "deploy")
             for path in (REPO / package).rglob("*.py") for name in imports_of(path)}
     assert ACROSS <= seen
+
+
+def parameters(node) -> int:
+    a = node.args
+    names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs] + [x.arg for x in (a.vararg, a.kwarg) if x]
+    return len([n for n in names if n not in ("self", "cls")])
+
+
+def test_no_render_function_takes_over_seven_parameters():
+    """A function that needs more is handed an object that holds them (render/stage.py Build,
+    render/pages.py PageInputs, render/budget.py Planned), not a longer list."""
+    long = [f"{path.relative_to(REPO).as_posix()}:{node.name} ({parameters(node)})"
+            for path in sorted((REPO / "render").rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and parameters(node) > 7]
+    assert long == []
