@@ -6,11 +6,11 @@ not what its reader expects is {} — "nothing known, make it again", never an e
 records hold is render's business (render/keyed.py: each file's key and stat; the atlas's
 cells); where they are and how they are read and written is this module's.
 
-    copies.json      the image copies' keys, sizes, mtimes and inodes   (render/keyed.py: one record
+    copies.json      the image copies' keys, sizes and mtimes           (render/keyed.py: one record
     points.json      the map's data (points.js and its neighbour parts)    an output of render/outputs.py)
     exports.json     the researchers' exports (data/*.csv.gz)
     lists.json       the list pages (list/<n>.html)
-    pages.json       the image pages (each keyed by a digest of its context)
+    pages.json       the image pages (each keyed by a digest of its context; with its inode)
     atlas.json       the map sheets' cells, keys and colours (render/assets.py atlases)
     atlas-made.json  the last atlas as the map reads it, for an unchanged collection
     sizes.json       what each top folder of the site took (the next build's estimate: render/output.py)

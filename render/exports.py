@@ -15,7 +15,7 @@ written with a single quote before it, as OWASP's CSV-injection guidance says. T
 (width, height, rank, similarity, probability) are never touched, so -0.0312 stays a number.
 
 Each export is made again only when what it is made from changed (its key, kept in the work
-folder beside the file's size, mtime and inode: render/keyed.py), so an unchanged rebuild neither
+folder beside the file's size and mtime: render/keyed.py), so an unchanged rebuild neither
 rebuilds nor compares them.
 """
 from __future__ import annotations

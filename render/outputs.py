@@ -6,7 +6,7 @@ their keys in the output's record of the work folder (render/keyed.py over core/
 SiteState), so an output whose key and files are unchanged is not made again. Adding an output
 is one entry in OUTPUTS: a name (its record; "" for none), `files(b)` yielding File(path, key,
 make), and optionally `paths(b)` and `group(b)` (one key over every input: unchanged, nothing is
-even listed) or `when(b)`. The two that make their files in one go (the map sheets, the search
+even listed), `when(b)` or `inode`. The two that make their files in one go (the map sheets, the search
 index) give `write(b)` instead. `b` is the Build of render/stage.py: the inputs read, and what
 the outputs before made (vendor scripts, the atlas, the pages rendered).
 """
@@ -39,6 +39,7 @@ class Output:
     group: Callable | None = None  # b -> one key over all its inputs (with paths)
     when: Callable = lambda b: True
     write: Callable | None = None  # b -> files made: an output that makes its files in one go
+    inode: bool = False  # a file is as written only with the inode it was written with (render/keyed.py)
 
 
 def write(output: Output, b) -> list[str]:
@@ -47,7 +48,7 @@ def write(output: Output, b) -> list[str]:
         return []
     if output.write is not None:
         return output.write(b)
-    keyed = KeyedFiles(b.site, b.state, output.name) if output.name else None
+    keyed = KeyedFiles(b.site, b.state, output.name, output.inode) if output.name else None
     group = output.group(b) if output.group else None
     if group is not None and keyed.group_unchanged(group, output.paths(b)):
         return []
@@ -168,6 +169,6 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
                           File(".nojekyll", None, lambda: "")]),
     Output("", _index),
     Output("lists", _lists),
-    Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages),
+    Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages, inode=True),
     Output("", write=_search, when=lambda b: b.with_pages),
 ]

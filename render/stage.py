@@ -85,7 +85,7 @@ def run(folder: BuildFolder, settings, log) -> RenderReport:
     start = time.perf_counter()
     b = read(folder, settings, log)
     out = Path(settings.site.output)
-    output.check_output(out, b.collection, force=settings.force, state=b.state)
+    output.check_output(out, b.collection, force="force" in settings and settings.force, state=b.state)
     if not b.with_pages:
         b.warn(f"no image pages: {len(b.records):,} images is more than [site] pages_max = "
                f"{settings.site.pages_max:,}; the map and the list link to each picture, and there is no search")
