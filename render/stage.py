@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from core.files import WriteError
@@ -67,11 +68,11 @@ class Build:
     def with_pages(self) -> bool:
         return self.opts.image_pages
 
-    @property
+    @cached_property
     def page_paths(self) -> list[str]:
         return [page_path(im.id) for im in self.records]
 
-    @property
+    @cached_property
     def data_scripts(self) -> list[str]:
         return site_data.data_scripts(list(self.layouts), len(self.records), self.map_neighbours)
 
