@@ -34,28 +34,6 @@ from core.reports import summary_text, to_json
 from core.workfolder import WorkFolder
 
 
-class _RenderUntilStepShape:  # until render has the step shape: the lead deletes this class at merge
-    """render/stage.py run(folder, site, images, neighbours, force, quiet) in the step shape."""
-
-    @staticmethod
-    def check(folder, settings, log) -> dict:
-        from render import output
-
-        out = Path(settings.site.output)  # fail before hours of embedding, not after
-        output.check_output(out, Path(settings.site.collection), force=settings.force,
-                            state=folder.site_state(out, "files.json"))
-        return {}
-
-    @staticmethod
-    def run(folder, settings, log):
-        from render import stage
-
-        report = stage.run(folder, settings.site, settings.images, settings.neighbours, settings.force, log.quiet)
-        for note in report.notes:
-            log.warning(note)
-        return report
-
-
 @dataclass(frozen=True)
 class Step:
     name: str  # its command, and its settings view (core/config.py gives each key its steps)
@@ -68,7 +46,7 @@ class Step:
 STEPS = (
     Step("embed", "embed.stage", "the collection folder (and its metadata.csv)"),
     Step("layout", "layout.stage", "embed's manifest and feature arrays"),
-    Step("render", _RenderUntilStepShape,  # until render has the step shape: "render.stage"
+    Step("render", "render.stage",
          "the manifest, layout's neighbours and map, the image cache, templates/ and static/"),
     Step("deploy", "deploy.stage", "the site folder render wrote, and a git remote", publishes=True,
          hushed=False),  # git's own messages (a refused push, a password prompt) must reach the user

@@ -29,6 +29,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.site_state import SiteState  # noqa: E402
 from render.assets import atlases  # noqa: E402
 from render.output import SiteFiles  # noqa: E402
 
@@ -80,8 +81,8 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         thumbnails(cache, old + new, seed=5)
         print(f"{args.images + args.added:,} thumbnails ready in {time.perf_counter() - t0:.1f} s")
-        site, state = root / "site", root / "work" / "atlas.json"
-        for p in (site, state):
+        site, state = root / "site", SiteState(root / "work")
+        for p in (site, state.path("atlas"), state.path("atlas-made")):
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         before = [SimpleNamespace(sha256=s) for s in old]
         cold, n_cold = timed(site, before, cache, state)

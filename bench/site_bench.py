@@ -45,6 +45,8 @@ def main() -> None:
     from PIL import Image
 
     from core.config import Settings
+    from core.log import QUIET, Log
+    from core.views import for_step
     from core.manifest import ImageRecord, Manifest
     from core.workfolder import FacetLayout, WorkFolder
     from render import budget, output
@@ -94,13 +96,13 @@ def main() -> None:
     t_setup = time.perf_counter() - t0
 
     t = time.perf_counter()
-    result = render.run(folder, settings.site, settings.images, settings.neighbours, force=True)
+    result = render.run(folder, for_step(settings, "render", force=True), Log())
     t_render = time.perf_counter() - t
     t = time.perf_counter()
     sizes = output.size_report(root / "site")
     t_report = time.perf_counter() - t
     t = time.perf_counter()
-    render.run(folder, settings.site, settings.images, settings.neighbours, quiet=True)
+    render.run(folder, for_step(settings, "render", force=False), QUIET)
     t_again = time.perf_counter() - t
 
     print(f"{n:,} images, facets {', '.join(facets)}, k = {k}; setup {t_setup:.0f} s")

@@ -29,7 +29,7 @@ def main() -> None:
     args = ap.parse_args()
     import build
     from core.workfolder import WorkFolder
-    from embed.wordnet import covers, noun_ids
+    from core.vocabulary import covers, noun_ids
     from query.by_text import rank_by_words
     from query.conse import rank_by_conse
 

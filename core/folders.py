@@ -9,11 +9,19 @@ Where the output may lie is checked by render/output.py check_output, called rig
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from core.errors import LookalikeError
 
 WORK_NAME = ".lookalike"
+
+
+def lookalike_cache_dir() -> Path:
+    """Lookalike's cache shared by all projects (converted weights, the WordNet copy), outside
+    any repository or site."""
+    base = os.environ.get("LOOKALIKE_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base or Path.home() / ".cache") / ("" if os.environ.get("LOOKALIKE_CACHE") else "lookalike")
 
 
 class FolderError(LookalikeError):

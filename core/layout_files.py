@@ -11,16 +11,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from core.errors import StageOrderError
 from core.files import load_npy, save_npy, write_bytes, write_text
 from core.manifest import Manifest
-
-if TYPE_CHECKING:
-    from layout.placement import PreviousMap
 
 LAYOUT_ARRAYS = ("neighbours", "similarity", "coords")
 
@@ -31,6 +26,31 @@ class FacetLayout:
     neighbours: np.ndarray  # (N, k) int32 rows
     similarity: np.ndarray  # (N, k) float32 cosine
     coords: np.ndarray  # (N, 2) float32 raw t-SNE
+
+    def xy(self) -> np.ndarray:
+        """The map's coordinates normalised into [0, 1] x [0, 1] (aspect kept): what the site draws."""
+        return normalise(self.coords)
+
+
+@dataclass
+class PreviousMap:
+    """What the last layout of a facet placed: coordinates, whose they are, and how
+    (layout/placement.py places new images into it; read from the work folder here)."""
+    coords: np.ndarray  # (M, 2) float32
+    shas: list[str]  # image SHA-256 of each row
+    prints: np.ndarray  # (M, 2) float32 fingerprint of each row's vector (fingerprints())
+    settings: dict  # what shapes a map: perplexity, seed, version
+    placed: int  # images placed by transform since the map was last laid out afresh
+
+
+def normalise(coords: np.ndarray) -> np.ndarray:
+    """Fit coordinates into [0, 1] x [0, 1] keeping the aspect, centred: the map as render draws it."""
+    if len(coords) == 0:
+        return coords.astype(np.float32)
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    span = float(max(hi - lo)) or 1.0
+    centred = (coords - (lo + hi) / 2.0) / span + 0.5
+    return centred.astype(np.float32)
 
 
 class LayoutFiles:
@@ -80,11 +100,9 @@ class LayoutFiles:
         write_text(self.path / "layout" / f"{facet}.json", json.dumps(stats, sort_keys=True) + "\n")
         write_text(self.path / "layout" / f"{facet}.key", key)
 
-    def previous_map(self, facet: str) -> "PreviousMap | None":
+    def previous_map(self, facet: str) -> PreviousMap | None:
         """The facet's last map, whatever images it was for, or None when there is none whole
         (a build killed while writing one leaves a record whose digest does not match)."""
-        from layout.placement import PreviousMap
-
         stats = self.layout_stats(facet)
         try:
             coords = load_npy(self._array_path("coords", facet))

@@ -20,6 +20,23 @@ from core.files import write_text
 VERSION = 2
 
 
+def fitted_size(width: int, height: int, longest: int) -> tuple[int, int]:
+    """Size of a copy whose longest side is at most `longest` (never enlarged, never 0 px).
+
+    The one rule for display copies and thumbnails; pages use it for width/height attributes.
+    """
+    scale = longest / max(width, height, 1)
+    if scale >= 1:
+        return width, height
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def copy_sizes(width: int, height: int, thumb_size: int, display_size: int) -> tuple[tuple, tuple]:
+    """(display, thumbnail) sizes as decode() makes them: the thumbnail comes from the display copy."""
+    display = fitted_size(width, height, display_size)
+    return display, fitted_size(*display, thumb_size)
+
+
 class RowMismatchError(LookalikeError):
     """An array does not have one row per image of the manifest."""
 

@@ -47,9 +47,3 @@ class Progress:
 
 def _is_tty(stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
-
-
-def say(message: str, quiet: bool = False) -> None:  # until render has the step shape: the lead deletes it
-    """A one-line status message on stderr; the steps say theirs through core/log.py Log."""
-    if not quiet:
-        print(message, file=sys.stderr, flush=True)

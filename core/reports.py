@@ -83,7 +83,6 @@ class RenderReport:
     bytes: int
     folders: dict  # top-level folder -> {files, bytes}
     warnings: list[str]  # GitHub Pages' limits, measured on the site written
-    notes: list[str] = field(default_factory=list)  # unread: render says them with log.warning (the lead drops it)
     seconds: float = 0.0
     copied: int = 0  # image copies written this run (unchanged ones are not even compared)
     data_written: int = 0  # data files (points, exports) made again this run

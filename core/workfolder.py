@@ -23,7 +23,7 @@ and the deploy folder never carries caches. No other module spells a work-folder
                                      the next build places new images into this map (layout/placement.py)
         classifier.npy               (D, 1000) float32 ImageNet head weights (tags)   embed ->
         focused/rows|sims.npy, .key  class-focused neighbours (layout/focused.py)  layout ->
-        sites/<hash12>/pages.json|atlas.json   what render last wrote into one output folder
+        sites/<hash12>/<record>.json   what render keeps about one output folder (core/site_state.py SiteState)
 
 The layout stage's readers and writers are in core/layout_files.py (BuildFolder inherits them).
 """
@@ -42,6 +42,7 @@ from core.caches import ImageCache  # noqa: F401 - the work folder hands them ou
 from core.feature_store import FeatureCache  # noqa: F401
 from core.layout_files import FacetLayout, LayoutFiles  # noqa: F401
 from core.manifest import Manifest
+from core.site_state import SiteState
 
 
 class WorkFolder:
@@ -165,7 +166,8 @@ class BuildFolder(LayoutFiles):
 
     # --- render's memory of each output folder ----------------------------------------------
 
-    def site_state(self, out: Path, name: str) -> Path:
-        """pages.json / atlas.json for one output folder: one site says nothing about another."""
+    def site_state(self, out: Path) -> SiteState:
+        """What render keeps about one output folder (core/site_state.py), one folder per output
+        folder: one site says nothing about another."""
         digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
-        return self.path / "sites" / digest / name
+        return SiteState(self.path / "sites" / digest)

@@ -7,6 +7,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from core.manifest import copy_sizes, fitted_size  # noqa: F401 - the one rule, in the contract
+
 JPEG_QUALITY = 85
 SMALL_SIDE = 128  # enough pixels for a colour histogram, cheap to keep per image
 
@@ -26,23 +28,6 @@ def model_crop(im: Image.Image, size: int) -> np.ndarray:
     left, top = (w - side) / 2, (h - side) / 2
     box = (left, top, left + side, top + side)
     return np.asarray(im.resize((size, size), Image.BICUBIC, box=box, reducing_gap=3.0))
-
-
-def fitted_size(width: int, height: int, longest: int) -> tuple[int, int]:
-    """Size of a copy whose longest side is at most `longest` (never enlarged, never 0 px).
-
-    The one rule for display copies and thumbnails; pages use it for width/height attributes.
-    """
-    scale = longest / max(width, height, 1)
-    if scale >= 1:
-        return width, height
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def copy_sizes(width: int, height: int, thumb_size: int, display_size: int) -> tuple[tuple, tuple]:
-    """(display, thumbnail) sizes as decode() makes them: the thumbnail comes from the display copy."""
-    display = fitted_size(width, height, display_size)
-    return display, fitted_size(*display, thumb_size)
 
 
 def fit(im: Image.Image, longest: int) -> Image.Image:

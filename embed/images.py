@@ -31,7 +31,7 @@ from PIL import Image, ImageFile
 
 from embed.copies import SMALL_SIDE, fit, jpeg, model_crop
 from embed.filetypes import describe_unreadable, format_name
-from embed.names import on_disk
+from core.names import on_disk
 from embed.profiles import source_profile, to_srgb
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn

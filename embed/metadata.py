@@ -217,9 +217,3 @@ def attach(sidecar: Sidecar | None, records) -> dict:
         "duplicate_rows": sidecar.duplicate_rows,
         "name_clashes": sorted(sorted(paths) for paths in forms.values() if len(paths) > 1),
     }
-
-
-def safe_link(url: str) -> str:
-    """Only http(s) URLs become links: a 'javascript:' source must stay text."""
-    u = url.strip()
-    return u if u.lower().startswith(("http://", "https://")) else ""

@@ -18,21 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.layout_files import PreviousMap  # noqa: F401 - read from the work folder (core)
+
 PERPLEXITY = 5  # openTSNE's transform: perplexity, and 3 x perplexity neighbours
 NEIGHBOURS = 3 * PERPLEXITY
 ITERATIONS = 250  # transform's n_iter (no early exaggeration)
 PROGRESS_EVERY = 25  # iterations between progress updates
 PRINT_TOLERANCE = 1e-4  # fingerprints of unchanged unit vectors agree far better than this
-
-
-@dataclass
-class PreviousMap:
-    """What the last layout of a facet placed: coordinates, whose they are, and how."""
-    coords: np.ndarray  # (M, 2) float32
-    shas: list[str]  # image SHA-256 of each row
-    prints: np.ndarray  # (M, 2) float32 fingerprint of each row's vector (fingerprints())
-    settings: dict  # what shapes a map: perplexity, seed, version
-    placed: int  # images placed by transform since the map was last laid out afresh
 
 
 @dataclass

@@ -18,6 +18,8 @@ import os
 
 import numpy as np
 
+from core.layout_files import normalise  # noqa: F401 - the map as render draws it (core: the contract)
+
 MIN_TSNE = 5
 FFT_FROM = 10000
 EXAGGERATION_ITERS, ITERS = 250, 500  # openTSNE's defaults: the two phases of the optimisation
@@ -115,13 +117,3 @@ def _pca2(vectors: np.ndarray) -> np.ndarray:
             comps[:, c] = -comps[:, c]
     out[:, : comps.shape[1]] = comps
     return out
-
-
-def normalise(coords: np.ndarray) -> np.ndarray:
-    """Fit coordinates into [0, 1] x [0, 1] keeping the aspect, centred."""
-    if len(coords) == 0:
-        return coords.astype(np.float32)
-    lo, hi = coords.min(axis=0), coords.max(axis=0)
-    span = float(max(hi - lo)) or 1.0
-    centred = (coords - (lo + hi) / 2.0) / span + 0.5
-    return centred.astype(np.float32)

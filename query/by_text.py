@@ -20,7 +20,7 @@ STOP_WORDS = frozenset("a an and the of on in at by for with to from or near und
 def query_terms(text: str) -> list[str]:
     """The words and two-word phrases of the text that WordNet knows as nouns, longest first:
     "golden retriever on a beach" -> ["golden retriever", "beach"]."""
-    from embed.wordnet import noun_ids, wordnet
+    from core.vocabulary import noun_ids, wordnet
 
     words = [w for w in re.findall(r"[a-z0-9'-]+", text.lower())]
     terms, i = [], 0
@@ -38,7 +38,7 @@ def query_terms(text: str) -> list[str]:
 
 def senses(term: str) -> dict[str, float]:
     """wnid -> weight of each noun sense of the term (weights sum to 1; frequent senses weigh more)."""
-    from embed.wordnet import wordnet
+    from core.vocabulary import wordnet
 
     wn = wordnet()
     if wn is None:
@@ -54,7 +54,7 @@ def senses(term: str) -> dict[str, float]:
 
 def rank_by_words(manifest, text: str) -> list[tuple[int, float, list[str]]]:
     """(row, score, matched tag labels) of every image that matches, best first."""
-    from embed.wordnet import covers
+    from core.vocabulary import covers
 
     terms = query_terms(text)
     weighted = {t: senses(t) for t in terms}

@@ -1,18 +1,15 @@
 """The site's files that are not pages: image copies, originals, d3, our static files, map sheets.
 
-Each is copied from where an earlier stage or `npm ci` left it, through render/output.py's
+Each is copied from where an earlier stage or `npm ci` left it, through render/sitefiles.py
 SiteFiles, which records every file so that stale files of an earlier build (and nothing
-else) can be removed.
+else) can be removed; render/outputs.py lists them.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
-from core.files import write_text
-from core.progress import Progress
-from render.keyed import KeyedFiles
+from core.names import on_disk
 from render.urls import media_path, original_path, thumb_path
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -24,7 +21,7 @@ class ImageCopies:
     stat of its site file, no read and no compare. A small original publishes its
     thumbnail only: the display copy would be the same picture (render/pages.py display_copy)."""
 
-    def __init__(self, images, image_cache, opts, state: Path | None):
+    def __init__(self, images, image_cache, opts, state):
         from render.pages import display_copy
 
         self.state, self.cache = state, image_cache
@@ -39,30 +36,20 @@ class ImageCopies:
             if opts.display_copies and display_copy(im, opts)[0] != thumb:
                 self.plan.append((media_path(im.id), im.sha256, True))
 
-    def _source(self, sha: str, display: bool) -> Path:
+    def source(self, sha: str, display: bool) -> Path:
         return self.cache.display(sha) if display else self.cache.thumb(sha)
 
     def bytes_by_folder(self) -> dict[str, int]:
         """Bytes the copies will take, by top folder: what the last build recorded, else the cache file's size."""
-        saved = KeyedFiles.read_state(self.state)
+        saved = self.state.read("copies") if self.state is not None else {}
         out: dict[str, int] = {}
         for rel, sha, display in self.plan:
             entry = saved.get(rel)
-            size = entry[1] if entry and entry[0] == self.keys[sha] else _size(self._source(sha, display))
+            ok = isinstance(entry, list) and len(entry) > 1 and entry[0] == self.keys[sha] and isinstance(entry[1], int)
+            size = entry[1] if ok else _size(self.source(sha, display))
             top = rel.split("/", 1)[0]
             out[top] = out.get(top, 0) + size
         return out
-
-    def write(self, site, quiet: bool) -> int:
-        """Copy what changed; returns how many files were copied."""
-        files = KeyedFiles(site, self.state)
-        progress = Progress("images", len(self.plan), unit="files", quiet=quiet)
-        for rel, sha, display in self.plan:
-            files.put(rel, self.keys[sha], lambda sha=sha, display=display: self._source(sha, display).read_bytes())
-            progress.advance()
-        progress.close()
-        files.save()
-        return len(files.made)
 
 
 def _size(path: Path) -> int:
@@ -72,26 +59,25 @@ def _size(path: Path) -> int:
         return 0
 
 
-def copy_originals(site, collection: Path, images, notes: list[str]) -> None:
+def copy_originals(site, collection: Path, images, warn) -> list[str]:
     """Stream each original (it may be huge) unless an identical copy is already there."""
-    from embed.names import on_disk
-
     for im in images:
         rel = original_path(im)
         try:
             site.copy(rel, on_disk(collection / im.path), im.sha256)
         except OSError as exc:  # the original is gone or unreadable (a full disk is a WriteError)
-            notes.append(f"original of {im.path} not copied: {exc.strerror or exc}")
+            warn(f"original of {im.path} not copied: {exc.strerror or exc}")
+    return []
 
 
-def vendor_scripts(site, notes: list[str]) -> list[str]:
+def vendor_scripts(site, warn) -> list[str]:
     """d3 from node_modules; without it the site is the thumbnail grid, and the note says why."""
     from render.vendor import MissingFrontendError, copy_vendor_scripts
 
     try:
         scripts = copy_vendor_scripts(site.out, put=site.put)
     except MissingFrontendError as exc:
-        notes.append(f"map disabled, the site shows a thumbnail grid instead: {exc}")
+        warn(f"map disabled, the site shows a thumbnail grid instead: {exc}")
         return []
     return scripts
 
@@ -104,44 +90,42 @@ def static_names() -> list[str]:
         [f"static/vendor/{name}.min.js" for name in MODULES]
 
 
-def static_files(site) -> None:
-    for p in sorted(STATIC.rglob("*")):
-        if p.is_file():
-            site.put("static/" + p.relative_to(STATIC).as_posix(), p.read_bytes())
+def static_files() -> list[tuple[str, bytes]]:
+    """(site path, bytes) of our static files."""
+    return [("static/" + p.relative_to(STATIC).as_posix(), p.read_bytes()) for p in sorted(STATIC.rglob("*"))
+            if p.is_file()]
 
 
 ATLAS_VERSION = "atlas-v3"  # change when render/atlas.py makes other bytes for the same thumbnails
 
 
-def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -> tuple[dict, int]:
+def atlases(site, images, image_cache, state, log=None) -> tuple[dict, int]:
     """Sprite sheets, each made again only when the pictures in its cells changed: the atlas's
     metadata (points["atlas"]) and how many sheets were made this time.
 
     Each picture keeps its cell from build to build (render/atlas.py place_cells), so adding
     images to a large collection remakes the sheets they land in, not every sheet after the
     first insertion. The cells, each sheet's key and the cells' colours are kept in the work
-    folder (`state`); a sheet is reused while its key matches and its files are in the site.
-    points["atlas"]["cells"] maps rows to cells where that is not the identity.
+    folder (`state`, core/site_state.py: the records "atlas" and "atlas-made"); a sheet is reused
+    while its key matches and its files are in the site. points["atlas"]["cells"] maps rows to
+    cells where that is not the identity.
     """
+    from core.log import QUIET
     from render.atlas import CELL, EMPTY_COLOR, SHEET, place_cells, sheet_files, write_atlases
 
     pictures = [im.sha256 for im in images]
     colour = {im.sha256: im.colour for im in images if getattr(im, "colour", "")}  # converted profiles: other pixels
     # An unchanged collection: the last atlas as it was, from a small file (the cells' record
     # is 6.7 MB at 100,000 images and placing them again 0.1 s: a warm build's budget is 10 s).
-    made = state.with_name(state.stem + "-made.json") if state is not None else None
     digest = hashlib.sha256("\n".join([ATLAS_VERSION, image_cache.dir.name] + pictures + sorted(
         f"{p}:{c}" for p, c in colour.items())).encode()).hexdigest()
-    last = _read_json(made)
-    try:
-        if last.get("digest") == digest and isinstance(last.get("atlas"), dict) \
-                and all((site.out / f).is_file() for f in _sheet_files(last["atlas"])):
-            site.keep(*_sheet_files(last["atlas"]))
-            return last["atlas"], 0
-    except (KeyError, TypeError, AttributeError):
-        pass  # a damaged record: the sheets are checked one by one below
+    last = state.read("atlas-made", lambda v: v["digest"] == digest and isinstance(v["atlas"], dict) and all(
+        (site.out / f).is_file() for f in _sheet_files(v["atlas"]))) if state is not None else {}
+    if last:  # else none, damaged, or another collection's: the sheets are checked one by one below
+        site.keep(*_sheet_files(last["atlas"]))
+        return last["atlas"], 0
 
-    saved = _saved_atlas(state, image_cache.dir.name)
+    saved = state.read("atlas", lambda v: _valid_atlas(v, image_cache.dir.name)) if state is not None else {}
     cells = place_cells(pictures, saved.get("cells"))
     per_sheet = (SHEET // CELL) ** 2
     spans = [range(s, min(len(cells), s + per_sheet)) for s in range(0, len(cells), per_sheet)]  # cells of sheet n
@@ -153,28 +137,25 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
             if n < len(old_keys) and old_keys[n] == keys[n] and all((site.out / f).is_file() for f in sheet_files(n))}
     remade = len(keys) - len(keep)
 
-    def record(keys: list, colors: str) -> None:
-        write_text(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
-                                      "keys": keys, "colors": colors}, sort_keys=True))
+    def record(keys: list, colors: str) -> dict:
+        return {"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells, "keys": keys, "colors": colors}
 
     if state is not None and remade:
         # Before any sheet is overwritten, the record stops vouching for those about to be: a
         # build stopped half-way must not leave a sheet that a later one takes as unchanged.
-        if made is not None:
-            made.unlink(missing_ok=True)
-        record([key if n in keep else None for n, key in enumerate(keys)],
-               "".join("".join(keep[n]) if n in keep else EMPTY_COLOR * len(span) for n, span in enumerate(spans)))
+        state.forget("atlas-made")
+        state.write("atlas", record([key if n in keep else None for n, key in enumerate(keys)], "".join(
+            "".join(keep[n]) if n in keep else EMPTY_COLOR * len(span) for n, span in enumerate(spans))))
     thumbs = [None] * len(cells)  # paths only for the sheets to make: 100,000 of them took 0.5 s
     for n, span in enumerate(spans):
         if n not in keep:
             for j in span:
                 thumbs[j] = image_cache.thumb(cells[j]) if cells[j] else None
-    progress = Progress("map sheets", len(cells), unit="thumbs", quiet=quiet or not remade)
+    progress = (log or QUIET if remade else QUIET).progress("map sheets", len(cells), unit="thumbs")
     atlas = write_atlases(thumbs, site.out, CELL, SHEET, on_sheet=progress.advance, keep=keep, put=site.put)
     progress.close()
     if state is not None and (remade or saved.get("cells") != cells):  # once the sheets are in place
-        site.save_after(state, json.dumps({"version": ATLAS_VERSION, "cache": image_cache.dir.name, "cells": cells,
-                                           "keys": keys, "colors": atlas["colors"]}, sort_keys=True))
+        site.save_after(state.path("atlas"), state.text(record(keys, atlas["colors"])))
     site.keep(*_sheet_files(atlas))
     cell_of = {p: j for j, p in enumerate(cells) if p is not None}
     row_cells = [cell_of[p] for p in pictures]
@@ -183,31 +164,18 @@ def atlases(site, images, image_cache, state: Path | None, quiet: bool = True) -
     atlas["count"] = len(images)
     if row_cells != list(range(len(images))):
         atlas["cells"] = row_cells
-    if made is not None:
-        site.save_after(made, json.dumps({"digest": digest, "atlas": atlas}, sort_keys=True))
+    if state is not None:
+        site.save_after(state.path("atlas-made"), state.text({"digest": digest, "atlas": atlas}))
     return atlas, remade
 
 
-def _saved_atlas(state: Path | None, cache: str) -> dict:
-    """The last build's cells, keys and colours, or {} (none, damaged, another version or cache)."""
-    saved = _read_json(state)
+def _valid_atlas(saved: dict, cache: str) -> bool:
+    """The last build's cells, keys and colours are whole, of this version and image cache (else
+    the sheets are made again)."""
     cells, keys, colors = saved.get("cells"), saved.get("keys"), saved.get("colors")
-    if saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache and isinstance(cells, list) \
-            and isinstance(keys, list) and isinstance(colors, str) and len(colors) == 6 * len(cells) \
-            and all(c is None or isinstance(c, str) for c in cells):
-        return saved
-    return {}  # none, damaged or another version: the sheets are made again
-
-
-def _read_json(path: Path | None) -> dict:
-    """A state file's object, or {} when it is missing or damaged."""
-    if path is None or not path.exists():
-        return {}
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+    return saved.get("version") == ATLAS_VERSION and saved.get("cache") == cache and isinstance(cells, list) \
+        and isinstance(keys, list) and isinstance(colors, str) and len(colors) == 6 * len(cells) \
+        and all(c is None or isinstance(c, str) for c in cells)
 
 
 def _sheet_files(atlas: dict) -> list[str]:
@@ -215,7 +183,7 @@ def _sheet_files(atlas: dict) -> list[str]:
     return list(atlas.get("sheets", [])) + [s for level in atlas.get("levels", []) for s in level["sheets"]]
 
 
-def favicon(site, images, image_cache) -> None:
+def favicon(images, image_cache) -> bytes:
     """favicon.png: the first four images of the collection, 2 x 2, cropped square (64 px).
 
     A site with no icon logs a 404 on every page; one made from the collection says whose it is."""
@@ -232,4 +200,4 @@ def favicon(site, images, image_cache) -> None:
         icon = icon.crop((0, 0, tile, tile)).resize((64, 64), Image.NEAREST)
     buf = io.BytesIO()
     icon.save(buf, "PNG", optimize=True)
-    site.put("favicon.png", buf.getvalue())
+    return buf.getvalue()

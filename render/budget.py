@@ -13,6 +13,8 @@ before minutes of writing. check() applies the same rules to any listing, estima
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from render.data import part_rows
 
 SITE_BYTES = 1_000_000_000  # GitHub Pages: published sites may be no larger than 1 GB
@@ -86,14 +88,26 @@ ATLAS_BYTES_PER_IMAGE = 2_000
 SHARDS = 256  # render/urls.py: per-image files go into one folder per two hex characters of the id
 
 
-def estimate(known: dict[str, int], pages: int, images: int, facets: int, k: int, map_neighbours: int,
-             search: bool, previous: dict) -> dict:
+@dataclass(frozen=True)
+class Planned:
+    """The site a build is about to write, as far as its size goes."""
+    pages: int  # image pages
+    images: int
+    facets: int
+    k: int  # neighbours a page lists per facet
+    map_neighbours: int
+    search: bool
+
+
+def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
     """The site's size before it is written: {bytes, folders: {top: bytes}, files: {folder: count}, big: {}}.
 
     known: exact bytes by top folder (the image copies, the originals). The parts only known
     once made (pages, search index, map sheets, data) come from what the last build wrote,
     scaled by the number of images, or else from sizes measured on real sites (the figures
     below: docs/benchmarks.md)."""
+    pages, images, facets, k, map_neighbours, search = (planned.pages, planned.images, planned.facets, planned.k,
+                                                         planned.map_neighbours, planned.search)
     before = previous.get("folders", {}) if previous else {}
     scale = images / previous["images"] if previous else 0.0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import math
 
-from layout.projection import normalise
 from render.text import clean
 
 PART_BYTES = 20_000_000  # a neighbour part's size at most: GitHub Pages refuses files over 50 MB
@@ -18,7 +17,7 @@ def points_dict(manifest, layouts: dict, map_neighbours: int, atlas: dict | None
     labels, hints = labels or {}, hints or {}
     facets = {}
     for name, lay in layouts.items():
-        xy = normalise(lay.coords)
+        xy = lay.xy()  # normalised by core/layout_files.py: the contract's one rule
         m = min(map_neighbours, lay.neighbours.shape[1])
         facets[name] = {
             "xy": [round(float(v), 4) for v in xy.reshape(-1)],

@@ -26,7 +26,6 @@ import io
 
 import numpy as np
 
-from render.keyed import KeyedFiles
 from render.memo import site_key as digest
 
 
@@ -90,14 +89,15 @@ def tags_csv(manifest) -> str:
     return buf.getvalue()
 
 
-def write(exports: KeyedFiles, manifest, layouts: dict) -> None:
-    """Put every export into `exports`, each made again only when its inputs changed."""
+def files(manifest, layouts: dict) -> list[tuple]:
+    """(site path, key, make) of every export: render/outputs.py makes each again only when its key changed."""
     rows = [(im.id, im.path, im.title, im.width, im.height) for im in manifest.images]
-    exports.put("data/images.csv.gz", digest("images-v2", rows), lambda: gz(images_csv(manifest)))
+    out = [("data/images.csv.gz", digest("images-v2", rows), lambda: gz(images_csv(manifest)))]
     ids = [im.id for im in manifest.images]
     for facet, lay in layouts.items():
         key = digest("neighbours-v1", ids, np.asarray(lay.neighbours), np.asarray(lay.similarity))
-        exports.put(f"data/neighbours-{facet}.csv.gz", key, lambda lay=lay: gz(neighbours_csv(manifest, lay)))
+        out.append((f"data/neighbours-{facet}.csv.gz", key, lambda lay=lay: gz(neighbours_csv(manifest, lay))))
     if "none" not in manifest.tagger:
         tags = [(im.id, im.tags) for im in manifest.images]
-        exports.put("data/tags.csv.gz", digest("tags-v2", tags), lambda: gz(tags_csv(manifest)))
+        out.append(("data/tags.csv.gz", digest("tags-v2", tags), lambda: gz(tags_csv(manifest))))
+    return out

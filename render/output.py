@@ -7,11 +7,9 @@ folder or in the site, count once). Nothing is taken as ours because of its name
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from core.files import write_text
 from render.sitefiles import JOURNAL, LEGACY, RECORD, OutputError, SiteFiles  # noqa: F401 - re-exported
 
 MARKER = LEGACY  # the name tests and older code know
@@ -21,7 +19,8 @@ OWN_FOLDERS = ("image", "thumbs", "media", "originals", "list", "atlas", "data",
 OWN_FILES = ("index.html", "favicon.png")
 
 
-def check_output(out: Path, collection: Path, force: bool = False, state: Path | None = None) -> None:
+def check_output(out: Path, collection: Path, force: bool = False, state=None) -> None:
+    """state: the work folder's SiteState of this output (or the path of its legacy list)."""
     out_r, coll_r = Path(out).resolve(), Path(collection).resolve()
     if out_r == coll_r:
         raise OutputError(f"the output folder {out} is the collection itself; choose another --out")
@@ -51,9 +50,10 @@ def check_output(out: Path, collection: Path, force: bool = False, state: Path |
                           f"away or choose another --out")
 
 
-def _ours(out: Path, state: Path | None) -> bool:
+def _ours(out: Path, state) -> bool:
+    legacy = getattr(state, "legacy", state)  # a SiteState, or the path of its legacy list
     return any(p.is_file() for p in (out / RECORD, out / JOURNAL, out / LEGACY)) or \
-        (state is not None and state.is_file())
+        (legacy is not None and Path(legacy).is_file())
 
 
 def _generator_tagged(out: Path) -> bool:
@@ -91,23 +91,18 @@ def foreign_files(out: Path) -> list[str]:
     return clash
 
 
-def _sizes_path(state: Path) -> Path:
-    return state.with_name(state.stem + "-sizes.json")
-
-
-def remember_sizes(state: Path | None, sizes: dict, images: int) -> None:
+def remember_sizes(state, sizes: dict, images: int) -> None:
     """What each top folder of the site took, for the next build's estimate (render/budget.py)."""
     if state is not None:
-        write_text(_sizes_path(state), json.dumps({"images": images, "folders": sizes["folders"]}, sort_keys=True))
+        state.write("sizes", {"images": images, "folders": sizes["folders"]})
 
 
-def previous_sizes(state: Path | None) -> dict:
+def previous_sizes(state) -> dict:
     """{"images": N, "folders": {top: {files, bytes}}} of the last build, or {}."""
-    try:
-        saved = json.loads(_sizes_path(state).read_text()) if state is not None else {}
-        return saved if isinstance(saved.get("folders"), dict) and saved.get("images") else {}
-    except (OSError, ValueError, AttributeError):
+    if state is None:
         return {}
+    return state.read("sizes", lambda v: isinstance(v["folders"], dict) and isinstance(v["images"], int) and v["images"]
+                      and all(isinstance(f["bytes"], int) for f in v["folders"].values()))
 
 
 def size_report(out: Path) -> dict:

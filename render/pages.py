@@ -1,10 +1,12 @@
 """The pages: the Jinja environment and the context of the map page and of each image page.
 
 Contexts hold every value a page shows (escaped once where it repeats), so a digest of a
-context says whether its page can change (render/memo.py).
+context says whether its page can change (context_digest, render/keyed.py).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +15,10 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from core.manifest import copy_sizes
 from core.reports import count
 from render.search import hidden_words
-from render.text import clean, filter_name
+from render.text import clean, filter_name, safe_link
 from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -69,8 +72,6 @@ def environment() -> Environment:
 
 def sizes_of(im, opts: PageOptions) -> tuple[tuple, tuple]:
     """(display, thumbnail) pixel sizes of an image's copies, by the rule that made them."""
-    from embed.copies import copy_sizes
-
     return copy_sizes(im.width, im.height, opts.thumb_size, opts.display_size)
 
 
@@ -79,8 +80,6 @@ LABELS = {"creator": "Creator", "date": "Date", "source": "Source", "licence": "
 
 def _facts(meta: dict) -> list[dict]:
     """Catalogue fields for the page: known ones first, in a fixed order, then the rest as-is."""
-    from embed.metadata import safe_link
-
     facts = []
     for key in ("creator", "date", "source", "licence", "tags"):
         if meta.get(key):
@@ -147,11 +146,28 @@ def root_of(page: str) -> str:
     return posixpath.relpath(".", folder) + "/" if folder else ""
 
 
-def image_context(i: int, im, images, layouts: dict, features: dict, opts: PageOptions, page: str,
-                  cards: "Cards | None" = None, focused: tuple | None = None) -> dict:
-    """focused: (rows, sims) of the class-focused neighbours (layout/focused.py), if any."""
-    cards = cards or Cards(images, opts)
-    card_of = cards.for_page(page)
+class PageInputs:
+    """What every image page is made from: the images, their layouts and features, the options,
+    and focused: (rows, sims) of the class-focused neighbours (layout/focused.py), if any."""
+
+    def __init__(self, images, layouts: dict, features: dict, opts: PageOptions, focused: tuple | None = None):
+        self.images, self.layouts, self.features, self.opts, self.focused = images, layouts, features, opts, focused
+        self.cards = Cards(images, opts)
+
+
+def context_digest(context: dict, salt: str = "") -> str:
+    """What a page shows, and what turns it into HTML (salt: the templates and code), as one key.
+    JSON is exact for the str (Markup included), int, float, list and dict values of a context
+    (floats as repr); records are dataclasses: their fields."""
+    text = json.dumps(context, sort_keys=True, ensure_ascii=False, default=vars)
+    return hashlib.sha256((salt + "\0" + text).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def image_context(i: int, page: str, inputs: PageInputs) -> dict:
+    images, layouts, features, opts, focused = (inputs.images, inputs.layouts, inputs.features, inputs.opts,
+                                                inputs.focused)
+    im = images[i]
+    card_of = inputs.cards.for_page(page)
     focus = [(int(j), float(s)) for j, s in zip(*(a[i] for a in focused)) if j >= 0] \
         if focused is not None and im.tags else []
     shown = [f for f in layouts if f in features] if len(layouts) > 1 or focus else []

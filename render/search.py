@@ -4,7 +4,7 @@ Pagefind (PyPI ``pagefind[bin]``, which ships its binary) reads the pages' HTML:
 marked ``data-pagefind-body`` (title, catalogue fields, machine tags, file path), the filters
 marked ``data-pagefind-filter`` (creator, date, tag...) and the words given here that no
 visitor sees: each tag's WordNet synonyms and broader terms, so that "dog" finds every
-breed (embed/wordnet.py). It writes its index to a scratch folder, and every file is put
+breed (core/vocabulary.py). It writes its index to a scratch folder, and every file is put
 into the site through SiteFiles, so stale index files are removed like any other; its
 filters first put in sorted order and its file per page into 256 shard folders
 (render/pagefind_canon.py), so the same pages give the same bytes in every build and no
@@ -20,7 +20,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from core.progress import Progress, say
 from render.pagefind_canon import NotCanonical, canonical
 
 FOLDER = "pagefind"  # where the index lives in the site; static/search.js loads it from there
@@ -32,7 +31,7 @@ UNUSED = re.compile(r"^pagefind-(?:ui|modular-ui|component-ui|highlight)\.(?:js|
 def hidden_words(tags: list[dict]) -> str:
     """The search-only words of an image: synonyms and broader terms of its tags, sorted
     (NLTK's walk up the hierarchy does not always visit shared ancestors in one order)."""
-    from embed.wordnet import class_terms
+    from core.vocabulary import class_terms
 
     words = set()
     for t in tags:
@@ -50,7 +49,7 @@ def available() -> str | None:
     return None
 
 
-def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
+def index_site(site_files, pages: list[str], log) -> tuple[int, str]:
     """Index the image pages `pages` (site paths) of the output folder; (files written, note for the summary).
 
     Through Pagefind's Python API, one page at a time in sorted order: the CLI reads the
@@ -66,7 +65,7 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         target = Path(tmp) / FOLDER
         try:  # on a thread of its own: the caller may be running an event loop already
             with ThreadPoolExecutor(max_workers=1) as one, \
-                    Progress("search", len(pages), unit="pages", quiet=quiet) as progress:
+                    log.progress("search", len(pages), unit="pages") as progress:
                 one.submit(asyncio.run, _index(site_files.path, pages, target, progress.advance)).result()
         except Exception as exc:  # noqa: BLE001 - a search index must not cost the site
             return 0, f"Pagefind failed, so the site has no search: {type(exc).__name__}: {exc}"
@@ -81,7 +80,7 @@ def index_site(site_files, pages: list[str], quiet: bool) -> tuple[int, str]:
         for rel in sorted(files):
             data = files[rel]
             site_files.put(f"{FOLDER}/{rel}", data if isinstance(data, bytes) else data.read_bytes())
-    say(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)", quiet)
+    log.info(f"search: Pagefind indexed {len(pages)} image pages ({len(files)} files in {FOLDER}/)")
     return len(files), note
 
 

@@ -129,8 +129,9 @@ class SiteFiles:
                 self.written[rel] = d
 
     def save_after(self, path: Path, text: str) -> None:
-        """A work-folder file that vouches for files of this build (render/keyed.py, memo.py, the
-        atlas's record): written by finish() once they are in place, never if the build fails."""
+        """A work-folder record that vouches for files of this build (core/site_state.py: each
+        output's keys, render/keyed.py; the atlas's): written by finish() once they are in place,
+        never if the build fails."""
         self._after.append((Path(path), text))
 
     def _announce(self, rel: str, d: str) -> None:

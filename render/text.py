@@ -33,6 +33,12 @@ def clean(text: str) -> str:
     return _DROP.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def safe_link(url: str) -> str:
+    """Only http(s) URLs become links: a 'javascript:' source must stay text."""
+    u = url.strip()
+    return u if u.lower().startswith(("http://", "https://")) else ""
+
+
 def filter_name(label: str) -> str:
     """The name of a Pagefind filter for a label, for data-pagefind-filter="<name>".
 

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 import render.atlas
+from core.site_state import SiteState
 from render.assets import atlases
 from render.atlas import EMPTY_COLOR, place_cells
 from render.output import SiteFiles
@@ -66,7 +67,7 @@ def small_sheets(monkeypatch):
 
 
 def test_a_grown_collection_remakes_only_the_sheets_that_changed(tmp_path, small_sheets):
-    cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
+    cache, site, state = _Cache(tmp_path), tmp_path / "site", SiteState(tmp_path / "work")
     colours = {f"{i:02d}": ((i * 23) % 256, (i * 71) % 256, (i * 113) % 256) for i in range(40)}
     images = [_picture(cache, sha, rgb) for sha, rgb in list(colours.items())[:20]]   # 5 sheets
     first, made = _atlases(site, images, cache, state)
@@ -97,19 +98,19 @@ def test_a_grown_collection_remakes_only_the_sheets_that_changed(tmp_path, small
     j = cells[1] % 4   # "30" in sheet 1
     px = sheet.getpixel(((j % 2) * 16 + 8, (j // 2) * 16 + 8))
     assert all(abs(a - b) <= 8 for a, b in zip(px, colours["30"]))
-    saved = json.loads(state.read_text())
+    saved = json.loads(state.path("atlas").read_text())
     assert saved["cells"][7] == "30" and saved["cells"][20] == "31"
 
 
 def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, small_sheets):
-    cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
+    cache, site, state = _Cache(tmp_path), tmp_path / "site", SiteState(tmp_path / "work")
     images = [_picture(cache, f"{i:02d}", (200, 40 + i, 40)) for i in range(10)]
     _atlases(site, images, cache, state)
     atlas, _ = _atlases(site, images[:5] + images[6:], cache, state)   # cell 5 empties
     assert atlas["cells"] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
-    saved = json.loads(state.read_text())
+    saved = json.loads(state.path("atlas").read_text())
     assert saved["cells"][5] is None and saved["colors"][30:36] == EMPTY_COLOR
-    state.write_text("{not json")
+    state.path("atlas").write_text("{not json")
     before = _signatures(site)
     same, made = _atlases(site, images[:5] + images[6:], cache, state)  # unchanged: as it was
     assert made == 0 and same == atlas and _signatures(site) == before
@@ -122,7 +123,7 @@ def test_empty_cells_are_background_and_a_damaged_state_remakes_all(tmp_path, sm
 def test_a_build_stopped_while_making_sheets_leaves_none_taken_as_unchanged(tmp_path, small_sheets):
     """Sheets of another collection written, then the build stopped (a missing thumbnail
     here): the next build of the first collection must not take them as its own."""
-    cache, site, state = _Cache(tmp_path), tmp_path / "site", tmp_path / "work" / "atlas.json"
+    cache, site, state = _Cache(tmp_path), tmp_path / "site", SiteState(tmp_path / "work")
     first = [_picture(cache, f"x{i}", (250, 20 * i, 20)) for i in range(8)]   # two sheets, red-ish
     _atlases(site, first, cache, state)
     other = [_picture(cache, f"y{i}", (20, 20 * i, 250)) for i in range(4)] + first[4:7] + [SimpleNamespace(sha256="gone")]

@@ -9,16 +9,6 @@ REPO = Path(__file__).resolve().parent.parent
 PRODUCT = ("build.py", "core", "embed", "layout", "render", "deploy", "query")
 MAX_PARAMETERS = 7
 
-# render/ is being put in the step shape beside this change (issue #25, item 1); these are its
-# functions over the limit today. The lead empties this list when the two meet.
-RENDER_PARAMETERS_UNTIL_MERGE = {
-    "render/budget.py:estimate",
-    "render/pages.py:image_context",
-    "render/stage.py:_image_pages",
-}
-# ... and its modules that still say or draw progress on their own (core.progress say/Progress).
-RENDER_PRINTS_UNTIL_MERGE = {"render/assets.py", "render/search.py", "render/stage.py"}
-
 REPORTER = {"core/log.py", "core/progress.py"}
 COMMAND_OUTPUT = {"build.py", "query/command.py"}  # the summary and the hits, on stdout
 # Writing to stderr, drawing progress, or the old say() callback.
@@ -52,7 +42,7 @@ def test_no_product_function_takes_more_than_seven_parameters():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and parameters(node) > MAX_PARAMETERS:
                 over[f"{rel(path)}:{node.name}"] = parameters(node)
-    assert set(over) - RENDER_PARAMETERS_UNTIL_MERGE == set(), \
+    assert over == {}, \
         f"functions with more than {MAX_PARAMETERS} parameters (group them, or pass the step's settings view): {over}"
 
 
@@ -65,7 +55,7 @@ def test_only_the_reporter_says_progress_and_notes():
     said = {}
     for path in product_files():
         name = rel(path)
-        if name in REPORTER or name in RENDER_PRINTS_UNTIL_MERGE:
+        if name in REPORTER:
             continue
         text = path.read_text(encoding="utf-8")
         lines = [f"{i}: {line.strip()}" for i, line in enumerate(text.splitlines(), 1) if SAYS.search(line)]
@@ -82,7 +72,7 @@ def test_no_quiet_flag_travels_through_the_stages():
     takes = []
     for path in product_files():
         name = rel(path)
-        if name in REPORTER or name in RENDER_PRINTS_UNTIL_MERGE:
+        if name in REPORTER:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -90,18 +80,6 @@ def test_no_quiet_flag_travels_through_the_stages():
                 if any(x.arg in ("quiet", "say") for x in a.posonlyargs + a.args + a.kwonlyargs):
                     takes.append(f"{name}:{node.name}")
     assert takes == []
-
-
-def test_the_allowlists_name_real_offenders_only():
-    """Once render meets the limit, its entry must go (so the list cannot silently outlive it)."""
-    found = set()
-    for path in product_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and parameters(node) > MAX_PARAMETERS:
-                found.add(f"{rel(path)}:{node.name}")
-    assert RENDER_PARAMETERS_UNTIL_MERGE <= found, RENDER_PARAMETERS_UNTIL_MERGE - found
-    for name in RENDER_PRINTS_UNTIL_MERGE:
-        assert SAYS.search((REPO / name).read_text(encoding="utf-8")), f"{name} no longer says on its own"
 
 
 def test_every_step_has_the_one_shape():

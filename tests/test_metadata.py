@@ -3,7 +3,8 @@ import json
 import pytest
 
 from core.manifest import ImageRecord
-from embed.metadata import MetadataError, attach, read_sidecar, safe_link
+from embed.metadata import MetadataError, attach, read_sidecar
+from render.text import safe_link
 from tests.conftest import read_points, run_build, solid
 
 

@@ -101,13 +101,13 @@ def test_the_estimate_names_the_budget_and_the_setting_before_writing():
     """100,000 images with display copies of ~150 kB: over 1 GB, before anything is written."""
     from render import budget
 
-    guess = budget.estimate({"thumbs": 100_000 * 20_000, "media": 100_000 * 150_000}, pages=100_000,
-                            images=100_000, facets=3, k=30, map_neighbours=12, search=True, previous={})
+    guess = budget.estimate({"thumbs": 100_000 * 20_000, "media": 100_000 * 150_000}, budget.Planned(pages=100_000,
+                            images=100_000, facets=3, k=30, map_neighbours=12, search=True), previous={})
     w = budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
     assert any("over GitHub Pages' 1 GB limit" in x and "media/" in x and "display_copies" in x for x in w)
     assert not any(x.startswith(("image/00", "thumbs/00", "pagefind/")) for x in w)  # sharded: ~400 files each
-    small = budget.estimate({"thumbs": 2_000 * 20_000}, pages=2_000, images=2_000, facets=3, k=30,
-                            map_neighbours=12, search=True, previous={})
+    small = budget.estimate({"thumbs": 2_000 * 20_000}, budget.Planned(pages=2_000, images=2_000, facets=3, k=30,
+                            map_neighbours=12, search=True), previous={})
     assert budget.check(small["bytes"], small["folders"], small["files"], small["big"]) == []
 
 
@@ -124,6 +124,6 @@ def test_the_estimate_of_the_map_sheets_holds_for_real_photos(tmp_path, collecti
     made = sum(p.stat().st_size for p in (tmp_path / "atlas").rglob("*.jpg"))
     levels = sum(p.stat().st_size for p in (tmp_path / "atlas").glob("*/*.jpg"))
     assert levels > 0.3 * (made - levels)  # the smaller levels are there, and not nothing
-    guess = budget.estimate({}, pages=0, images=len(photos), facets=1, k=10, map_neighbours=12,
-                            search=False, previous={})["folders"]["atlas"]
+    guess = budget.estimate({}, budget.Planned(pages=0, images=len(photos), facets=1, k=10, map_neighbours=12,
+                            search=False), previous={})["folders"]["atlas"]
     assert 0.85 * made < guess < 1.4 * made, (guess, made)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.log import QUIET
 from core.manifest import ImageRecord, Manifest
 from render import budget, exports, search
 from tests.conftest import pattern, pattern_collection, run_build, site_bytes
@@ -181,7 +182,7 @@ def test_pagefind_filters_come_out_in_one_order(tmp_path):
     indexes = []
     for _ in range(3):
         site = _Site(tmp_path)
-        assert search.index_site(site, rels, quiet=True)[1] == ""
+        assert search.index_site(site, rels, QUIET)[1] == ""
         indexes.append(site.files)
     assert indexes[0] == indexes[1] == indexes[2]
     fragments = [rel for rel in indexes[0] if rel.startswith("pagefind/fragment/")]
@@ -212,12 +213,12 @@ def test_an_index_not_laid_out_as_expected_is_left_alone_with_a_note():
 def test_the_search_index_counts_and_is_sharded_in_the_estimate():
     """100,000 pages: the search index's file per page is in 256 shards (~400 each), no warning;
     a million: the shard folder passes 3,000 and is named with what to do."""
-    guess = budget.estimate({"thumbs": 100_000 * 9_000}, pages=100_000, images=100_000, facets=1, k=30,
-                            map_neighbours=12, search=True, previous={})
+    guess = budget.estimate({"thumbs": 100_000 * 9_000}, budget.Planned(pages=100_000, images=100_000, facets=1, k=30,
+                            map_neighbours=12, search=True), previous={})
     assert 390 < guess["files"]["pagefind/fragment/00"] < 500 and guess["folders"]["pagefind"] > 100_000 * 2_000
     assert not any("pagefind" in w for w in budget.check(guess["bytes"], guess["folders"], guess["files"], {}))
-    huge = budget.estimate({}, pages=1_000_000, images=1_000_000, facets=1, k=30, map_neighbours=12,
-                           search=True, previous={})
+    huge = budget.estimate({}, budget.Planned(pages=1_000_000, images=1_000_000, facets=1, k=30, map_neighbours=12,
+                           search=True), previous={})
     wide = [w for w in budget.check(0, {}, huge["files"], {}) if w.startswith("pagefind/fragment/00/ holds")]
     assert len(wide) == 1 and "pages_max" in wide[0] and "GitHub Actions" in wide[0] and "no git tree" in wide[0]
 

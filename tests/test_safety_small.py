@@ -141,7 +141,7 @@ def test_counts_agree_with_their_nouns():
                         decoded=1, embedded=0, cached=0, model="m", precision="float32", facets=["colour"],
                         tags={"images_tagged": 1, "tags": 1, "labels": 1})
     render = RenderReport(output="site", files=1, pages_rendered=1, removed=0, bytes=0, folders={".": {"files": 1, "bytes": 0}},
-                          warnings=[], notes=[], copied=1, data_written=1, sheets=1, sheets_made=1)
+                          warnings=[], copied=1, data_written=1, sheets=1, sheets_made=1)
     text = summary_text(embed, None, render)
     assert not re.search(r"\b1 (images|files|pages|tags|rows|paths|image copies|data files|map sheets|"
                          r"different classes)\b|\(s\)", text), text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.log import QUIET
 from render import search
 
 pytestmark = pytest.mark.skipif(search.available() is not None, reason="Pagefind is not installed")
@@ -48,7 +49,7 @@ def test_every_page_is_indexed_by_the_prompt_reader(tmp_path):
     100 ms a page; ours is the one used)."""
     pages = _pages(tmp_path, 300)
     site = _Site(tmp_path)
-    written, note = search.index_site(site, pages, quiet=True)
+    written, note = search.index_site(site, pages, QUIET)
     assert note == "" and written == len(site.files) > 300
     entry = json.loads(site.files["pagefind/pagefind-entry.json"])
     assert next(iter(entry["languages"].values()))["page_count"] == 300

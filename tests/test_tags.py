@@ -113,7 +113,7 @@ def query(capsys, folder, base, *argv) -> tuple[int, list[dict]]:
 
 @pytest.mark.slow
 def test_query_by_words_finds_classes_and_kinds(imagen, capsys):
-    from embed.wordnet import covers, noun_ids, wordnet
+    from core.vocabulary import covers, noun_ids, wordnet
 
     folder, base, _ = imagen
     code, hits = query(capsys, folder, base, "--text", "goldfish", "-n", "5")

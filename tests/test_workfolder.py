@@ -125,8 +125,25 @@ def test_reading_before_writing_names_the_stage_to_run(tmp_path):
 
 def test_site_state_is_per_output_folder(tmp_path):
     folder = WorkFolder(tmp_path).build(tmp_path / "c")
-    a, b = folder.site_state(tmp_path / "s1", "pages.json"), folder.site_state(tmp_path / "s2", "pages.json")
-    assert a != b and a.parent.parent == folder.path / "sites" and a.name == "pages.json"
+    a, b = folder.site_state(tmp_path / "s1"), folder.site_state(tmp_path / "s2")
+    assert a.folder != b.folder and a.folder.parent == folder.path / "sites"
+    assert a.path("pages").name == "pages.json" and a.legacy.name == "files.json"
+
+
+@pytest.mark.parametrize("damage", [None, "", "{broken", "null", "[]", '"text"', b"\xff\xfe"])
+def test_a_site_record_missing_or_damaged_reads_as_nothing_known(tmp_path, damage):
+    """One reader for every record render keeps: whatever is wrong with one, it is made again."""
+    state = WorkFolder(tmp_path).build(tmp_path / "c").site_state(tmp_path / "site")
+    if damage is not None:
+        state.path("copies").parent.mkdir(parents=True, exist_ok=True)
+        write = state.path("copies").write_bytes if isinstance(damage, bytes) else state.path("copies").write_text
+        write(damage)
+    assert state.read("copies") == {}
+    state.write("copies", {"thumbs/ab/x.jpg": ["k", 1, 2, 3]})
+    assert state.read("copies") == {"thumbs/ab/x.jpg": ["k", 1, 2, 3]}
+    assert state.read("copies", lambda v: v["@"] == ["k"]) == {}  # not what its reader expects: a KeyError
+    state.forget("copies")
+    assert state.read("copies") == {}
 
 
 def test_no_other_module_spells_a_work_folder_path():

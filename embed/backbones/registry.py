@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.errors import LookalikeError
 from core.files import sha256_file
+from core.folders import lookalike_cache_dir  # noqa: F401 - where converted weights live
 
 
 class ModelError(LookalikeError):
@@ -64,10 +65,6 @@ def keras_cache_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
-def lookalike_cache_dir() -> Path:
-    """Where converted weights live (outside any repository or site)."""
-    base = os.environ.get("LOOKALIKE_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base or Path.home() / ".cache") / ("" if os.environ.get("LOOKALIKE_CACHE") else "lookalike")
 
 
 def model_key(name: str, weights: str | None, precision: str = "float32") -> str:

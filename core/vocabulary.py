@@ -1,4 +1,4 @@
-"""WordNet, offline: the words people use for an ImageNet class (synonyms and broader terms).
+"""The vocabulary of the tags, offline (WordNet): the words people use for an ImageNet class (synonyms and broader terms).
 
 ImageNet's classes are WordNet 3.0 noun synsets, so each tag comes with the names a
 visitor may type: "golden retriever" is also a "retriever", a "dog", a "canine", a
@@ -9,6 +9,9 @@ Debian ships the database without the small ``lexnames`` table NLTK opens first;
 derived from the table in Debian's own ``lexnames(5WN)`` manual page. NLTK refuses files
 reached through links, so the database is copied once (about 30 MB) into Lookalike's cache
 beside that table. Without WordNet, tags still work and search knows the class names only.
+
+Its users are render (the search-only words of a page) and query (words typed); the manifest's
+tags carry the WordNet noun id (`wnid`) this reads, so it lives with the contract, not in embed.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def _reader_folder() -> Path | None:
         return None
     if (DEBIAN_WORDNET / "lexnames").is_file():
         return DEBIAN_WORDNET
-    from embed.backbones.registry import lookalike_cache_dir
+    from core.folders import lookalike_cache_dir
 
     folder = lookalike_cache_dir() / "wordnet"
     if not (folder / "lexnames").is_file():
