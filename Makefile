@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup demo test test-fast bench clean chromium java wordnet
+.PHONY: setup demo test test-fast lint bench clean chromium java wordnet
 
 setup: $(STAMP) $(NPM_STAMP) chromium java wordnet
 
@@ -48,10 +48,14 @@ demo: setup
 	$(BIN)/python build.py --config site.toml --collection demo/collection --out _site
 	@echo "Open _site/index.html in a browser, or: $(BIN)/python -m http.server -d _site 8000"
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q -rs
 
-test-fast: setup
+# Lint and import order (ruff; configuration in pyproject.toml): part of `make test`, so of CI.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test-fast: setup lint
 	$(BIN)/python -m pytest -q -rs -m "not slow and not browser"
 
 bench: setup

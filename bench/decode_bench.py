@@ -158,7 +158,8 @@ def main() -> None:
             measure(label, files, args.repeat)
         if args.cosine:
             if "imagen (~400 px)" in sets:
-                cosine_check("imagen (~400 px)", sorted(data.glob("*.jpg"))[::max(1, 1000 // args.cosine)][:args.cosine])
+                cosine_check("imagen (~400 px)",
+                             sorted(data.glob("*.jpg"))[::max(1, 1000 // args.cosine)][:args.cosine])
             cosine_check("12 MP JPEG (4000x3000)", sets["12 MP JPEG (4000x3000)"])
             cosine_check("2 MP JPEG (1632x1224)", sets["2 MP JPEG (1632x1224)"])
 

@@ -111,7 +111,8 @@ def style_ab(rounds: int, paths, cands, coll, settings) -> None:
     from embed.style import style_recipe_vectors
 
     name, n = settings.model.name, len(paths)
-    recipes = {"seed (Grams of " + ", ".join(backbones.SEED_STYLE_LAYERS[name]) + ")": backbones.SEED_STYLE_LAYERS[name],
+    recipes = {"seed (Grams of " + ", ".join(backbones.SEED_STYLE_LAYERS[name]) + ")":
+                   backbones.SEED_STYLE_LAYERS[name],
                "today (" + ", ".join(backbones.DEFAULT_STYLE_LAYERS[name]) + ")": backbones.DEFAULT_STYLE_LAYERS[name]}
     loaded = {}
     for label, layers in recipes.items():
@@ -138,7 +139,8 @@ def style_ab(rounds: int, paths, cands, coll, settings) -> None:
                     settings.facets.style_layers = list(layers)
                     backbones.load_backbone = lambda *a, _bb=bb, **k: _bb
                     t, c = time.perf_counter(), cpu_seconds()
-                    embed_stage.run(WorkFolder(Path(tmp) / f"work-{r}-{len(pipe[label])}-{hash(label) & 0xffff}").build(src),
+                    embed_stage.run(WorkFolder(Path(tmp)
+                                               / f"work-{r}-{len(pipe[label])}-{hash(label) & 0xffff}").build(src),
                                     src, settings.model, settings.images, settings.facets, quiet=True)
                     pipe[label].append(n / (time.perf_counter() - t))
                     pipe_cpu[label].append(n / (cpu_seconds() - c))
@@ -153,7 +155,8 @@ def style_ab(rounds: int, paths, cands, coll, settings) -> None:
         print(f"{label}: pipeline, 3 facets {med(pipe[label]):.1f} images/s ({med(pipe_cpu[label]):.1f} per CPU-s); "
               f"one-pass model step (content + style + reduction) {med(step[label]):.1f} images/s "
               f"({med(step_cpu[label]):.1f} per CPU-s)")
-    print(f"today / seed: pipeline {med(pipe[b]) / med(pipe[a]):.3f} (per CPU-s {med(pipe_cpu[b]) / med(pipe_cpu[a]):.3f}), "
+    print(f"today / seed: pipeline {med(pipe[b]) / med(pipe[a]):.3f} "
+          f"(per CPU-s {med(pipe_cpu[b]) / med(pipe_cpu[a]):.3f}), "
           f"model step {med(step[b]) / med(step[a]):.3f} (per CPU-s {med(step_cpu[b]) / med(step_cpu[a]):.3f}) "
           f"(medians of {rounds} interleaved rounds, {n} images; per CPU-s is the steadier figure "
           f"when other work shares the cores)")
@@ -174,11 +177,11 @@ def main() -> None:
     from core.config import Settings
     from core.log import QUIET
     from core.views import for_step
+    from core.workfolder import WorkFolder
     from embed import backbones
+    from embed import stage as embed_stage
     from embed.collection import scan
     from embed.images import decode
-    from core.workfolder import WorkFolder
-    from embed import stage as embed_stage
 
     coll = Path(args.data) / args.set
     if not coll.is_dir():
@@ -196,7 +199,8 @@ def main() -> None:
     def run_embed(src: Path, work: Path) -> None:
         settings.site.collection = str(src)
         embed_stage.run(WorkFolder(work).build(src), for_step(settings, "embed"), QUIET)
-    print(f"{args.set}: {n} images; {os.cpu_count()} cores; Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
+    print(f"{args.set}: {n} images; {os.cpu_count()} cores; "
+          f"Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
     if args.style_ab:
         return style_ab(args.style_ab, paths, cands, coll, settings)
 
@@ -254,7 +258,8 @@ def main() -> None:
     print(f"both halves on {cores} cores, perfectly packed: {packed:.1f} s -> {n / packed:.1f} images/s; "
           f"the pipeline is at {100 * packed / t_pipe:.0f}% of that and used "
           f"{c_pipe - c_decode - c_model:+.1f} CPU-s beyond the two halves")
-    print(f"pipeline, 3 facets {n / t_pipe3:6.1f} images/s  ({t_pipe3:.1f} s, content + style + colour, incl. model load)")
+    print(f"pipeline, 3 facets {n / t_pipe3:6.1f} images/s  "
+          f"({t_pipe3:.1f} s, content + style + colour, incl. model load)")
     print(f"naive baseline {n / t_naive:8.1f} images/s  (timed on {len(sample)} images)")
     print(f"pipeline / naive: {t_naive / t_pipe:.1f}x;  pipeline at {100 * slower / t_pipe:.0f}% of the slower half "
           f"({'decode' if t_decode > t_model else 'model'})")

@@ -180,7 +180,8 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
             page.evaluate("window.__lkFrames.stop()")
             draws = page.evaluate(f"{api}.stats.drawMs")
             frames = page.evaluate("window.__lkFrames.out")[1:]
-            res[name] = {"draws": len(draws), "draw_median_ms": statistics.median(draws), "draw_p95_ms": pct(draws, 0.95),
+            res[name] = {"draws": len(draws), "draw_median_ms": statistics.median(draws),
+                         "draw_p95_ms": pct(draws, 0.95),
                          "draw_max_ms": max(draws), "frame_median_ms": statistics.median(frames),
                          "frame_p95_ms": pct(frames, 0.95), "state": page.evaluate(f"{api}.state()")}
             res[name]["sheets_loaded"] = res[name]["state"]["sheetsLoaded"] - loaded_before
@@ -295,7 +296,8 @@ def report(asked: str, res: dict, w: int, h: int) -> None:
     for g in ("zoom_in", "pan_zoomed", "zoom_out", "zoom_in_again", "zoom_out_again", "pan_densest_thumbs"):
         r = res[g]
         st = r["state"]
-        print(f"{g:<20}: draw median {r['draw_median_ms']:.1f} ms, p95 {r['draw_p95_ms']:.1f}, max {r['draw_max_ms']:.1f} "
+        print(f"{g:<20}: draw median {r['draw_median_ms']:.1f} ms, p95 {r['draw_p95_ms']:.1f}, "
+              f"max {r['draw_max_ms']:.1f} "
               f"({r['draws']} draws); frame interval median {r['frame_median_ms']:.1f} ms, p95 {r['frame_p95_ms']:.1f} "
               f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible; {r['sheets_loaded']} sheets came]")
 

@@ -81,8 +81,8 @@ def label_accuracy(xy: np.ndarray, labels: np.ndarray, k: int = 10, sample: int 
 
 def child(task: str, data: str, out: str, repeat: bool) -> None:
     from layout import neighbours as nn
-    from layout.search.exact import exact_nearest
     from layout.projection import graph_size, project
+    from layout.search.exact import exact_nearest
 
     x = np.load(data, mmap_mode="r")
     labels = np.load(data.replace(".npy", ".labels.npy"))
@@ -113,8 +113,9 @@ def child(task: str, data: str, out: str, repeat: bool) -> None:
         res["exact_s"] = time.perf_counter() - t
         np.save(out + ".exact_sims.npy", sims)
     elif task == "annoy":  # for comparison: plain Annoy on the full vectors, no re-ranking
-        from annoy import AnnoyIndex
         from concurrent.futures import ThreadPoolExecutor
+
+        from annoy import AnnoyIndex
 
         trees, search_k = 10, 8000
         t = time.perf_counter()

@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.layout_bench import PERPLEXITY, SEED, K, TREES, clustered  # noqa: E402
+from bench.layout_bench import PERPLEXITY, SEED, TREES, K, clustered  # noqa: E402
 
 
 def _graph(unit):

@@ -81,14 +81,13 @@ def cache_keys() -> dict[str, str]:
 
 def seed_caches(coll: Path, old_work: Path, new_work: Path) -> tuple[float, float]:
     """The same synthetic vectors into both kinds of cache; seconds each took to write."""
-    from core.feature_store import FeatureCache
-    from core.files import save_npy
-    from embed.collection import scan
-
     from PIL import Image
 
     from core.caches import ImageCache
     from core.config import Settings
+    from core.feature_store import FeatureCache
+    from core.files import save_npy
+    from embed.collection import scan
 
     shas = [c.sha256 for c in scan(coll).candidates]
     s = Settings()

@@ -46,8 +46,8 @@ def main() -> None:
 
     from core.config import Settings
     from core.log import QUIET, Log
-    from core.views import for_step
     from core.manifest import ImageRecord, Manifest
+    from core.views import for_step
     from core.workfolder import FacetLayout, WorkFolder
     from render import budget, output
     from render import stage as render
@@ -119,7 +119,8 @@ def main() -> None:
                 n * args.thumb_kb * 1e3
         elif name == "atlas":  # sheets of placeholders compress to nothing; real photos' do not
             real = n * budget.ATLAS_BYTES_PER_IMAGE
-            note = f"  (placeholders; at {budget.ATLAS_BYTES_PER_IMAGE:,} bytes an image, all levels: {real / 1e9:.2f} GB)"
+            note = (f"  (placeholders; at {budget.ATLAS_BYTES_PER_IMAGE:,} bytes an image, "
+                    f"all levels: {real / 1e9:.2f} GB)")
         else:
             real = f["bytes"]
         projected += real

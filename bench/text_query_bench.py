@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,8 +27,8 @@ def main() -> None:
     ap.add_argument("--work-dir", default="/tmp/lookalike-text-bench")
     args = ap.parse_args()
     import build
-    from core.workfolder import WorkFolder
     from core.vocabulary import covers, noun_ids
+    from core.workfolder import WorkFolder
     from query.by_text import rank_by_words
     from query.conse import rank_by_conse
 

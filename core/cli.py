@@ -176,7 +176,8 @@ def check_work_dir(settings: config.Settings, base: Path) -> None:
             if not p.exists():
                 continue
         except OSError as exc:
-            raise config.ConfigError(f"{where}: [build] work_dir {path} cannot be used: {exc.strerror or exc}") from None
+            raise config.ConfigError(f"{where}: [build] work_dir {path} cannot be used: "
+                                     f"{exc.strerror or exc}") from None
         if not p.is_dir():
             what = "is a file" if p == path else f"cannot be made: {p} is a file"
             raise config.ConfigError(f"{where}: [build] work_dir {path} {what}, not a folder; give a folder "

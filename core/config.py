@@ -15,8 +15,17 @@ from typing import Any
 
 from core import tomlfile
 from core.errors import LookalikeError
-from core.setting import (BRANCH_HINT, REMOTE_HINT, at_least, between, branch_name, comma_list, remote_kind,
-                          setting, web_url)
+from core.setting import (
+    BRANCH_HINT,
+    REMOTE_HINT,
+    at_least,
+    between,
+    branch_name,
+    comma_list,
+    remote_kind,
+    setting,
+    web_url,
+)
 
 FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
@@ -179,7 +188,8 @@ class DeploySection:
     message: str = setting("Lookalike site", flag="--message", help="commit message on that branch")
 
 
-SECTIONS = {"site": SiteSection, "model": ModelSection, "embed": EmbedSection, "neighbours": NeighboursSection, "map": MapSection,
+SECTIONS = {"site": SiteSection, "model": ModelSection, "embed": EmbedSection, "neighbours": NeighboursSection,
+            "map": MapSection,
             "images": ImagesSection, "facets": FacetsSection, "tags": TagsSection,
             "build": BuildSection, "deploy": DeploySection}
 
@@ -253,7 +263,8 @@ def load(path: Path | None) -> Settings:
         keys = {f.name: f for f in fields(SECTIONS[section])}
         for key, value in table.items():
             if key not in keys:
-                raise ConfigError(f"{path}: unknown key {key!r} in [{section}]; expected one of {', '.join(sorted(keys))}")
+                raise ConfigError(f"{path}: unknown key {key!r} in [{section}]; "
+                                  f"expected one of {', '.join(sorted(keys))}")
             setattr(getattr(settings, section), key, _check(value, section, keys[key], str(path)))
             settings.origin[f"[{section}] {key}"] = str(path)
     return settings

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -152,12 +151,14 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
         lines += _map_lines(layout)
         fo = layout.focused
         if fo:
-            lines.append(f"{'':22}similar as their top class: {count(fo['images'], 'image')}, {count(fo['classes'], 'class', 'classes')}, "
+            lines.append(f"{'':22}similar as their top class: {count(fo['images'], 'image')}, "
+                         f"{count(fo['classes'], 'class', 'classes')}, "
                          + ("cached" if fo["cached"] else f"{fo['seconds']:.1f} s"))
     if render:
         lines.append(f"  render  {render.seconds:7.1f} s   {count(render.files, 'file')}, {render.bytes / 1e6:.1f} MB "
                      f"({render.disk_bytes / 1e6:.1f} MB on this disk); {count(render.pages_rendered, 'page')}, "
-                     f"{count(render.copied, 'image copy', 'image copies')}, {count(render.data_written, 'data file')}, "
+                     f"{count(render.copied, 'image copy', 'image copies')}, "
+                     f"{count(render.data_written, 'data file')}, "
                      f"{render.sheets_made} of {count(render.sheets, 'map sheet')} written")
         if render.folders:  # where the bytes are, biggest first: what to shrink when a host has limits
             lines.append("          " + ", ".join(
@@ -231,26 +232,32 @@ def _collection_lines(embed: EmbedReport) -> list[str]:
         lines.append(f"  identical files shown once: {len(embed.duplicates)}")
         lines += [f"    {shown(d['path'])} = {shown(', '.join(d['same_as']))}" for d in embed.duplicates[:20]]
     if embed.ignored:
-        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, e.g. {shown(embed.ignored[0])}")
+        lines.append(f"  left out (not images, hidden or system files): {len(embed.ignored)}, "
+                     f"e.g. {shown(embed.ignored[0])}")
     if embed.tags.get("none"):
         lines.append(f"  tags: none ({embed.tags['none']})")
     elif embed.tags:
         t = embed.tags
-        lines.append(f"  tags: {t['images_tagged']} of {count(embed.images, 'image')} tagged, {count(t['tags'], 'tag')}, "
+        lines.append(f"  tags: {t['images_tagged']} of {count(embed.images, 'image')} tagged, "
+                     f"{count(t['tags'], 'tag')}, "
                      f"{count(t['labels'], 'different class', 'different classes')} (data/tags.csv.gz)")
     md = embed.metadata
     if md:
         lines.append(f"  metadata {md['file']} ({md.get('encoding', 'UTF-8')}): {md['described']} of "
                      f"{count(embed.images, 'image')} described")
         if md["images_without_row"]:
-            lines.append(f"    {count(len(md['images_without_row']), 'image')} " + ("has" if len(md['images_without_row']) == 1 else "have")
+            lines.append(f"    {count(len(md['images_without_row']), 'image')} "
+                         + ("has" if len(md['images_without_row']) == 1 else "have")
                          + f" no row, e.g. {shown(md['images_without_row'][0])}")
         if md["unmatched_rows"]:
-            lines.append(f"    {count(len(md['unmatched_rows']), 'row')} " + ("names" if len(md['unmatched_rows']) == 1 else "name")
+            lines.append(f"    {count(len(md['unmatched_rows']), 'row')} "
+                         + ("names" if len(md['unmatched_rows']) == 1 else "name")
                          + " no image: "
-                         + shown(", ".join(md["unmatched_rows"][:5])) + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
+                         + shown(", ".join(md["unmatched_rows"][:5]))
+                         + (" ..." if len(md["unmatched_rows"]) > 5 else ""))
         if md["duplicate_rows"]:
-            lines.append(f"    {count(len(md['duplicate_rows']), 'path')} " + ("appears" if len(md['duplicate_rows']) == 1 else "appear")
+            lines.append(f"    {count(len(md['duplicate_rows']), 'path')} "
+                         + ("appears" if len(md['duplicate_rows']) == 1 else "appear")
                          + " in several rows (the last row is used)")
         for clash in md.get("name_clashes", [])[:20]:  # café.jpg as one letter and as e + accent
             lines.append(f"    file names differ only in Unicode form (NFC/NFD), each gets only the row spelled "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
-
 MORE = {"stage": None, "path": False, "choices": (), "parse": None, "metavar": None}
 
 
@@ -41,7 +40,8 @@ def comma_list(text: str) -> list:
 # anything runs; deploy/target.py then checks them against the repository itself.
 REMOTE_HINT = ('a remote of the repository (e.g. "origin"), an https://, ssh://, file:// or git@host:path URL, '
                'or a local path starting with "/", "./" or "../"')
-BRANCH_HINT = 'a branch name git accepts (no spaces, "..", ":", "~", "^", "?", "*", "[", "\\"; not starting with "-" or ".")'
+BRANCH_HINT = ('a branch name git accepts (no spaces, "..", ":", "~", "^", "?", "*", "[", "\\"; '
+               'not starting with "-" or ".")')
 _REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
 

@@ -1,4 +1,5 @@
-"""The vocabulary of the tags, offline (WordNet): the words people use for an ImageNet class (synonyms and broader terms).
+"""The vocabulary of the tags, offline (WordNet): the words people use for an ImageNet class
+(synonyms and broader terms).
 
 ImageNet's classes are WordNet 3.0 noun synsets, so each tag comes with the names a
 visitor may type: "golden retriever" is also a "retriever", a "dog", a "canine", a
@@ -18,7 +19,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DEBIAN_WORDNET = Path(os.environ.get("LOOKALIKE_WORDNET", "/usr/share/wordnet"))
@@ -87,7 +88,7 @@ def _names(synset) -> list[str]:
     return [n.replace("_", " ") for n in synset.lemma_names()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def class_terms(wnid: str) -> tuple[tuple, tuple]:
     """(synonyms, broader terms) of a WordNet noun id such as "n02099601"; empty without WordNet."""
     wn = wordnet()
@@ -102,7 +103,7 @@ def class_terms(wnid: str) -> tuple[tuple, tuple]:
     return tuple(_names(synset)), tuple(broader)
 
 
-@lru_cache(maxsize=None)
+@cache
 def covers(wnid: str) -> frozenset:
     """The wnids of the class and all its broader synsets (for matching a query word)."""
     wn = wordnet()

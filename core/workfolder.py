@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import StageOrderError  # noqa: F401 - stages import it from here
-from core.files import load_npy, save_npy, write_text
 from core.caches import ImageCache  # noqa: F401 - the work folder hands them out
+from core.errors import StageOrderError  # noqa: F401 - stages import it from here
 from core.feature_store import FeatureCache  # noqa: F401
+from core.files import load_npy, save_npy, write_text
 from core.layout_files import FacetLayout, LayoutFiles  # noqa: F401
 from core.manifest import Manifest
 from core.site_state import SiteState

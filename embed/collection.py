@@ -17,9 +17,9 @@ from PIL import features
 
 from core.errors import InputError
 from core.files import sha256_file, write_text
+from core.names import display_path
 from embed import filetypes
 from embed.images import file_kind
-from core.names import display_path
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
                     ".jp2", ".j2k"}
@@ -99,7 +99,8 @@ def scan(root: Path, hash_cache: Path | None = None, follow_links_outside: bool 
             sha = entry[2] if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp else sha256_file(full)
             fresh[rel] = stamp + [sha]
         except PermissionError:
-            skipped.append({"path": shown, "reason": "cannot read file: permission denied (check the file's permissions)"})
+            skipped.append({"path": shown,
+                            "reason": "cannot read file: permission denied (check the file's permissions)"})
             continue
         except OSError as exc:
             skipped.append({"path": shown, "reason": f"cannot read file: {(exc.strerror or str(exc)).lower()}"})

@@ -79,7 +79,8 @@ def describe_unreadable(head: bytes, suffix: str = "") -> str:
         if low.startswith(("<?xml", "{", "[")):
             return "a text file (XML or JSON data), not an image"
         return "a text file, not an image"
-    return f"not an image: the content is not {_article(format_name(None, suffix))} or any format Lookalike reads (unknown or damaged)"
+    return (f"not an image: the content is not {_article(format_name(None, suffix))} "
+            "or any format Lookalike reads (unknown or damaged)")
 
 
 def _article(name: str) -> str:

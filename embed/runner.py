@@ -17,9 +17,9 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 DECODE_POOLS = ("threads", "processes")
 

@@ -27,8 +27,8 @@ from embed import runner
 from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
-from embed.profiles import ProfileRecord
 from embed.precision import resolve as resolve_precision
+from embed.profiles import ProfileRecord
 from embed.reader import Decoder, Keeper
 from embed.tags import tag_cache_key, tags_of
 

@@ -84,6 +84,7 @@ def print_hits(hits: list[dict], log) -> None:
             print(f"{shown(h['query'])}:")
             last = h["query"]
         why = f"  ({', '.join(h['matched'])})" if h["matched"] else ""
-        print(f"  {h['rank']:>3}  {h['score']:.3f}  {shown(h['path'])}  {shown(h['page'])}{why}")  # escapes, not controls
+        print(f"  {h['rank']:>3}  {h['score']:.3f}  {shown(h['path'])}  "
+              f"{shown(h['page'])}{why}")  # escapes, not controls
     if not [h for h in hits if "error" not in h]:
         print("no matching images")

@@ -28,7 +28,6 @@ import numpy as np
 
 from render.memo import site_key as digest
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from render.pages import PageOptions, display_copy, preview, root_of, sizes_of
 from render.urls import absolute_url, list_path, media_path, page_path, relative_url, thumb_path
 
-
 GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200 pages at 100,000
 
 # The map explorer's scripts, static/explorer/<name>.js, in load order: the one list of them
@@ -55,7 +54,8 @@ def grid_context(images, opts: PageOptions, number: int) -> dict:
         last = n
     first = (number - 1) * GRID_PAGE
     heading = (("The image" if len(images) == 1 else f"All {len(images)} images") if count == 1 else
-               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
+               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} "
+               f"(page {number} of {count})")
     return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
             "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
 

@@ -7,8 +7,9 @@ arrays an export is made from, of a page's context) and the size, mtime and inod
 when written (and its inode, for an output that asks: the image pages, whose file restored from
 a backup with its size and time must not pass for the one written). An unchanged file costs one
 stat: no read, no compare, no making (at 100,000 images comparing 200,000 copied files took
-~43 s). A file someone changed or removed is made again. A group key over all of an output's inputs lets a whole output be kept without
-even listing its keys (the image pages: no context is built when nothing changed).
+~43 s). A file someone changed or removed is made again. A group key over all of an output's
+inputs lets a whole output be kept without even listing its keys (the image pages: no context
+is built when nothing changed).
 """
 from __future__ import annotations
 

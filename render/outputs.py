@@ -13,9 +13,10 @@ the outputs before made (vendor scripts, the atlas, the pages rendered).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -115,7 +116,8 @@ def _static(b):
 
 
 def _lists(b):
-    key = site_key("list-v1", b.salt, b.common, repr(b.opts), [(im.id, im.title, im.width, im.height) for im in b.records])
+    key = site_key("list-v1", b.salt, b.common, repr(b.opts),
+                   [(im.id, im.title, im.width, im.height) for im in b.records])
     template = b.env.get_template("list.html")
     return [File(rel, key, lambda n=n: template.render(**b.common, **index.list_context(b.records, b.opts, n)))
             for rel, n in index.list_pages(b.records)]

@@ -88,7 +88,8 @@ def _facts(meta: dict) -> list[dict]:
                           "link": safe_link(value) if key == "source" else ""})
     for key, value in meta.items():
         if key not in LABELS and key not in ("title", "description"):  # short values become search filters
-            facts.append({"label": key, "value": value, "link": "", "filter": len(value) <= 80 and not safe_link(value)})
+            facts.append({"label": key, "value": value, "link": "",
+                          "filter": len(value) <= 80 and not safe_link(value)})
     return facts
 
 
@@ -182,7 +183,8 @@ def image_context(i: int, page: str, inputs: PageInputs) -> dict:
         for j, sim in zip(lay.neighbours[i], lay.similarity[i]):
             j = int(j)
             # labels escaped (only known facet names are admitted today), the rest digits
-            why = Markup(" &middot; ".join(f"{escape(FACET_LABELS.get(f, f))} {pair[f][j]:.2f}" for f in shown if f != facet))
+            why = Markup(" &middot; ".join(f"{escape(FACET_LABELS.get(f, f))} {pair[f][j]:.2f}"
+                                           for f in shown if f != facet))
             nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
                          "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})

@@ -133,7 +133,7 @@ def _service():
             # The library's close() stops the binary only when every request succeeded.
             try:
                 await asyncio.wait_for(asyncio.gather(*self._responses.values(), return_exceptions=True), 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             finally:
                 self._poll_task.cancel()

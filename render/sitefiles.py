@@ -23,8 +23,7 @@ from pathlib import Path
 
 from core import files
 from core.errors import LookalikeError
-from render.siterecord import (JOURNAL, LEGACY, RECORD, _inside, digest, file_digest, is_ours,  # noqa: F401
-                               read_record, tmp_of)
+from render.siterecord import JOURNAL, LEGACY, RECORD, _inside, digest, file_digest, is_ours, read_record, tmp_of  # noqa: F401
 
 __all__ = ["JOURNAL", "LEGACY", "RECORD", "OutputError", "SiteFiles", "digest", "read_record"]
 
@@ -80,7 +79,8 @@ class SiteFiles:
         parent = rel.rpartition("/")[0]
         if parent not in self._folders:
             base = os.path.realpath(self.out)
-            self._folders[parent] = os.path.realpath(self.out / parent) == (os.path.join(base, parent) if parent else base)
+            self._folders[parent] = (os.path.realpath(self.out / parent)
+                                     == (os.path.join(base, parent) if parent else base))
         return self._folders[parent]
 
     def _write(self, rel: str, d: str, size: int, same, write) -> None:

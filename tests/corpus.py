@@ -214,7 +214,8 @@ def make_corpus(root: Path) -> dict[str, Case]:
     buf = io.BytesIO()
     _banded(64, 48, BLUE, GREEN).save(buf, "JPEG", quality=95)
     data = buf.getvalue()
-    bad_exif = b"\xff\xe1" + struct.pack(">H", 2 + 6 + 20) + b"Exif\x00\x00" + b"MM\x00\x2a\x00\x00\x00\x08\x00\x05" + b"\xff" * 10
+    bad_exif = (b"\xff\xe1" + struct.pack(">H", 2 + 6 + 20) + b"Exif\x00\x00" + b"MM\x00\x2a\x00\x00\x00\x08\x00\x05"
+                + b"\xff" * 10)
     (o / "broken-exif.jpg").write_bytes(data[:2] + bad_exif + data[2:])
     add(Case("orient/broken-exif.jpg", "image", size=(64, 48), top=BLUE, centre=GREEN, note="JPEG with damaged EXIF"))
 
@@ -227,7 +228,8 @@ def make_corpus(root: Path) -> dict[str, Case]:
     _save(Image.new("RGB", (5000, 1), BLUE), s / "strip-5000x1.png")
     add(Case("shapes/strip-5000x1.png", "image", size=(5000, 1), centre=BLUE, note="5,000 x 1 strip"))
     _save(_banded(3000, 2000, GREEN, RED), s / "large.jpg", "JPEG", quality=80)
-    add(Case("shapes/large.jpg", "image", size=(3000, 2000), top=GREEN, centre=RED, note="6-megapixel JPEG (draft decode)"))
+    add(Case("shapes/large.jpg", "image", size=(3000, 2000), top=GREEN, centre=RED,
+             note="6-megapixel JPEG (draft decode)"))
 
     # --- hidden, system and special entries -----------------------------------------
     _noise(10).save(root / ".hidden.jpg")
@@ -321,6 +323,7 @@ def make_corpus(root: Path) -> dict[str, Case]:
     add(Case("dupes/two/img.jpg", "image", size=(40, 30), centre=GREEN, note="same name in two folders (2)"))
     _save(_banded(41, 31, BLUE, GREEN), d / "copy-a.jpg", "JPEG")
     (d / "copy-b.jpg").write_bytes((d / "copy-a.jpg").read_bytes())
-    add(Case("dupes/copy-a.jpg", "image", size=(41, 31), top=BLUE, centre=GREEN, note="same content, two names (shown)"))
+    add(Case("dupes/copy-a.jpg", "image", size=(41, 31), top=BLUE, centre=GREEN,
+             note="same content, two names (shown)"))
     add(Case("dupes/copy-b.jpg", "duplicate", same_as="dupes/copy-a.jpg", note="same content, two names (reported)"))
     return cases

@@ -126,7 +126,8 @@ def test_a_build_stopped_while_making_sheets_leaves_none_taken_as_unchanged(tmp_
     cache, site, state = _Cache(tmp_path), tmp_path / "site", SiteState(tmp_path / "work")
     first = [_picture(cache, f"x{i}", (250, 20 * i, 20)) for i in range(8)]   # two sheets, red-ish
     _atlases(site, first, cache, state)
-    other = [_picture(cache, f"y{i}", (20, 20 * i, 250)) for i in range(4)] + first[4:7] + [SimpleNamespace(sha256="gone")]
+    other = ([_picture(cache, f"y{i}", (20, 20 * i, 250)) for i in range(4)] + first[4:7]
+             + [SimpleNamespace(sha256="gone")])
     with pytest.raises(FileNotFoundError):
         _atlases(site, other, cache, state)   # sheet 0 made with blue pictures, sheet 1 failed
     atlas, made = _atlases(site, first, cache, state)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from render.atlas import write_atlases
-from render.vendor import MissingFrontendError, copy_vendor_scripts, REPO_ROOT
+from render.vendor import REPO_ROOT, MissingFrontendError, copy_vendor_scripts
 
 
 def _thumbs(tmp_path, n):

@@ -2,13 +2,12 @@
 import csv
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import pattern_collection, read_points, run_build, solid
 from render.linkcheck import broken_links
+from tests.conftest import pattern_collection, read_points, run_build, solid
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +71,8 @@ def test_every_image_has_a_page_with_its_neighbours(built):
     # no build state in the site: only the list of the files Lookalike wrote there, with their digests
     from render.sitefiles import RECORD
 
-    assert not [p for p in out.rglob("*") if p.name != RECORD and (p.name.startswith(".lookalike") or p.suffix == ".json"
+    assert not [p for p in out.rglob("*")
+                if p.name != RECORD and (p.name.startswith(".lookalike") or p.suffix == ".json"
                 and p.parent.name != "pagefind" and "pagefind" not in p.parts)]
     record = json.loads((out / RECORD).read_text())
     assert sorted(record) == ["files", "generator"] and set(record["files"]) == {
@@ -246,7 +246,8 @@ def test_content_only_build_costs_nothing_extra(built, tmp_path):
     assert r["facets"] == ["content"]
     cached = sorted(p.name for p in (work / "cache" / "features").iterdir())
     # no style or colour vectors computed; the tags come from the same forward pass as the content
-    assert cached == ["efficientnet_lite0-imagenet-224-centre875", "efficientnet_lite0-imagenet-224-centre875-tags10-v1"]
+    assert cached == ["efficientnet_lite0-imagenet-224-centre875",
+                      "efficientnet_lite0-imagenet-224-centre875-tags10-v1"]
     pts = read_points(tmp_path / "s")
     assert list(pts["facets"]) == ["content"]
     for page in (tmp_path / "s" / "image").glob("*/*.html"):  # one facet: no tabs, unless "As <top class>"
@@ -305,7 +306,8 @@ def test_unchanged_pages_are_not_rendered_again_and_changed_ones_are(built, tmp_
 
     renders = []
     real = jinja2.Template.render
-    monkeypatch.setattr(jinja2.Template, "render", lambda self, *a, **k: renders.append(self.name) or real(self, *a, **k))
+    monkeypatch.setattr(jinja2.Template, "render",
+                        lambda self, *a, **k: renders.append(self.name) or real(self, *a, **k))
     out, other = tmp_path / "a", tmp_path / "b"
     args = ["--collection", built["coll"], "--work-dir", built["work"], "--quiet"]
     pages = lambda: [n for n in renders if n == "image.html"]  # noqa: E731

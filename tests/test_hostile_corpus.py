@@ -23,10 +23,10 @@ import pytest
 from markupsafe import escape
 from PIL import Image
 
+from render.linkcheck import broken_links
 from render.urls import media_path, page_path, thumb_path
 from tests.conftest import REPO, read_points, run_build
 from tests.corpus import Case, make_corpus
-from render.linkcheck import broken_links
 
 THUMB, DISPLAY = 256, 1024  # the defaults of site.toml ([images])
 

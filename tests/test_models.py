@@ -16,7 +16,8 @@ def test_unknown_model_lists_choices():
 def test_model_key_changes_with_weights(tmp_path):
     w = tmp_path / "w.weights.h5"
     w.write_bytes(b"abc")
-    keys = {backbones.model_key("vgg16", "imagenet"), backbones.model_key("vgg16", None), backbones.model_key("vgg16", str(w)),
+    keys = {backbones.model_key("vgg16", "imagenet"), backbones.model_key("vgg16", None),
+            backbones.model_key("vgg16", str(w)),
             backbones.model_key("resnet50", "imagenet")}
     assert len(keys) == 4
 

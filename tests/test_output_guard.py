@@ -115,9 +115,9 @@ def test_the_estimate_names_the_budget_and_the_setting_before_writing():
 def test_the_estimate_of_the_map_sheets_holds_for_real_photos(tmp_path, collection):
     """A first build has no earlier one to scale from: the guess for the map's sheets (all
     their levels) must be near what real photos make, erring on the large side."""
-    from tests.conftest import shared_data
     from render import budget
     from render.atlas import write_atlases
+    from tests.conftest import shared_data
 
     photos = sorted(shared_data(collection).rglob("*.jpg"))[:1024]
     write_atlases(photos, tmp_path)

@@ -41,7 +41,8 @@ def test_a_new_output_is_one_entry_made_again_only_when_its_key_changes(tmp_path
     calls.clear()
     assert _build(tmp_path, extra, b) == ["extra/b.txt"] and calls == ["b"]  # keyed: not made; unkeyed: compared
     key[0] = "v2"
-    assert _build(tmp_path, extra, b) == ["extra/b.txt", "extra/a.txt"] and (site / "extra" / "a.txt").read_text() == "a v2"
+    assert (_build(tmp_path, extra, b) == ["extra/b.txt", "extra/a.txt"]
+            and (site / "extra" / "a.txt").read_text() == "a v2")
     calls.clear()
     os.utime(site / "extra" / "a.txt", ns=(1, 1))  # touched since it was written: made again
     _build(tmp_path, extra, b)

@@ -107,7 +107,8 @@ def test_openTSNE_is_not_imported_until_a_map_is_made():
     import sys
     from pathlib import Path
 
-    code = "import sys, build, layout.stage, layout.placement; print('openTSNE' in sys.modules, 'sklearn' in sys.modules)"
+    code = ("import sys, build, layout.stage, layout.placement; "
+            "print('openTSNE' in sys.modules, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.split()
     assert out == ["False", "False"]

@@ -63,7 +63,8 @@ def test_receive_pack_option_from_a_collection_site_toml_is_refused(project, cap
 
 @pytest.mark.parametrize("flag", ["--remote=ext::sh -c touch% PWNED", "--remote=ssh://-oProxyCommand=touch%20PWNED/x",
                                   "--remote=git@-oProxyCommand=x:y",
-                                  "--remote=ssh://-oProxyCommand=touch%20PWNED@github.com/u/r.git", "--branch=--receive-pack=touch PWNED",
+                                  "--remote=ssh://-oProxyCommand=touch%20PWNED@github.com/u/r.git",
+                                  "--branch=--receive-pack=touch PWNED",
                                   "--branch=a..b", "--branch=x\nM 100644 inline PWNED"])
 def test_transport_helpers_and_option_like_values_are_refused(project, capsys, flag):
     before = remote_refs(project)

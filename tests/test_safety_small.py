@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 
 from render.urls import page_path
@@ -44,7 +45,7 @@ def build_site(root: Path, rows: list[list[str]], header: list[str], files: list
 FILES = ["p0.png", "p1.png", "p2.png", "p3.png", HOSTILE_FILE, "tab\u2066iso.png"]
 HEADER = ["path", "title", "creator", "a:b", "Tom & Jerry", "description"]
 ROWS = [
-    ["p0.png", f"Esc\x1b and {RLO}override{RLM}", "Tom & Jerry", "x1", "y & z", f"line\r\nbreak\x1b[31m red"],
+    ["p0.png", f"Esc\x1b and {RLO}override{RLM}", "Tom & Jerry", "x1", "y & z", "line\r\nbreak\x1b[31m red"],
     ["p1.png", f"{ARABIC} Arabic", "Tom & Jerry", "x2", "y & z", ""],
     ["p2.png", "two", "Ann", "x1", "q", ""],
 ]
@@ -57,7 +58,8 @@ def site(tmp_path_factory):
     assert rc == 0, stdout
     out = root / "site"
     points = read_points(out)
-    pages = {title: (out / page_path(i)).read_text(encoding="utf-8") for i, title in zip(points["ids"], points["titles"])}
+    pages = {title: (out / page_path(i)).read_text(encoding="utf-8")
+             for i, title in zip(points["ids"], points["titles"])}
     fragments = [json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))
                  for p in sorted((out / "pagefind" / "fragment").rglob("*.pf_fragment"))]
     return {"out": out, "stdout": stdout, "points": points, "pages": pages, "fragments": fragments}
@@ -140,7 +142,8 @@ def test_counts_agree_with_their_nouns():
                                   "unmatched_rows": ["b.jpg"], "duplicate_rows": ["c.jpg"]},
                         decoded=1, embedded=0, cached=0, model="m", precision="float32", facets=["colour"],
                         tags={"images_tagged": 1, "tags": 1, "labels": 1})
-    render = RenderReport(output="site", files=1, pages_rendered=1, removed=0, bytes=0, folders={".": {"files": 1, "bytes": 0}},
+    render = RenderReport(output="site", files=1, pages_rendered=1, removed=0, bytes=0,
+                          folders={".": {"files": 1, "bytes": 0}},
                           warnings=[], copied=1, data_written=1, sheets=1, sheets_made=1)
     text = summary_text(embed, None, render)
     assert not re.search(r"\b1 (images|files|pages|tags|rows|paths|image copies|data files|map sheets|"
@@ -302,7 +305,8 @@ def patch_means(jpeg_bytes: bytes, width: int) -> "np.ndarray":
 
     a = np.asarray(Image.open(io.BytesIO(jpeg_bytes)).convert("RGB"), float)
     step = width // 4
-    return np.array([a[step // 4:-(step // 4) or None, step * k + step // 4:step * k + 3 * step // 4].reshape(-1, 3).mean(0)
+    return np.array([a[step // 4:-(step // 4) or None,
+                       step * k + step // 4:step * k + 3 * step // 4].reshape(-1, 3).mean(0)
                      for k in range(4)])
 
 
@@ -377,7 +381,8 @@ def test_a_profiled_image_cached_before_the_conversion_is_embedded_again_alone(t
     im, vector = images["adobe.png"]
     assert not np.allclose(vector, old_images["adobe.png"][1])  # its colour vector made from sRGB pixels
     assert all((images[p][1] == old_images[p][1]).all() for p in images if p != "adobe.png")
-    changed = sorted(rel for rel in site if site[rel] != old_site.get(rel) and not rel.startswith(("pagefind/", "image/")))
+    changed = sorted(rel for rel in site
+                     if site[rel] != old_site.get(rel) and not rel.startswith(("pagefind/", "image/")))
     copies = [rel for rel in changed if rel.startswith(("thumbs/", "media/", "atlas/"))]
     assert copies == ["atlas/0.jpg", "atlas/2/0.jpg", "atlas/4/0.jpg", f"thumbs/{im['id'][:2]}/{im['id']}.jpg"], changed
     assert im["colour"] == "srgb-1" and all(images[f"plain{i}.png"][0]["colour"] == "" for i in range(3))

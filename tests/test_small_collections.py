@@ -1,5 +1,4 @@
 """What a user of tiny images, same-named files and link previews sees (no TensorFlow: colour only)."""
-import json
 import re
 
 from PIL import Image

@@ -100,6 +100,49 @@ def test_architecture_doc_names_files_the_build_writes(two_ways):
     build_dir = next((two_ways["root"] / "w2" / "builds").iterdir())
     present = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
     for name in names:
-        pattern_ = re.escape(name).replace(re.escape("<facet>"), r"[a-z]+").replace(re.escape("<hash12>"), r"[0-9a-f]{12}")
+        pattern_ = (re.escape(name).replace(re.escape("<facet>"), r"[a-z]+")
+                    .replace(re.escape("<hash12>"), r"[0-9a-f]{12}"))
         assert any(re.fullmatch(pattern_, p) for p in present), f"{name} is named in docs/architecture.md " \
                                                                    f"but no build wrote it"
+
+
+def _doc_patterns() -> list[str]:
+    """The work-folder block of docs/architecture.md as regular expressions of paths relative to
+    the work folder: a line under builds/ names one file; a cache line names its folder, then
+    its files."""
+    doc = (REPO / "docs" / "architecture.md").read_text()
+    block = doc.split("<!-- work-folder -->", 1)[1].split("```", 2)[1]
+    holes = {"<facet>": r"[a-z]+", "<hash12>": r"[0-9a-f]{12}", "<hash8>": r"[0-9a-f]{8}", "<key>": r"[^/]+",
+             "<collection>": r"[^/]+", "<thumb>": r"\d+", "<display>": r"\d+", "<sha[:2]>": r"[0-9a-f]{2}",
+             "<sha>": r"[0-9a-f]{64}", "<record>": r"[a-z-]+"}
+
+    def rx(text: str) -> str:
+        out = re.escape(text)
+        for hole, pattern_ in holes.items():
+            out = out.replace(re.escape(hole), pattern_)
+        return out
+
+    patterns, build = [], None
+    for line in block.splitlines():
+        parts = line.split()
+        if not parts or parts[0] == ".lookalike/":
+            continue
+        if parts[0].startswith("builds/"):
+            build = rx(parts[0])
+        elif build and line.startswith("    "):
+            patterns.append(build + rx(parts[0]))
+        elif parts[0].endswith("/"):  # a folder, then the files in it ("a b c: what" or "a .b .c")
+            files = " ".join(parts[1:]).split(":")[0].split()
+            stem = files[0].split(".", 1)[0] if files else ""
+            for f in files:
+                patterns.append(rx(parts[0]) + rx(stem + f if f.startswith(".") else f))
+    return patterns
+
+
+def test_architecture_doc_names_every_file_the_build_writes(two_ways):
+    """The other direction: every file a build leaves in the work folder is named in the block."""
+    patterns = _doc_patterns()
+    work = two_ways["root"] / "w2"
+    unnamed = [rel for p in sorted(work.rglob("*")) if p.is_file()
+               if not any(re.fullmatch(x, rel := p.relative_to(work).as_posix()) for x in patterns)]
+    assert unnamed == [], f"written to the work folder but not named in docs/architecture.md: {unnamed}"

@@ -12,8 +12,8 @@ package that imports it).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -151,9 +151,7 @@ def load_backbone(name: str = DEFAULT_MODEL, weights: str | None = "imagenet", b
     keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     try:
         if spec.name == "efficientnet_lite0":
-            from embed.backbones.lite0 import efficientnet_lite0
-
-            from embed.backbones.lite0 import lite0_classifier
+            from embed.backbones.lite0 import efficientnet_lite0, lite0_classifier
 
             model = efficientnet_lite0(weights)
             classifier = lite0_classifier(model, weights)

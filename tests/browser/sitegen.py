@@ -86,7 +86,8 @@ def _neighbours(xys: list[tuple[float, float]], k: int):
         chunk = pts[start:start + 1000]
         d = np.sqrt(((chunk[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
         d[np.arange(len(chunk)), np.arange(start, start + len(chunk))] = np.inf
-        part = np.argpartition(d, k, axis=1)[:, :k] if k < len(pts) - 1 else np.tile(np.arange(len(pts)), (len(chunk), 1))
+        part = (np.argpartition(d, k, axis=1)[:, :k] if k < len(pts) - 1
+                else np.tile(np.arange(len(pts)), (len(chunk), 1)))
         dk = np.take_along_axis(d, part, axis=1)
         o = np.lexsort((part, dk), axis=1)
         part, dk = np.take_along_axis(part, o, axis=1)[:, :k], np.take_along_axis(dk, o, axis=1)[:, :k]

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from pagetools import open_map, project, shot
+
 from render.urls import page_path
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ATTR, EVIL
 from pagetools import open_map, project, shot
+from playwright.sync_api import expect
+
 from render.urls import page_path
 
 REPO = Path(__file__).resolve().parents[2]

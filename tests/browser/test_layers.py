@@ -14,10 +14,9 @@ import subprocess
 import tarfile
 
 import pytest
-from PIL import Image, ImageChops
-
 from conftest import REPO, dense_images, small_images
 from pagetools import ARTIFACTS, map_state, open_map, project, wait_idle
+from PIL import Image, ImageChops
 from sitegen import write_site
 
 pytestmark = pytest.mark.browser

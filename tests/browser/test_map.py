@@ -4,11 +4,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from playwright.sync_api import expect
-from PIL import Image
-
 from conftest import COLOURS, TARGET_TITLE
 from pagetools import map_state, open_map, project, shot, wait_idle
+from PIL import Image
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +41,8 @@ def test_hover_shows_title_and_nothing_far_away(page, index_url, small_site):
     expect(page.locator("#lk-card-title")).to_have_text(title)
     # The card never covers the pointer.
     box = card.bounding_box()
-    assert not (box["x"] <= pos["x"] + 2 <= box["x"] + box["width"] and box["y"] <= pos["y"] + 1 <= box["y"] + box["height"])
+    assert not (box["x"] <= pos["x"] + 2 <= box["x"] + box["width"]
+                and box["y"] <= pos["y"] + 1 <= box["y"] + box["height"])
     # Its neighbours are listed with their similarity.
     assert page.locator("#lk-card-nbrs li:not([hidden])").count() >= 3
     kind = "file" if index_url.startswith("file:") else "http"
@@ -180,7 +180,8 @@ def test_broken_atlas_sheets_leave_each_image_its_colour(browser, dense_site, tm
         shutil.copytree(dense_site["dir"], site)
         for sheet in (site / "atlas").rglob("*.jpg"):
             sheet.write_bytes(b"\xff\xd8 not a JPEG any more")
-    url = site.joinpath("index.html").as_uri() if over == "file" else dense_site["http"].replace("/dense/", "/dense-broken/")
+    url = (site.joinpath("index.html").as_uri() if over == "file"
+           else dense_site["http"].replace("/dense/", "/dense-broken/"))
     ctx = browser.new_context(viewport={"width": 600, "height": 450})
     page = ctx.new_page()
     errors = []
@@ -307,7 +308,8 @@ def test_hidpi_canvas_is_sharp(browser, small_site):
     page = ctx.new_page()
     try:
         open_map(page, small_site["http"])
-        w, cw = page.evaluate("[document.getElementById('lk-canvas').width, document.getElementById('lk-canvas').clientWidth]")
+        w, cw = page.evaluate("[document.getElementById('lk-canvas').width, "
+                              "document.getElementById('lk-canvas').clientWidth]")
         assert w == 2 * cw
         wait_idle(page)
         shot(page, "hidpi-overview")

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from render.urls import page_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -3,8 +3,8 @@ focus that can be seen."""
 from __future__ import annotations
 
 import pytest
-
 from pagetools import map_state, open_map, project, shot, wait_idle
+
 from render.urls import page_path
 
 pytestmark = pytest.mark.browser
