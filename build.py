@@ -30,7 +30,7 @@ from core.console import quiet_libraries
 from core.errors import LookalikeError
 from core.files import WriteError, write_text
 from core.log import Log
-from core.reports import summary_text, to_json
+from core.summary import summary_text, to_json
 from core.workfolder import WorkFolder
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core import config
+from core import config, config_load
 from core.config import STAGES
 
 COMMANDS = {
@@ -108,7 +108,7 @@ def find_config(args, log) -> Path | None:
     if not here.is_file():
         return None
     try:
-        named = config.load(here).site.collection
+        named = config_load.load(here).site.collection
     except config.ConfigError as exc:
         if not given:
             raise
@@ -125,7 +125,7 @@ def find_config(args, log) -> Path | None:
 def resolve_settings(args, log) -> tuple[config.Settings, Path]:
     """Settings and the folder that relative paths in the config file are relative to."""
     cfg_path = find_config(args, log)
-    settings = config.load(cfg_path)
+    settings = config_load.load(cfg_path)
     from_file = sorted(settings.origin)
     base = cfg_path.resolve().parent if cfg_path else Path.cwd()
     for section, f in config.schema():
@@ -136,8 +136,8 @@ def resolve_settings(args, log) -> tuple[config.Settings, Path]:
     for section, f in config.schema():
         dest = f"{section}.{f.name}"
         if hasattr(args, dest):
-            config.override(settings, section, f.name, getattr(args, dest), f.metadata["flags"][-1])
-    config.check_consistency(settings)
+            config_load.override(settings, section, f.name, getattr(args, dest), f.metadata["flags"][-1])
+    config_load.check_consistency(settings)
     if not settings.site.collection:
         raise config.ConfigError("no collection given: pass --collection DIR or set [site] collection in site.toml")
     if cfg_path and not args.config:

@@ -19,7 +19,7 @@ from core.errors import InputError
 from core.files import sha256_file, write_text
 from core.names import display_path
 from embed import filetypes
-from embed.images import file_kind
+from embed.regular_file import file_kind
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
                     ".jp2", ".j2k"}

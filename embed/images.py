@@ -7,7 +7,8 @@ eighth of its size when that still covers the largest output we write; other
 formats are box-reduced right after decoding, before any colour conversion.
 
 Robustness rules (a museum export holds every kind of odd file):
-- only regular files are opened (a named pipe called x.jpg must not hang the build);
+- only regular files are opened (a named pipe called x.jpg must not hang the build;
+  embed/regular_file.py);
 - the pixel limit is checked from the header, before any pixel is decoded, and
   names the size ("too many pixels (52,000 x 40,000)"); it counts the pixels that
   really have to be held in memory, so a huge baseline JPEG decoded at 1/8 scale passes;
@@ -18,8 +19,6 @@ Robustness rules (a museum export holds every kind of odd file):
 """
 from __future__ import annotations
 
-import os
-import stat
 import threading
 import warnings
 from contextlib import nullcontext
@@ -29,10 +28,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile
 
-from core.names import on_disk
 from embed.copies import SMALL_SIDE, fit, jpeg, model_crop
 from embed.filetypes import describe_unreadable, format_name
 from embed.profiles import source_profile, to_srgb
+from embed.regular_file import open_regular
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is reported, not half-drawn
 # decode() checks the size itself, from the header, thread-safely, with a reason that names
@@ -62,12 +61,6 @@ FORMATS = tuple(f for f in ("JPEG", "PNG", "GIF", "TIFF", "WEBP", "BMP", "DIB", 
 
 class ImageDecodeError(Exception):
     """The file's content cannot be used as an image; the message is the reason users see."""
-
-
-class ImageReadError(OSError):
-    """The file cannot be read at all (missing, not a regular file, permission denied).
-
-    Not a statement about the content: callers must not cache it against the hash."""
 
 
 @dataclass
@@ -111,37 +104,6 @@ def decode(path, model_size: int | None, thumb_size: int, display_size: int,
     model_input = model_crop(display, model_size) if model_size else None
     small = np.asarray(fit(thumb, SMALL_SIDE))
     return Decoded(width, height, model_input, small, jpeg(thumb), jpeg(display))
-
-
-def open_regular(path):
-    """Open a regular file for reading, or raise ImageReadError saying why not (never blocks)."""
-    path = on_disk(path)  # a shown name such as caf\xe9.jpg (not UTF-8 on disk) still opens
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ImageReadError(f"file not found (removed or renamed during the build?): {path}") from None
-    except OSError as exc:
-        raise ImageReadError(f"cannot read file: {(exc.strerror or str(exc)).lower()}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ImageReadError(f"not a regular file ({file_kind(st.st_mode)})")
-    try:
-        return open(path, "rb")
-    except PermissionError:
-        raise ImageReadError("cannot read file: permission denied (check the file's permissions)") from None
-    except OSError as exc:
-        raise ImageReadError(f"cannot read file: {(exc.strerror or str(exc)).lower()}") from None
-
-
-def file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "named pipe"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return "special file"
 
 
 def too_many_pixels(width: int, height: int, limit: int) -> str:

@@ -110,7 +110,8 @@ def needs_conversion(path) -> bool:
     """Whether the file's embedded profile is one to_srgb converts: its header only."""
     from PIL import Image
 
-    from embed.images import FORMATS, open_regular
+    from embed.images import FORMATS
+    from embed.regular_file import open_regular
 
     try:
         with open_regular(path) as f, Image.open(f, formats=FORMATS) as im:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from embed.colour import colour_vector
-from embed.images import ImageDecodeError, ImageReadError, decode
+from embed.images import ImageDecodeError, decode
 from embed.plan import Job, Plan
+from embed.regular_file import ImageReadError
 
 
 @dataclass

@@ -24,13 +24,14 @@ from core.reports import EmbedReport
 from core.workfolder import BuildFolder
 from embed import collection as coll
 from embed import runner
+from embed.annotations import attach_metadata, attach_tags, tag_counts, why_untagged
 from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
 from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
 from embed.profiles import ProfileRecord
 from embed.reader import Decoder, Keeper
-from embed.tags import tag_cache_key, tags_of
+from embed.tags import tag_cache_key
 
 
 class EmptyCollectionError(LookalikeError):
@@ -60,7 +61,7 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
     precision, why_precision = resolve_precision(model.name, model.precision)
     keys = facet_keys(model, facets, precision)
     caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
-    no_tags = _why_no_tags(model, keys, tags)
+    no_tags = why_untagged(model, keys, tags)
     if no_tags is None:
         caches["tags"] = folder.work.feature_cache(tag_cache_key(model_key(model.name, model.weights, precision)))
     image_cache = folder.work.image_cache(images.thumb_size, images.display_size)
@@ -81,14 +82,14 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
         r.colour = profiles.recipe(r.sha256)
     rows = {facet: found[kept] for facet, found in rows.items()}  # facet -> store row of each record
     if no_tags is None:
-        _attach_tags(records, caches["tags"], rows["tags"], tags)
+        attach_tags(records, caches["tags"], rows["tags"], tags)
     manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
         model.name, model.weights, precision)), images=records,
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
         facets=list(keys) + (["blend"] if facets.blend and records else []),
         copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
         tagger={"none": no_tags} if no_tags else {"classes": "imagenet-1k", "top": tags.top, "floor": tags.floor})
-    _attach_metadata(manifest, root, sidecar)
+    attach_metadata(manifest, root, sidecar)
     _write_features(folder, manifest, {f: caches[f] for f in keys}, keys, rows, facets.blend)
     if no_tags is None and not folder.has_classifier():  # for class-focused similarity (layout)
         from embed.backbones.lite0 import lite0_head_weights
@@ -102,25 +103,7 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
         duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
         decoded=len(plan.jobs), embedded=embedded, cached=_cached(records, plan),
         model=manifest.model, precision=precision, embed_engine=engine_used,
-        facets=manifest.facets, tags=_tag_counts(records, no_tags), seconds=time.perf_counter() - start)
-
-
-def _why_no_tags(model, keys: dict, tags) -> str | None:
-    if not tags.enabled:
-        return "[tags] enabled = false"
-    if not set(keys) & {"content", "style"}:
-        return "no facet runs the model (content or style), so nothing was tagged"
-    from embed.backbones.registry import why_no_tags
-
-    return why_no_tags(model.name, model.weights)
-
-
-def _tag_counts(records: list[ImageRecord], no_tags: str | None) -> dict:
-    if no_tags:
-        return {"none": no_tags}
-    labels = {t["label"] for r in records for t in r.tags}
-    return {"images_tagged": sum(bool(r.tags) for r in records), "tags": sum(len(r.tags) for r in records),
-            "labels": len(labels)}
+        facets=manifest.facets, tags=tag_counts(records, no_tags), seconds=time.perf_counter() - start)
 
 
 def _compute(plan: Plan, caches, image_cache, settings, precision: tuple[str, str], total: int,
@@ -214,15 +197,6 @@ def _stamp(*parts) -> str:
     return h.hexdigest()
 
 
-def _attach_tags(records: list[ImageRecord], cache, rows: np.ndarray, tags) -> None:
-    have = np.flatnonzero(rows >= 0)
-    vectors = cache.take(rows[have]) if len(have) else []
-    for r in records:
-        r.tags = []
-    for i, vector in zip(have, vectors):
-        records[i].tags = tags_of(vector, tags.top, tags.floor)
-
-
 def _records(scan, plan: Plan, rows: dict) -> tuple[list[ImageRecord], np.ndarray]:
     """The images with every vector and their copies, and their positions in scan.candidates."""
     complete = np.ones(len(scan.candidates), bool)
@@ -246,17 +220,3 @@ def _records(scan, plan: Plan, rows: dict) -> tuple[list[ImageRecord], np.ndarra
 def _cached(records: list[ImageRecord], plan: Plan) -> int:
     worked = {j.cand.sha256 for j in plan.jobs}
     return sum(r.sha256 not in worked for r in records)
-
-
-def _attach_metadata(manifest: Manifest, collection: Path, sidecar) -> None:
-    """Titles and catalogue fields from the sidecar CSV, if there is one."""
-    from embed import metadata
-
-    if sidecar is None:
-        return
-    manifest.metadata = metadata.attach(sidecar, manifest.images)
-    try:
-        rel = Path(sidecar.file).resolve().relative_to(collection.resolve()).as_posix()
-        manifest.ignored = [p for p in manifest.ignored if p != rel]  # the sidecar is used, not ignored
-    except ValueError:
-        pass

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import InputError
-from core.reports import count, shown
+from core.summary import count, shown
 
 
 def run(args, cfg, work, log) -> list[dict]:

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from core.manifest import copy_sizes
-from core.reports import count
+from core.summary import count
 from render.search import hidden_words
 from render.text import clean, filter_name, safe_link
 from render.urls import absolute_url, media_path, original_path, page_path, relative_url, thumb_path
@@ -66,7 +66,7 @@ def environment() -> Environment:
         finalize=_finalize,
     )
     env.filters["filter_name"] = filter_name  # a Pagefind filter's name (render/text.py)
-    env.filters["count"] = count  # "1 image", "2 images" (core/reports.py)
+    env.filters["count"] = count  # "1 image", "2 images" (core/summary.py)
     return env
 
 

@@ -103,7 +103,7 @@ import time  # noqa: E402
 
 from embed import images as images_mod  # noqa: E402
 from embed.filetypes import describe_unreadable  # noqa: E402
-from embed.images import ImageReadError  # noqa: E402
+from embed.regular_file import ImageReadError  # noqa: E402
 from tests.corpus import gif_bomb, png_bytes, rgb16_png, rgb16_tiff  # noqa: E402
 
 

@@ -50,12 +50,12 @@ def test_bf16_vectors_never_share_a_cache_key_with_float32():
 
 
 def test_precision_setting_is_checked(tmp_path):
-    from core import config
+    from core import config, config_load
 
     cfg = tmp_path / "site.toml"
     cfg.write_text('[model]\nprecision = "half"\n')
     with pytest.raises(config.ConfigError, match=r"\[model\] precision must be \"auto\", \"float32\" or \"bfloat16\""):
-        config.load(cfg)
+        config_load.load(cfg)
 
 
 def _photos(n: int, size: int = 224) -> np.ndarray:

@@ -133,7 +133,8 @@ def test_the_terminal_summary_shows_overrides_as_escapes(site):
 # --- "1 images"
 
 def test_counts_agree_with_their_nouns():
-    from core.reports import EmbedReport, RenderReport, count, summary_text
+    from core.reports import EmbedReport, RenderReport
+    from core.summary import count, summary_text
 
     assert [count(n, "image") for n in (0, 1, 2)] == ["0 images", "1 image", "2 images"]
     assert count(1, "class", "classes") == "1 class" and count(1234, "image", fmt=",") == "1,234 images"

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
-from core.reports import count
+from core.summary import count
 from render.atlas import write_atlases
 from render.data import data_scripts, part_rows, split_files
 from render.index import explorer_scripts
