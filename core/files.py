@@ -83,13 +83,7 @@ def write_bytes(path: Path, data: bytes) -> bool:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException as exc:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(path, exc) from exc
+        _discard(tmp, path, exc)
         raise
     return True
 
@@ -119,13 +113,20 @@ def _to_tmp(tmp: Path, path: Path, fill) -> None:
         finally:
             os.close(fd)
     except BaseException as exc:
+        _discard(tmp, path, exc)
+        raise
+
+
+def _discard(tmp, path: Path, exc: BaseException) -> None:
+    """A write that failed leaves no temporary file; a system error becomes a WriteError
+    naming the file the user knows (the caller re-raises anything else)."""
+    if tmp is not None:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(path, exc) from exc
-        raise
+    if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+        raise WriteError(path, exc) from exc
 
 
 def rename(tmp: Path, path: Path) -> None:
