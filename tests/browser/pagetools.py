@@ -14,6 +14,16 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def new_page(browser, width: int, height: int, **context):
+    """A page in a context of its own, and the list its uncaught errors go to; the caller
+    closes the context."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **context)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return ctx, page, errors
+
+
 def open_map(page, url: str):
     page.goto(url)
     page.wait_for_function("document.documentElement.classList.contains('lk-ready')")

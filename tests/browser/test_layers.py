@@ -15,7 +15,7 @@ import tarfile
 
 import pytest
 from conftest import REPO, dense_images, small_images
-from pagetools import ARTIFACTS, map_state, open_map, project, wait_idle
+from pagetools import ARTIFACTS, map_state, new_page, open_map, project, wait_idle
 from PIL import Image, ImageChops
 from sitegen import write_site
 
@@ -108,10 +108,7 @@ def test_same_pixels_as_before_the_registry(browser, twin_sites, kind):
     view = _thumbs_view if kind == "small" else _dots_view
     shots = {}
     for name in ("old", "new"):
-        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        ctx, page, errors = new_page(browser, 1280, 800, device_scale_factor=1)
         site, points = twin_sites[name][kind]
         try:
             view(page, (site / "index.html").as_uri(), points)

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from conftest import COLOURS, TARGET_TITLE
-from pagetools import map_state, open_map, project, shot, wait_idle
+from pagetools import map_state, new_page, open_map, project, shot, wait_idle
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -182,10 +182,7 @@ def test_broken_atlas_sheets_leave_each_image_its_colour(browser, dense_site, tm
             sheet.write_bytes(b"\xff\xd8 not a JPEG any more")
     url = (site.joinpath("index.html").as_uri() if over == "file"
            else dense_site["http"].replace("/dense/", "/dense-broken/"))
-    ctx = browser.new_context(viewport={"width": 600, "height": 450})
-    page = ctx.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    ctx, page, errors = new_page(browser, 600, 450)
     try:
         open_map(page, url)
         image_id = _id(dense_site["points"], TARGET_TITLE)
@@ -328,10 +325,7 @@ def test_dots_are_drawn_by_webgl2_and_look_the_same_without_it(browser, dense_si
     colour, on the ground."""
     seen = {}
     for renderer in ("webgl2", "2d"):
-        ctx = browser.new_context(viewport={"width": 600, "height": 450}, device_scale_factor=1)
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        ctx, page, errors = new_page(browser, 600, 450, device_scale_factor=1)
         page.add_init_script(NO_WEBGL2 if renderer == "2d" else "window.LOOKALIKE_WEBGL_FROM = 0;")
         try:
             open_map(page, dense_site["http"])
