@@ -23,9 +23,11 @@ and the deploy folder never carries caches. No other module spells a work-folder
                                      the next build places new images into this map (layout/placement.py)
         classifier.npy               (D, 1000) float32 ImageNet head weights (tags)   embed ->
         focused/rows|sims.npy, .key  class-focused neighbours (layout/focused.py)  layout ->
+        groups/<facet>.json          groups of similar images, named (core/group_files.py)  layout ->
         sites/<hash12>/<record>.json   what render keeps about one output folder (core/site_state.py SiteState)
 
-The layout stage's readers and writers are in core/layout_files.py (BuildFolder inherits them).
+The layout stage's readers and writers are in core/layout_files.py and core/group_files.py
+(BuildFolder inherits them).
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from core.caches import ImageCache  # noqa: F401 - the work folder hands them ou
 from core.errors import StageOrderError  # noqa: F401 - stages import it from here
 from core.feature_store import FeatureCache  # noqa: F401
 from core.files import load_npy, save_npy, write_text
+from core.group_files import FacetGroups, Group, GroupFiles  # noqa: F401
 from core.layout_files import FacetLayout, LayoutFiles  # noqa: F401
 from core.manifest import Manifest
 from core.site_state import SiteState
@@ -74,7 +77,7 @@ class WorkFolder:
         return BuildFolder(self, self.root / "builds" / f"{slug}-{digest}")
 
 
-class BuildFolder(LayoutFiles):
+class BuildFolder(LayoutFiles, GroupFiles):
     def __init__(self, work: WorkFolder, path: Path):
         self.work, self.path = work, Path(path)
         self.hashes = self.path / "hashes.json"

@@ -1,9 +1,13 @@
 /* Lookalike map explorer: route.js (selection, opening pages, the URL hash).
  * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
- * The hash is "#<id>&z=<zoom>&c=<x>,<y>&facet=<name>", each part optional.
+ * The hash is "#<id>&z=<zoom>&c=<x>,<y>&facet=<name>", each part optional, then the parts
+ * that later scripts add with addPart (filters, the open group, the arrangement, the selection).
  * Exports: lk.route {select(i, opts), open(i), scheduleHash(), writeHash(), parseHash(h),
- *   applyHash(animate), onHashChange(); own mutable: timer, last}.
+ *   applyHash(animate), onHashChange(), addPart(part); own mutable: timer, last}.
+ * A part is {key, write() -> string or null (null: not in the hash), read(value or null, animate)}:
+ *   its value goes through encodeURIComponent; read(null) means "absent" (back to the default),
+ *   so the back button and a shared link restore every part. Parts keep the order they were added.
  * applyHash uses lk.input.setFacet and lk.zoom (later parts) when it runs.
  */
 (function (lk) {
@@ -17,6 +21,16 @@
     timer: 0,                       // pending writeHash
     last: null                      // the hash last written or applied (hashchange ignores it)
   };
+  var hashParts = [];                // addPart: [{key, write, read}]
+  var OWN_KEYS = ["z", "c", "facet"];
+  function addPart(part) {
+    if (!part || !part.key || OWN_KEYS.indexOf(part.key) >= 0 || typeof part.write !== "function" ||
+        typeof part.read !== "function" || hashParts.some(function (p) { return p.key === part.key; })) {
+      throw new Error("Lookalike: a hash part needs a new key, write() and read(value, animate)");
+    }
+    hashParts.push(part);
+    return part;
+  }
 
   function select(i, opts) {
     if (i === state.selected) return;
@@ -68,13 +82,17 @@
     if (state.selected >= 0) parts.push(ids[state.selected]);
     parts = parts.concat(viewHashParts());
     if (state.facet !== D.defaultFacet) parts.push("facet=" + encodeURIComponent(state.facet));
+    hashParts.forEach(function (p) {
+      var v = p.write();
+      if (v != null && v !== "") parts.push(p.key + "=" + encodeURIComponent(v));
+    });
     var h = parts.length ? "#" + parts.join("&") : "";
     if (h === (location.hash || "")) { route.last = h; return; }
     route.last = h;
     try { history.replaceState(history.state, "", h || location.pathname + location.search); } catch (e) { /* sandboxed */ }
   }
   function parseHash(h) {
-    var out = { id: -1, z: null, c: null, facet: null };
+    var out = { id: -1, z: null, c: null, facet: null, parts: {} };
     (h || "").replace(/^#/, "").split("&").forEach(function (tok) {
       if (!tok) return;
       var eq = tok.indexOf("=");
@@ -85,6 +103,7 @@
         var c = val.split(",").map(parseFloat);
         if (c.length === 2 && isFinite(c[0]) && isFinite(c[1])) out.c = c;
       } else if (key === "facet" && facetNames.indexOf(val) >= 0) out.facet = val;
+      else if (OWN_KEYS.indexOf(key) < 0) out.parts[key] = val;
     });
     return out;
   }
@@ -97,10 +116,14 @@
       if (back && back.id === hs.id && back.z != null) {
         hs.z = back.z; hs.c = back.c;
         if (!hs.facet && back.facet) hs.facet = back.facet;  // the coordinates are that facet's
+        Object.keys(back.parts).forEach(function (k) { if (!(k in hs.parts)) hs.parts[k] = back.parts[k]; });
       }
     }
     if (hs.facet && hs.facet !== state.facet) lk.input.setFacet(hs.facet, false);
     if (hs.id >= 0) { state.selected = hs.id; state.cardDirty = true; }
+    hashParts.forEach(function (p) {
+      p.read(Object.prototype.hasOwnProperty.call(hs.parts, p.key) ? hs.parts[p.key] : null, animate);
+    });
     var target = null;
     if (hs.z != null) {
       var c = hs.c || (hs.id >= 0 ? [state.pos[2 * hs.id], state.pos[2 * hs.id + 1]] : [0.5, 0.5]);
@@ -119,4 +142,5 @@
   route.select = select; route.open = open;
   route.scheduleHash = scheduleHash; route.writeHash = writeHash;
   route.parseHash = parseHash; route.applyHash = applyHash; route.onHashChange = onHashChange;
+  route.addPart = addPart;
 })(window.Lookalike);
