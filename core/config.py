@@ -9,6 +9,7 @@ keys (core/views.py for_step), and each cache key names the fields its output de
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 
 from core.errors import LookalikeError
@@ -35,8 +36,13 @@ class ConfigError(LookalikeError):
     """A setting is wrong; the message names the key, what was expected and what arrived."""
 
 
-def _facet_list(v):
-    return bool(v) and all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
+def _facet_list(v):  # may be empty when [facets] vectors brings a facet (check_consistency)
+    return all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
+
+
+def _vectors_name(v):  # safe in file names, URLs and the map's hash; no built-in facet's (embed/user_vectors.py)
+    return v == "" or (re.fullmatch(r"[A-Za-z0-9_-]{1,40}", v) is not None
+                       and v.lower() not in FACET_NAMES + ("blend",))
 
 
 def _style_layer_list(v):
@@ -75,7 +81,8 @@ class ModelSection:
     STAGE = "embed"
     name: str = setting("efficientnet_lite0", flag="--model",
                         help="backbone: efficientnet_lite0 (default, works offline), "
-                             "inception_v3, vgg16, vgg19, resnet50, mobilenet_v2")
+                             "inception_v3, vgg16, vgg19, resnet50, mobilenet_v2, or none (no model: "
+                             "only [facets] vectors and colour)")
     weights: str = setting("imagenet", flag="--weights",
                            help='"imagenet" (default), "none" (architecture only), or a weights file')
     batch_size: int = setting(32, at_least(1), "an integer >= 1", "--batch-size", "images per model call")
@@ -120,6 +127,8 @@ class MapSection:
                                 "t-SNE perplexity (lowered for small collections)")
     seed: int = setting(42, between(0, SEED_MAX), f"an integer from 0 to {SEED_MAX}", "--seed",
                         "random seed for Annoy and t-SNE")
+    coordinates: str = setting("", flag="--coordinates", metavar="FILE", path=True,
+                               help="a CSV of path,x,y: your own map, used instead of t-SNE for every facet")
     relayout: bool = setting(False, flag="--relayout",
                              help="lay the map out afresh (default: images new since the last build are "
                                   "placed into the existing map, whose points do not move)")
@@ -154,6 +163,12 @@ class FacetsSection:
                                  '"gram:<layer>" (empty = the backbone\'s default)')
     colour_bins: int = setting(8, between(2, 16), "an integer from 2 to 16")
     colour_space: str = setting("lab", lambda v: v in ("lab", "rgb", "hsv"), '"lab", "rgb" or "hsv"')
+    vectors: str = setting("", flag="--vectors", metavar="FILE", path=True,
+                           help="your own vectors as a facet: a .npy (with a CSV of paths beside it), a .csv or "
+                                "a .parquet file, one row per image by path ([facets] vectors)")
+    vectors_paths: str = setting("", path=True, help="the CSV of paths of a .npy's rows (default: beside it)")
+    vectors_name: str = setting("", _vectors_name, 'letters, digits, - and _ (at most 40), not a built-in '
+                                'facet name', help="the facet's name (default: the vectors file's stem)")
 
 
 @dataclass

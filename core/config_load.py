@@ -70,8 +70,25 @@ def override(settings: Settings, section: str, key: str, value: Any, flag: str) 
 
 def check_consistency(settings: Settings) -> None:
     """Rules that involve several keys."""
+    _model_none(settings)
     enabled = settings.facets.enabled
     missing = [f for f, w in settings.facets.blend.items() if w > 0 and f not in enabled]
     if missing:
         raise ConfigError(f"[facets] blend gives weight to {', '.join(missing)}, which is not in [facets] enabled "
                           f"({', '.join(enabled)}); add it there or drop its weight")
+
+
+def _model_none(settings: Settings) -> None:
+    """[model] name = "none" runs no model: the default facets lose content and style (which need
+    one); facets set to hold them are refused. No facet at all is refused (nothing to compare)."""
+    facets = settings.facets
+    if settings.model.name == "none":
+        model_facets = [f for f in facets.enabled if f in ("content", "style")]
+        if model_facets and "[facets] enabled" in settings.origin:
+            raise ConfigError(f"[model] name = \"none\" runs no model, but [facets] enabled ("
+                              f"{settings.origin['[facets] enabled']}) asks for {', '.join(model_facets)}, which "
+                              f"need one; keep colour and your own [facets] vectors, or choose a model")
+        facets.enabled = [f for f in facets.enabled if f not in model_facets]
+    if not facets.enabled and not facets.vectors:
+        raise ConfigError("no facet to compare images by: [facets] enabled is empty and there is no "
+                          "[facets] vectors")

@@ -70,6 +70,7 @@ class Manifest:
     facets: list[str] = field(default_factory=list)  # feature arrays written, in the site's order
     copies: dict = field(default_factory=dict)  # {"thumb_size", "display_size"} of the image copies
     tagger: dict = field(default_factory=dict)  # {"classes", "top", "floor"}, or {"none": why not}
+    vectors: dict = field(default_factory=dict)  # your own vectors' facet: name, file, rows, unmatched (user_vectors)
     version: int = VERSION
 
     def __len__(self) -> int:

@@ -135,6 +135,8 @@ def _map_lines(layout: LayoutReport) -> list[str]:
             text = f"the {f.kept:,} images kept their places" if f.kept != 1 else "the 1 image kept its place"
         elif f.map_how == "t-SNE":
             text = "laid out with t-SNE"
+        elif f.map_how == "given":
+            text = "your own coordinates ([map] coordinates)"
         else:
             continue
         if f.removed:

@@ -15,6 +15,8 @@ def why_untagged(model, keys: dict, tags) -> str | None:
     """Why no image gets tags this build, in words for the summary; None when they do."""
     if not tags.enabled:
         return "[tags] enabled = false"
+    if model.name == "none":
+        return '[model] name = "none": no model runs, so no image is tagged'
     if not set(keys) & {"content", "style"}:
         return "no facet runs the model (content or style), so nothing was tagged"
     from embed.backbones.registry import why_no_tags

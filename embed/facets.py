@@ -96,7 +96,7 @@ def facet_keys(model, facets, precision: str = "float32") -> dict[str, str]:
     whenever that facet's vectors would change, and with nothing else."""
     from embed.backbones.registry import model_key
 
-    mkey = model_key(model.name, model.weights, precision)
+    mkey = model_key(model.name, model.weights, precision) if set(facets.enabled) & {"content", "style"} else ""
     keys = {}
     for facet in facets.enabled:
         params = facet_params(facet, model.name, facets.style_layers or None)

@@ -23,7 +23,7 @@ from core.manifest import ImageRecord, Manifest
 from core.reports import EmbedReport
 from core.workfolder import BuildFolder
 from embed import collection as coll
-from embed import runner
+from embed import runner, user_vectors
 from embed.annotations import attach_metadata, attach_tags, tag_counts, why_untagged
 from embed.backbones.registry import model_key
 from embed.facets import blend, facet_keys
@@ -57,7 +57,11 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
 
     metadata = Path(settings.site.metadata) if settings.site.metadata else None
     sidecar = catalogue.load(root, metadata, images.follow_links_outside)  # checked before any decode
+    mine = user_vectors.load(facets, root, folder.work.root.parent, log)  # [facets] vectors: checked too
     scan = coll.scan(root, folder.hashes, images.follow_links_outside)
+    if mine:  # images without a vector are left out, with that reason (user_vectors.py)
+        gone, mine_rows, mine_report = user_vectors.pick(mine, scan, root, log)
+        scan.skipped.extend(gone)
     precision, why_precision = resolve_precision(model.name, model.precision)
     keys = facet_keys(model, facets, precision)
     caches = {facet: folder.work.feature_cache(key) for facet, key in keys.items()}
@@ -83,14 +87,17 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
     rows = {facet: found[kept] for facet, found in rows.items()}  # facet -> store row of each record
     if no_tags is None:
         attach_tags(records, caches["tags"], rows["tags"], tags)
-    manifest = Manifest(collection=str(root.resolve()), model=keys.get("content", model_key(
-        model.name, model.weights, precision)), images=records,
+    manifest = Manifest(collection=str(root.resolve()), model=keys.get("content") or (
+        "none" if model.name == "none" else model_key(model.name, model.weights, precision)), images=records,
         skipped=sorted(plan.skipped, key=lambda s: s["path"]), ignored=scan.ignored,
-        facets=list(keys) + (["blend"] if facets.blend and records else []),
+        facets=([mine.name] if mine else []) + list(keys) + (["blend"] if facets.blend and records else []),
         copies={"thumb_size": images.thumb_size, "display_size": images.display_size},
         tagger={"none": no_tags} if no_tags else {"classes": "imagenet-1k", "top": tags.top, "floor": tags.floor})
     attach_metadata(manifest, root, sidecar)
     _write_features(folder, manifest, {f: caches[f] for f in keys}, keys, rows, facets.blend)
+    if mine:
+        manifest.vectors = mine_report
+        user_vectors.write(folder, manifest, mine, mine_rows[kept])
     if no_tags is None and not folder.has_classifier():  # for class-focused similarity (layout)
         from embed.backbones.lite0 import lite0_head_weights
 
@@ -116,7 +123,7 @@ def _compute(plan: Plan, caches, image_cache, settings, precision: tuple[str, st
         log.info(f"embed: all {total} images cached ({', '.join(caches)})")
         return 0, "none (all cached)"
     log.info(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
-             f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches)})")
+             f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches) or 'none of its own'})")
     from embed import backbones
 
     wants_model = plan.model_jobs > 0

@@ -23,7 +23,7 @@ import numpy as np
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout, StageOrderError
 from layout import neighbours as nn
-from layout import placement
+from layout import placement, user_coords
 from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, map_warnings, project
 from layout.search.recall import RECALL_SAMPLE
 
@@ -69,6 +69,8 @@ def _facet(folder: BuildFolder, manifest, facet: str, settings, log) -> FacetLay
     k = min(neighbours.k, max(n - 1, 0))
     params = {"k": k, "perplexity": map.perplexity, "seed": map.seed, "v": 4, "trees": neighbours.trees,
               "target_recall": nn.TARGET_RECALL, "full_max": nn.ANNOY_FULL_MAX, "shape": list(features.shape)}
+    if map.coordinates:  # your own map: its bytes join the key ([map] coordinates, layout/user_coords.py)
+        params["coordinates"] = user_coords.digest(map.coordinates)
     key = _key(folder, facet, features, params)
     if neighbours.k > k:
         log.warning(f"neighbours: k = {neighbours.k} is more than the other {n - 1} images; using k = {k}")
@@ -102,14 +104,15 @@ def _facet(folder: BuildFolder, manifest, facet: str, settings, log) -> FacetLay
              "notes": [n for n in warnings if n != placed.why_afresh],  # why it was laid out afresh is this
              "map_settings": _map_settings(map), "placed": placed.placed}   # build's news, not the next one's
     folder.write_layout(manifest, facet, layout, key, stats, prints)
-    how = "t-SNE" if placed.old_of_row is None else "placed" if placed.added else "kept"
+    how = "given" if map.coordinates else "t-SNE" if placed.old_of_row is None else "placed" if placed.added else "kept"
     return FacetLayoutReport(facet, k, False, graph.recall, graph.method, graph.search_k, map_how=how,
                              placed=placed.added, kept=placed.kept, removed=placed.removed)
 
 
 def _map_settings(map) -> dict:
-    """What shapes a map (a change lays it out afresh); k and trees do not."""
-    return {"perplexity": map.perplexity, "seed": map.seed, "v": MAP_VERSION}
+    """What shapes a map (a change lays it out afresh); k and trees do not; your own map does."""
+    given = {"coordinates": user_coords.digest(map.coordinates)} if map.coordinates else {}
+    return {"perplexity": map.perplexity, "seed": map.seed, "v": MAP_VERSION, **given}
 
 
 def _map(folder, manifest, facet, unit, graph, map, log):
@@ -117,6 +120,9 @@ def _map(folder, manifest, facet, unit, graph, map, log):
     t-SNE (layout/placement.py decides). Returns coords, fingerprints, the Placement, and the
     warnings said (kept in the layout's record, to be said again when it is reused)."""
     prints = placement.fingerprints(unit)
+    if map.coordinates:
+        coords = user_coords.place(map.coordinates, manifest, graph, facet, folder.work.root.parent, log)
+        return coords, prints, placement.Placement(None), []
     previous = folder.previous_map(facet)
     decision = placement.decide(previous, [im.sha256 for im in manifest.images], prints, _map_settings(map),
                                 map.relayout, MIN_TSNE)

@@ -89,7 +89,7 @@ def _atlas(b):
 
 
 def _points_key(b) -> str:
-    labels, hints, layouts = pages.FACET_LABELS, pages.FACET_HINTS, b.layouts
+    labels, hints, layouts = pages.FACET_LABELS, {f: pages.facet_hint(f) for f in b.layouts}, b.layouts
     m = {f: min(b.map_neighbours, lay.neighbours.shape[1]) for f, lay in layouts.items()}
     return site_key(site_data.POINTS_VERSION, [(im.id, im.title, im.width, im.height) for im in b.records],
                     *[a for f, lay in layouts.items() for a in (f, np.asarray(lay.coords),
@@ -102,7 +102,8 @@ def _points_key(b) -> str:
 def _points(b):
     """The map's data: points.js and the neighbour parts, all made by one call when any changed."""
     made = lru_cache(maxsize=1)(lambda: site_data.points_files(b.manifest, b.layouts, b.map_neighbours, b.atlas,
-                                                               pages.FACET_LABELS, pages.FACET_HINTS))
+                                                               pages.FACET_LABELS,
+                                                               {f: pages.facet_hint(f) for f in b.layouts}))
     key = _points_key(b)
     return [File(rel, key, lambda rel=rel: made()[rel]) for rel in b.data_scripts]
 

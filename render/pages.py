@@ -115,6 +115,11 @@ FACET_HINTS = {
 }
 
 
+def facet_hint(facet: str) -> str:
+    """A facet's words; a facet of the author's own vectors ([facets] vectors) has the name they gave it."""
+    return FACET_HINTS.get(facet) or f"{facet}: vectors this site's author computed with their own model"
+
+
 class Cards:
     """Each image's neighbour card (link, thumbnail, title) as escaped HTML, made once per
     depth of page instead of once per appearance: an image is listed on ~90 pages, and
@@ -187,7 +192,7 @@ def image_context(i: int, page: str, inputs: PageInputs) -> dict:
                                            for f in shown if f != facet))
             nbrs.append({"id": images[j].id, "card": card_of[j], "similarity": float(sim), "why": why})
         sections.append({"facet": facet, "label": FACET_LABELS.get(facet, facet),
-                         "hint": FACET_HINTS.get(facet, ""), "neighbours": nbrs})
+                         "hint": facet_hint(facet), "neighbours": nbrs})
     if focus:
         label = im.tags[0]["label"]
         why = lambda j: Markup(" &middot; ".join(  # noqa: E731
