@@ -42,7 +42,7 @@ def _facet_list(v):  # may be empty when [facets] vectors brings a facet (check_
 
 def _vectors_name(v):  # safe in file names, URLs and the map's hash; no built-in facet's (embed/user_vectors.py)
     return v == "" or (re.fullmatch(r"[A-Za-z0-9_-]{1,40}", v) is not None
-                       and v.lower() not in FACET_NAMES + ("blend",))
+                       and v.lower() not in FACET_NAMES + ("blend", "focused"))
 
 
 def _style_layer_list(v):

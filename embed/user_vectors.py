@@ -40,7 +40,7 @@ from core.path_table import (
 )
 
 SUFFIXES = (".npy", ".csv", ".parquet")
-RESERVED = ("content", "style", "colour", "blend")
+RESERVED = ("content", "style", "colour", "blend", "focused")  # focused: the image page's "As <tag>" tab
 NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 WHAT = "vectors"
 
@@ -91,7 +91,8 @@ def load(facets, root: Path, near: Path, log) -> UserVectors | None:
         paths, matrix, row = _csv(path)
     else:
         paths, matrix, row = _parquet(path)
-    paths = [norm_path(p, root.resolve()) for p in paths]
+    base = root.resolve()
+    paths = [norm_path(p, base) for p in paths]
     return UserVectors(name, str(path), paths, _unit(matrix, path, row), h.hexdigest(), row, path_files)
 
 
@@ -150,7 +151,7 @@ def _parquet(path: Path):
                                 or pa.types.is_floating(table.schema.field(n).type) for n in dims):
             raise TableError(f"the vectors file {path} has no vector column: give a column of lists of numbers, "
                              f"or one numeric column per dimension (its columns: {', '.join(names[:10])})")
-        matrix = np.column_stack([table.column(n).to_numpy(zero_copy_only=False) for n in dims]).astype(np.float64)
+        matrix = np.column_stack([table.column(n).to_numpy(zero_copy_only=False) for n in dims])
         return paths, matrix, row
     arr = table.column(lists[0]).combine_chunks()
     if arr.null_count:
@@ -166,7 +167,7 @@ def _parquet(path: Path):
         raise TableError(f"the vectors file {path}: column {lists[0]!r} must hold numbers only (found {flat.type}"
                          + (", with empty values" if flat.null_count else "") + ")")
     width = int(lengths[0]) if len(lengths) else 0
-    return paths, flat.to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(paths), width), row
+    return paths, flat.to_numpy(zero_copy_only=False).reshape(len(paths), width), row
 
 
 def _unit(matrix: np.ndarray, path: Path, row) -> np.ndarray:
@@ -176,13 +177,13 @@ def _unit(matrix: np.ndarray, path: Path, row) -> np.ndarray:
     if not len(matrix):
         raise TableError(f"the vectors file {path} has no rows")
     check_finite(matrix, path, WHAT, row)
-    v = np.asarray(matrix, np.float64)
+    v = np.asarray(matrix, np.float32)  # 100,000 x 512 is 200 MB in float32
     norms = np.linalg.norm(v, axis=1)
     if (norms == 0).any():
         raise TableError(f"the vectors file {path}: {row(int(np.flatnonzero(norms == 0)[0]))} is all zeros; "
                          f"a zero vector has no direction, so it is like nothing (give it a real vector, or "
                          f"leave the image out of the collection)")
-    return (v / norms[:, None]).astype(np.float32)
+    return v / norms[:, None]
 
 
 def pick(uv: UserVectors, scan, root: Path, log) -> tuple[list[dict], np.ndarray, dict]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, pattern, read_points, run_build
+from tests.conftest import REPO, pattern, read_points, run_build, site_bytes
 
 DIM = 16
 
@@ -85,10 +85,11 @@ def _xy(tmp_path: Path, paths: list[str], coords: np.ndarray) -> Path:
 def test_npy_with_paths_gives_a_facet_of_exactly_the_nearest_by_those_vectors(tmp_path):
     paths = _collection(tmp_path)
     vectors = _vectors(len(paths))
-    np.save(tmp_path / "clip.npy", vectors)
-    _write_paths(tmp_path / "clip.csv", paths)  # beside clip.npy: found without a setting
+    np.save(tmp_path / "coll" / "clip.npy", vectors)  # kept with the pictures: used, so not "left out"
+    _write_paths(tmp_path / "coll" / "clip.csv", paths)  # beside clip.npy: found without a setting
     xy = _xy(tmp_path, paths, np.random.default_rng(1).uniform(0, 10, (len(paths), 2)))
-    assert _build(tmp_path, "--vectors", tmp_path / "clip.npy", "--coordinates", xy) == 0
+    assert _build(tmp_path, "--vectors", tmp_path / "coll" / "clip.npy", "--coordinates", xy) == 0
+    first = site_bytes(tmp_path / "site")
     manifest = _manifest(tmp_path)
     assert manifest["facets"] == ["clip"] and manifest["model"] == "none"
     points, got = _neighbours(tmp_path, "clip")
@@ -105,7 +106,10 @@ def test_npy_with_paths_gives_a_facet_of_exactly_the_nearest_by_those_vectors(tm
     assert "Similar by clip: vectors this site" in page
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["tags"] == {"none": '[model] name = "none": no model runs, so no image is tagged'}
-    assert report["skipped"] == []
+    assert report["skipped"] == [] and report["ignored"] == []
+    assert _build(tmp_path, "--vectors", tmp_path / "coll" / "clip.npy", "--coordinates", xy) == 0
+    assert site_bytes(tmp_path / "site") == first  # deterministic, and nothing made again
+    assert json.loads((tmp_path / "report.json").read_text())["layout_cached"] is True
 
 
 def test_parquet_and_csv_vectors_give_the_same_neighbours(tmp_path):
@@ -293,4 +297,4 @@ def test_safe_names(name):
     from embed.user_vectors import safe_name
 
     assert safe_name(name)
-    assert not any(safe_name(x) for x in ["", "colour", "Blend", "../x", "a b", "é", "x" * 41, "a.b"])
+    assert not any(safe_name(x) for x in ["", "colour", "Blend", "focused", "../x", "a b", "é", "x" * 41, "a.b"])
