@@ -77,6 +77,9 @@ def load(facets, root: Path, near: Path, log) -> UserVectors | None:
     if kind not in SUFFIXES:
         raise TableError(f"the vectors file {path} is not a .npy, .csv or .parquet file; give one of those "
                          f"(e.g. numpy.save('clip.npy', vectors) and clip.csv with a path column)")
+    if facets.vectors_paths and kind != ".npy":
+        raise TableError(f"[facets] vectors_paths names the paths of a .npy's rows, but {path} is a {kind} file, "
+                         f"which holds its paths itself; leave vectors_paths empty")
     h = hashlib.sha256(path.read_bytes())
     path_files = (path,)
     if kind == ".npy":

@@ -64,7 +64,8 @@ def place(path: str, manifest, graph, facet: str, near: Path, log) -> np.ndarray
     """The facet's map from the file; each image without a row at the mean of its NEAREST nearest
     neighbours that have a place (given first; then those placed before it, nearest first).
     near: the work folder's folder (a file there is not said to be outside)."""
-    say_where(Path(path), (Path(manifest.collection), near), WHAT, log)
+    if facet == manifest.facets[0]:  # said once, not once a facet
+        say_where(Path(path), (Path(manifest.collection), near), WHAT, log)
     coords, missing, unmatched = read(path, manifest)
     name = Path(path).name
     if unmatched:
