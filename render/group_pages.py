@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.summary import count as count_of
 from render.index import GRID_PAGE, _grid_rows  # the image list's rows: a page link or, without pages, the picture
 from render.memo import site_key
 from render.pages import FACET_LABELS, PageOptions, root_of, sizes_of
@@ -120,8 +121,9 @@ class GroupSite:
         (number, count), index = at, self.index
         page, first = group_path(facet, group.id, number), (number - 1) * GRID_PAGE
         shown = [self.images[int(r)] for r in members[first:first + GRID_PAGE]]
-        heading = (f"Its {len(members)} images" if count == 1 else
-                   f"Its {len(members)} images: {first + 1}-{first + len(shown)} (page {number} of {count})")
+        heading = (f"The {count_of(len(members), 'image')} in this group" if count == 1 else
+                   f"The {len(members):,} images in this group: {first + 1:,}-{first + len(shown):,} "
+                   f"(page {number} of {count})")
         path_of = lambda n: group_path(facet, group.id, n)  # noqa: E731
         parent = index.group(facet, 0, group.parent) if group.level == 1 and group.parent is not None else None
         return {
@@ -150,8 +152,7 @@ class GroupSite:
                      for group in self.index.ordered(facet)]
             facets.append({"facet": facet, "label": facet_label(facet), "groups": broad,
                            "subgroups": sum(len(b["children"]) for b in broad), "ungrouped": g.ungrouped(),
-                           "images": len(self.images), "method": g.method,
-                           "map_url": relative_url(page, "index.html", f"facet={facet}")})
+                           "images": len(self.images), "method": g.method})
         return {"page": page, "root": "", "style_url": "static/style.css", "og_image": "",
                 "canonical": absolute_url(self.opts.base_url, page), "facets": facets,
                 "several_facets": len(facets) > 1}
