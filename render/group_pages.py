@@ -46,6 +46,19 @@ class GroupIndex:
     def __init__(self, groups: dict):
         self.groups = groups
         self.by_id = {facet: {(x.level, x.id): x for x in g.groups} for facet, g in groups.items()}
+        self._members: dict = {}
+
+    def members(self, facet: str, group) -> np.ndarray:
+        """The rows of a group's members, ascending: one stable sort a level, not a scan a group
+        (a scan a group was 1,000 passes over 100,000 rows)."""
+        key = (facet, group.level)
+        if key not in self._members:
+            of = np.asarray(self.groups[facet].of[group.level])
+            order = np.argsort(of, kind="stable")
+            ids, starts = np.unique(of[order], return_index=True)
+            bounds = [*starts.tolist(), len(of)]
+            self._members[key] = {int(g): order[bounds[n]:bounds[n + 1]] for n, g in enumerate(ids) if g >= 0}
+        return self._members[key].get(group.id, np.empty(0, np.int64))
 
     def group(self, facet: str, level: int, group_id: int):
         return self.by_id[facet].get((level, int(group_id)))
@@ -105,16 +118,21 @@ class GroupSite:
                 "face_title": face.title,
                 "face_page": relative_url(page, page_path(face.id)) if self.opts.image_pages else ""}
 
-    def pages(self) -> list[tuple[str, dict]]:
-        """(site path, context) of every page of every group, in facet, level and id order."""
-        out = []
+    def pages(self):
+        """(site path, context) of every page of every group, in facet, level and id order (made as
+        they are asked for: one group's pages at a time)."""
         for facet, g in self.index.groups.items():
             for group in sorted(g.groups, key=lambda x: (x.level, x.id)):
-                members = g.members(group)
+                members = self.index.members(facet, group)
                 count = max(1, -(-len(members) // GRID_PAGE))
-                out.extend((group_path(facet, group.id, n), self.group_context(facet, group, members, (n, count)))
-                           for n in range(1, count + 1))
-        return out
+                for n in range(1, count + 1):
+                    yield group_path(facet, group.id, n), self.group_context(facet, group, members, (n, count))
+
+    def paths(self) -> list[str]:
+        """Every group page's site path, without making a context."""
+        return [group_path(facet, group.id, n) for facet, g in self.index.groups.items()
+                for group in sorted(g.groups, key=lambda x: (x.level, x.id))
+                for n in range(1, max(1, -(-len(self.index.members(facet, group)) // GRID_PAGE)) + 1)]
 
     def group_context(self, facet: str, group, members, at: tuple[int, int]) -> dict:
         """Page at = (number, count) of one group's page."""

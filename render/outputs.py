@@ -12,6 +12,7 @@ the outputs before made (vendor scripts, the atlas, the pages rendered).
 """
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,14 +150,23 @@ def _pages_key(b) -> str:
                     group_pages.key(b.groups))
 
 
+def _group_site(b):
+    return group_pages.GroupSite(group_pages.GroupIndex(b.groups), b.records, b.opts)
+
+
 def _groups(b):
     """groups.html and every group's page (render/group_pages.py), each keyed by its context."""
-    site = group_pages.GroupSite(group_pages.GroupIndex(b.groups), b.records, b.opts)
+    site = _group_site(b)
     one, many = b.env.get_template("group.html"), b.env.get_template("groups.html")
-    for template, (path, ctx) in [(many, (group_pages.GROUPS_PAGE, site.groups_context())),
-                                  *((one, p) for p in site.pages())]:
+    for template, (path, ctx) in itertools.chain([(many, (group_pages.GROUPS_PAGE, site.groups_context()))],
+                                                 ((one, p) for p in site.pages())):
         ctx = {**b.common, **ctx}
         yield File(path, pages.context_digest(ctx, b.salt), lambda t=template, ctx=ctx: t.render(**ctx))
+
+
+def _groups_key(b) -> str:
+    return site_key("groups-v1", b.salt, b.common, b.opts, group_pages.key(b.groups),
+                    [(im.id, im.title, im.width, im.height) for im in b.records])
 
 
 def _search(b):
@@ -186,5 +196,6 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("lists", _lists),
     Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages, inode=True),
     Output("", write=_search, when=lambda b: b.with_pages),
-    Output("groups", _groups, when=lambda b: bool(b.groups)),
+    Output("groups", _groups, paths=lambda b: [group_pages.GROUPS_PAGE, *_group_site(b).paths()], group=_groups_key,
+           when=lambda b: bool(b.groups)),
 ]

@@ -223,8 +223,10 @@ def test_a_large_group_is_paged_500_members_a_page():
     images = [ImageRecord(f"{i:012x}", "", f"p{i}.jpg", f"Picture {i}", 64, 48, 1) for i in range(1201)]
     of = np.full(len(images), 5, np.int32)
     g = FacetGroups("style", [Group(5, 0, len(images), 7, name="All")], [of], [np.ones(len(images), np.float32)])
-    pages = GroupSite(GroupIndex({"style": g}), images, PageOptions("", False, 256, 1024)).pages()
-    assert [p for p, _ in pages] == ["group/style-5.html", "group/style-5/2.html", "group/style-5/3.html"]
+    site = GroupSite(GroupIndex({"style": g}), images, PageOptions("", False, 256, 1024))
+    pages = list(site.pages())
+    assert [p for p, _ in pages] == site.paths() == ["group/style-5.html", "group/style-5/2.html",
+                                                     "group/style-5/3.html"]
     assert [len(c["grid"]["images"]) for _, c in pages] == [500, 500, 201]
     last = pages[2][1]
     assert last["grid"]["images"][0]["page_url"] == "../../" + page_path(images[1000].id)
