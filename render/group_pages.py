@@ -6,6 +6,7 @@ the site, without JavaScript and crawlable:
     group/<facet>-<id>.html            one group: its name and how it was named, size, face, sub-groups
                                        or parent, and its members as the thumbnail grid (GRID_PAGE a page)
     group/<facet>-<id>/<n>.html        pages 2, 3, ... of a large group's members
+    group/<facet>-none.html            the images in no group of the facet (shown, never forced into one)
 
 and, on each image page, the groups it is in ("In group: Dogs > Terriers", member_links).
 Everything here is made from render's read of groups/ only (Build.groups: facet -> FacetGroups).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.group_files import Group
 from core.summary import count as count_of
 from render.index import GRID_PAGE, _grid_rows  # the image list's rows: a page link or, without pages, the picture
 from render.memo import site_key
@@ -21,11 +23,14 @@ from render.pages import FACET_LABELS, PageOptions, root_of, sizes_of
 from render.urls import absolute_url, page_path, relative_url, thumb_path
 
 GROUPS_PAGE = "groups.html"
+UNGROUPED = "Not in a group"
 
 
 def group_path(facet: str, group_id: int, number: int = 1) -> str:
-    """Site path of page `number` of a group's page (1: the group page the map links to)."""
-    return f"group/{facet}-{group_id}.html" if number <= 1 else f"group/{facet}-{group_id}/{number}.html"
+    """Site path of page `number` of a group's page (1: the group page the map links to); group -1
+    is the images in no group."""
+    name = f"{facet}-{group_id if group_id >= 0 else 'none'}"
+    return f"group/{name}.html" if number <= 1 else f"group/{name}/{number}.html"
 
 
 def read(folder, manifest) -> dict:
@@ -57,7 +62,7 @@ class GroupIndex:
             order = np.argsort(of, kind="stable")
             ids, starts = np.unique(of[order], return_index=True)
             bounds = [*starts.tolist(), len(of)]
-            self._members[key] = {int(g): order[bounds[n]:bounds[n + 1]] for n, g in enumerate(ids) if g >= 0}
+            self._members[key] = {int(g): order[bounds[n]:bounds[n + 1]] for n, g in enumerate(ids)}
         return self._members[key].get(group.id, np.empty(0, np.int64))
 
     def group(self, facet: str, level: int, group_id: int):
@@ -71,6 +76,13 @@ class GroupIndex:
         """The broad groups, largest first (ties by id)."""
         return sorted((x for x in self.groups[facet].groups if x.level == 0), key=lambda x: (-x.size, x.id))
 
+    def all_groups(self, facet: str) -> list:
+        """Every group of the facet by level and id, then the images in no group as group -1."""
+        g = self.groups[facet]
+        out = sorted(g.groups, key=lambda x: (x.level, x.id))
+        none = np.flatnonzero(np.asarray(g.of[0]) < 0) if g.of else []
+        return out + ([Group(-1, 0, len(none), int(none[0]), name=UNGROUPED)] if len(none) else [])
+
     def member_links(self, i: int, page: str) -> list[dict]:
         """The groups image row i is in, one entry a facet: {"facet", "label", "links": [{"label", "url"}],
         "none": True when it is in no group of that facet}, for its image page."""
@@ -82,7 +94,7 @@ class GroupIndex:
                 if group is not None:
                     links.append({"label": group.label, "url": relative_url(page, group_path(facet, group.id))})
             out.append({"facet": facet, "label": facet_label(facet), "links": links, "none": not links,
-                        "all_url": relative_url(page, GROUPS_PAGE, f"groups-{facet}")})
+                        "none_url": relative_url(page, group_path(facet, -1))})
         return out
 
 
@@ -121,8 +133,8 @@ class GroupSite:
     def pages(self):
         """(site path, context) of every page of every group, in facet, level and id order (made as
         they are asked for: one group's pages at a time)."""
-        for facet, g in self.index.groups.items():
-            for group in sorted(g.groups, key=lambda x: (x.level, x.id)):
+        for facet in self.index.groups:
+            for group in self.index.all_groups(facet):
                 members = self.index.members(facet, group)
                 count = max(1, -(-len(members) // GRID_PAGE))
                 for n in range(1, count + 1):
@@ -130,8 +142,7 @@ class GroupSite:
 
     def paths(self) -> list[str]:
         """Every group page's site path, without making a context."""
-        return [group_path(facet, group.id, n) for facet, g in self.index.groups.items()
-                for group in sorted(g.groups, key=lambda x: (x.level, x.id))
+        return [group_path(facet, group.id, n) for facet in self.index.groups for group in self.index.all_groups(facet)
                 for n in range(1, max(1, -(-len(self.index.members(facet, group)) // GRID_PAGE)) + 1)]
 
     def group_context(self, facet: str, group, members, at: tuple[int, int]) -> dict:
@@ -139,8 +150,9 @@ class GroupSite:
         (number, count), index = at, self.index
         page, first = group_path(facet, group.id, number), (number - 1) * GRID_PAGE
         shown = [self.images[int(r)] for r in members[first:first + GRID_PAGE]]
-        heading = (f"The {count_of(len(members), 'image')} in this group" if count == 1 else
-                   f"The {len(members):,} images in this group: {first + 1:,}-{first + len(shown):,} "
+        where = "in no group" if group.id < 0 else "in this group"
+        heading = (f"The {count_of(len(members), 'image')} {where}" if count == 1 else
+                   f"The {len(members):,} images {where}: {first + 1:,}-{first + len(shown):,} "
                    f"(page {number} of {count})")
         path_of = lambda n: group_path(facet, group.id, n)  # noqa: E731
         parent = index.group(facet, 0, group.parent) if group.level == 1 and group.parent is not None else None
@@ -149,10 +161,12 @@ class GroupSite:
             "explorer_css_url": relative_url(page, "static/explorer.css"),
             "canonical": absolute_url(self.opts.base_url, page), "og_image": "",
             "facet": facet, "facet_label": facet_label(facet), "several_facets": len(index.groups) > 1,
-            "group": {**self.card(facet, group, page), "level": group.level, "number": number},
+            "group": {**self.card(facet, group, page), "level": group.level, "number": number,
+                      "ungrouped": group.id < 0},
             "parent": self.card(facet, parent, page) if parent is not None else None,
             "children": [self.card(facet, c, page) for c in index.children(facet, group)] if group.level == 0 else [],
-            "map_url": relative_url(page, "index.html", f"facet={facet}&group={facet}-{group.id}"),
+            "map_url": relative_url(page, "index.html", f"facet={facet}" + (f"&group={facet}-{group.id}"
+                                                                           if group.id >= 0 else "")),
             "groups_url": relative_url(page, GROUPS_PAGE, f"groups-{facet}"),
             "grid": {"images": _grid_rows(shown, self.opts, page), "heading": heading,
                      "pages": _pager(path_of, count, number, page) if count > 1 else [],
@@ -170,6 +184,7 @@ class GroupSite:
                      for group in self.index.ordered(facet)]
             facets.append({"facet": facet, "label": facet_label(facet), "groups": broad,
                            "subgroups": sum(len(b["children"]) for b in broad), "ungrouped": g.ungrouped(),
+                           "none_url": group_path(facet, -1),
                            "images": len(self.images), "method": g.method})
         return {"page": page, "root": "", "style_url": "static/style.css", "og_image": "",
                 "canonical": absolute_url(self.opts.base_url, page), "facets": facets,

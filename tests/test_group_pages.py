@@ -97,12 +97,13 @@ def members(site: Path, page: str) -> list[str]:
 def test_every_group_has_a_page_listing_exactly_its_members(built):
     site = built.site
     assert sorted(p.relative_to(site).as_posix() for p in (site / "group").rglob("*")) == [
-        f"group/content-{i}.html" for i in range(4)]
+        *(f"group/content-{i}.html" for i in range(4)), "group/content-none.html"]
     stripes, checks, discs = built.of("stripes"), built.of("checks"), built.of("disc")
     assert members(site, "group/content-0.html") == stripes
     assert members(site, "group/content-1.html") == checks
     assert members(site, "group/content-2.html") == discs[:2]
     assert members(site, "group/content-3.html") == stripes[:2]
+    assert members(site, "group/content-none.html") == discs[2:]  # the images in no group, shown
     broad = (site / "group/content-0.html").read_text()
     assert "<h1><bdi>Stripes</bdi></h1>" in broad and "3 images" in broad
     assert "the catalogue&#39;s column kind (3 of 3)" in broad  # how it was named
@@ -117,9 +118,9 @@ def test_every_group_has_a_page_listing_exactly_its_members(built):
 
 def test_the_groups_page_lists_every_group_and_counts_the_rest(built):
     text = (built.site / "groups.html").read_text()
-    assert re.findall(r'href="(group/[^"]+)"', text) == [f"group/content-{i}.html" for i in (0, 3, 1, 2)]
+    assert re.findall(r'href="(group/[^"]+)"', text) == [f"group/content-{i}.html" for i in ("none", 0, 3, 1, 2)]
     assert "3 groups, 1 sub-group" in text and "8 of 9 images in a group" in text
-    assert "<strong>1 image not in a group</strong>" in text
+    assert '<strong><a href="group/content-none.html">1 image not in a group</a></strong>' in text
     index = (built.site / "index.html").read_text()
     assert '<nav class="page-nav" aria-label="Browse"><a href="groups.html">Groups</a></nav>' in index
 
@@ -132,7 +133,10 @@ def test_member_pages_link_to_their_groups(built):
     third = (site / page_path(stripes[2])).read_text()
     assert '<a href="../../group/content-0.html"><bdi>Stripes</bdi></a></dd>' in third and "content-3" not in third
     lone = (site / page_path(built.of("disc")[2])).read_text()
-    assert '<dd class="in-group">none: <a href="../../groups.html#groups-content">' in lone
+    assert '<dd class="in-group">none: <a href="../../group/content-none.html">' in lone
+    none = (site / "group/content-none.html").read_text()
+    assert "<h1><bdi>Not in a group</bdi></h1>" in none and "1 image of this collection is not close" in none
+    assert 'href="../index.html#facet=content"' in none and "group-face" not in none
     assert broken_links(site) == []
 
 

@@ -35,7 +35,8 @@ def grouped(www, tmp_path_factory):
     return {"dir": site, "http": f"{base}/groups/", "member": page_path(stripes[0])}
 
 
-PAGES = ("groups.html", "group/content-0.html", "group/content-3.html", "group/content-1.html")
+PAGES = ("groups.html", "group/content-0.html", "group/content-3.html", "group/content-1.html",
+         "group/content-none.html")
 
 
 @pytest.mark.parametrize("path", [*PAGES, "member"])
