@@ -238,3 +238,30 @@ def test_a_large_group_is_paged_500_members_a_page():
     assert [p.get("url") for p in pages[0][1]["grid"]["pages"]] == ["style-5.html", "style-5/2.html",
                                                                      "style-5/3.html"]
     assert pages[1][1]["map_url"] == "../../index.html#facet=style&group=style-5"
+
+
+def test_several_facets_are_told_apart():
+    """No build: two facets' groups on 4 stand-in records, rendered with the real templates."""
+    from render.group_pages import GroupIndex, GroupSite
+    from render.pages import PageOptions, environment
+
+    images = [ImageRecord(f"{i:012x}", "", f"p{i}.jpg", f"Picture {i}", 64, 48, 1) for i in range(4)]
+    by = {"content": FacetGroups("content", [Group(0, 0, 3, 1, name="Boats")], [np.array([0, 0, 0, -1], np.int32)],
+                                 [np.ones(4, np.float32)]),
+          "colour": FacetGroups("colour", [Group(4, 0, 4, 2)], [np.full(4, 4, np.int32)], [np.ones(4, np.float32)])}
+    index = GroupIndex(by)
+    site = GroupSite(index, images, PageOptions("", False, 256, 1024))
+    common = {"site_title": "T", "site_description": "D", "search": False}
+    env = environment()
+    listing = env.get_template("groups.html").render(**common, **site.groups_context())
+    assert re.findall(r"<h2[^>]*>([^<]+)</h2>", listing) == ["By subject: 1 group", "By colour: 1 group"]
+    assert re.findall(r'href="(group/[^"]+)"', listing) == ["group/content-none.html", "group/content-0.html",
+                                                            "group/colour-4.html"]
+    pages = dict(site.pages())
+    assert sorted(pages) == ["group/colour-4.html", "group/content-0.html", "group/content-none.html"]
+    html = env.get_template("group.html").render(**common, **pages["group/colour-4.html"])
+    assert '<p class="group-kind">Group by colour</p>' in html and "<h1><bdi>Group 4</bdi></h1>" in html
+    links = index.member_links(3, "image/00/000000000003.html")
+    assert [(x["label"], [link["label"] for link in x["links"]], x["none"]) for x in links] == [
+        ("Subject", [], True), ("Colour", ["Group 4"], False)]
+    assert links[0]["none_url"] == "../../group/content-none.html"

@@ -39,7 +39,7 @@ PAGES = ("groups.html", "group/content-0.html", "group/content-3.html", "group/c
          "group/content-none.html")
 
 
-@pytest.mark.parametrize("path", [*PAGES, "member"])
+@pytest.mark.parametrize("path", [*PAGES, "member", "index.html"])
 def test_group_pages_have_no_accessibility_violations(page, grouped, path):
     path = grouped["member"] if path == "member" else path
     page.goto(grouped["http"] + path, wait_until="networkidle")  # the lazy thumbnails in view too
