@@ -35,13 +35,17 @@ def group_path(facet: str, group_id: int, number: int = 1) -> str:
 
 def read(folder, manifest) -> dict:
     """facet -> FacetGroups for every facet the layout stage grouped (none: an empty dict)."""
-    found = {facet: folder.read_groups(manifest, facet) for facet in manifest.facets}
-    return {facet: groups for facet, groups in found.items() if groups is not None}
+    return present({facet: folder.read_groups(manifest, facet) for facet in manifest.facets})
+
+
+def present(groups: dict) -> dict:
+    """The facets that have groups (a facet without may be there as None)."""
+    return {facet: g for facet, g in groups.items() if g is not None}
 
 
 def key(groups: dict) -> str:
     """One digest of everything group pages and links show of the groups."""
-    return site_key("groups-v1", *[a for facet, g in groups.items() for a in (
+    return site_key("groups-v1", *[a for facet, g in present(groups).items() for a in (
         facet, [vars(x) for x in g.groups], *[np.asarray(o) for o in g.of], *[np.asarray(s) for s in g.strength])])
 
 
@@ -49,7 +53,7 @@ class GroupIndex:
     """The groups of every facet looked up by (facet, level, id), and each group's member rows."""
 
     def __init__(self, groups: dict):
-        self.groups = groups
+        self.groups = groups = present(groups)
         self.by_id = {facet: {(x.level, x.id): x for x in g.groups} for facet, g in groups.items()}
         self._members: dict = {}
 

@@ -109,7 +109,8 @@ def _points(b):
 
 
 def _exports(b):
-    return [File(rel, key, make) for rel, key, make in exports.files(b.manifest, b.layouts, b.groups)]
+    made = exports.files(b.manifest, b.layouts, group_pages.present(b.groups))
+    return [File(rel, key, make) for rel, key, make in made]
 
 
 def _static(b):
@@ -126,14 +127,14 @@ def _lists(b):
 
 def _index(b):
     ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts),
-           "groups_url": group_pages.GROUPS_PAGE if b.groups else ""}
+           "groups_url": group_pages.GROUPS_PAGE if group_pages.present(b.groups) else ""}
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]
 
 
 def _pages(b):
     """One page per image, keyed by a digest of its context (every value it shows) and of the
     templates and code that turn contexts into HTML (b.salt)."""
-    links = group_pages.GroupIndex(b.groups).member_links if b.groups else None
+    links = group_pages.GroupIndex(b.groups).member_links if group_pages.present(b.groups) else None
     template, inputs = b.env.get_template("image.html"), pages.PageInputs(b.records, b.layouts, b.features, b.opts,
                                                                           b.focused, links)
     with b.log.progress("render", len(b.records), unit="pages") as progress:
@@ -197,5 +198,5 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages, inode=True),
     Output("", write=_search, when=lambda b: b.with_pages),
     Output("groups", _groups, paths=lambda b: [group_pages.GROUPS_PAGE, *_group_site(b).paths()], group=_groups_key,
-           when=lambda b: bool(b.groups)),
+           when=lambda b: bool(group_pages.present(b.groups))),
 ]

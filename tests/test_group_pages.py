@@ -265,3 +265,13 @@ def test_several_facets_are_told_apart():
     assert [(x["label"], [link["label"] for link in x["links"]], x["none"]) for x in links] == [
         ("Subject", [], True), ("Colour", ["Group 4"], False)]
     assert links[0]["none_url"] == "../../group/content-none.html"
+
+
+def test_a_facet_without_groups_may_be_none():
+    """Build.groups may hold None for a facet layout did not group: nothing of it is shown."""
+    from render.group_pages import GroupIndex, key, present
+
+    g = FacetGroups("content", [Group(0, 0, 2, 0)], [np.array([0, 0], np.int32)], [np.ones(2, np.float32)])
+    assert present({"content": g, "colour": None}) == {"content": g} and present({"colour": None}) == {}
+    assert list(GroupIndex({"colour": None, "content": g}).groups) == ["content"]
+    assert key({"content": g, "colour": None}) == key({"content": g})
