@@ -69,6 +69,14 @@ class GroupIndex:
             self._members[key] = {int(g): order[bounds[n]:bounds[n + 1]] for n, g in enumerate(ids)}
         return self._members[key].get(group.id, np.empty(0, np.int64))
 
+    def typical_first(self, facet: str, group) -> np.ndarray:
+        """A group's member rows, the strongest members first (ties, and the images in no group, in row order)."""
+        rows = self.members(facet, group)
+        if group.id < 0:
+            return rows
+        strength = np.asarray(self.groups[facet].strength[group.level])[rows]
+        return rows[np.lexsort((rows, -strength))]
+
     def group(self, facet: str, level: int, group_id: int):
         return self.by_id[facet].get((level, int(group_id)))
 
@@ -139,7 +147,7 @@ class GroupSite:
         they are asked for: one group's pages at a time)."""
         for facet in self.index.groups:
             for group in self.index.all_groups(facet):
-                members = self.index.members(facet, group)
+                members = self.index.typical_first(facet, group)
                 count = max(1, -(-len(members) // GRID_PAGE))
                 for n in range(1, count + 1):
                     yield group_path(facet, group.id, n), self.group_context(facet, group, members, (n, count))
@@ -154,7 +162,7 @@ class GroupSite:
         (number, count), index = at, self.index
         page, first = group_path(facet, group.id, number), (number - 1) * GRID_PAGE
         shown = [self.images[int(r)] for r in members[first:first + GRID_PAGE]]
-        where = "in no group" if group.id < 0 else "in this group"
+        where = "in no group" if group.id < 0 else "in this group, the most typical first"
         heading = (f"The {count_of(len(members), 'image')} {where}" if count == 1 else
                    f"The {len(members):,} images {where}: {first + 1:,}-{first + len(shown):,} "
                    f"(page {number} of {count})")

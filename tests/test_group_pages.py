@@ -88,7 +88,8 @@ class Links(HTMLParser):
 
 
 def members(site: Path, page: str) -> list[str]:
-    """The image ids a group page lists in its grid, in order."""
+    """The image ids a group page lists in its grid, in order (the strongest members first: the
+    hand-made level-0 strengths grow with the row, the level-1 ones are all equal)."""
     p = Links("lk-grid")
     p.feed((site / page).read_text(encoding="utf-8"))
     return [re.search(r"([0-9a-f]{12})\.html$", h).group(1) for h in p.hrefs]
@@ -99,9 +100,9 @@ def test_every_group_has_a_page_listing_exactly_its_members(built):
     assert sorted(p.relative_to(site).as_posix() for p in (site / "group").rglob("*")) == [
         *(f"group/content-{i}.html" for i in range(4)), "group/content-none.html"]
     stripes, checks, discs = built.of("stripes"), built.of("checks"), built.of("disc")
-    assert members(site, "group/content-0.html") == stripes
-    assert members(site, "group/content-1.html") == checks
-    assert members(site, "group/content-2.html") == discs[:2]
+    assert members(site, "group/content-0.html") == stripes[::-1]
+    assert members(site, "group/content-1.html") == checks[::-1]
+    assert members(site, "group/content-2.html") == discs[1::-1]
     assert members(site, "group/content-3.html") == stripes[:2]
     assert members(site, "group/content-none.html") == discs[2:]  # the images in no group, shown
     broad = (site / "group/content-0.html").read_text()
