@@ -3,6 +3,7 @@
     data/images.csv.gz                 id,path,title,width,height   (one row per image)
     data/neighbours-<facet>.csv.gz     image,rank,neighbour,similarity   (ids; k rows per image)
     data/tags.csv.gz                   image,rank,label,wordnet_id,probability
+    data/groups.csv.gz                 image,facet,level,group,name,strength   (when layout made groups)
 
 One CSV of every facet with paths in each row was 564 MB at 100,000 images; by id and
 per facet, gzipped, it is about a tenth (docs/benchmarks.md). gzip with mtime 0 and no
@@ -88,7 +89,29 @@ def tags_csv(manifest) -> str:
     return buf.getvalue()
 
 
-def files(manifest, layouts: dict) -> list[tuple]:
+def groups_csv(manifest, groups: dict) -> str:
+    """image,facet,level,group,name,strength: per facet (the site's order), image (row order) and
+    level, the group an image is in (core/group_files.py). Every image has its level-0 row: group
+    -1 with no name is "not in a group"; a level-1 row only where it is in a sub-group. name is the
+    name the site shows ("Group 7" when the group has none); strength 0..1, 3 decimals."""
+    buf = io.StringIO()
+    writerow = _writer(buf)
+    writerow(["image", "facet", "level", "group", "name", "strength"])
+    ids = [im.id for im in manifest.images]
+    for facet, g in groups.items():
+        labels = [{x.id: x.label for x in g.groups if x.level == level} for level in range(len(g.of))]
+        of = [np.asarray(o).tolist() for o in g.of]
+        strength = [np.char.mod("%.3f", np.asarray(s, np.float64)).tolist() for s in g.strength]
+        for row, image in enumerate(ids):
+            for level in range(len(of)):
+                group = of[level][row]
+                if group >= 0 or level == 0:
+                    writerow([image, cell(facet), level, group, cell(labels[level].get(group, "")),
+                              strength[level][row] if group >= 0 else "0.000"])
+    return buf.getvalue()
+
+
+def files(manifest, layouts: dict, groups: dict | None = None) -> list[tuple]:
     """(site path, key, make) of every export: render/outputs.py makes each again only when its key changed."""
     rows = [(im.id, im.path, im.title, im.width, im.height) for im in manifest.images]
     out = [("data/images.csv.gz", digest("images-v2", rows), lambda: gz(images_csv(manifest)))]
@@ -99,4 +122,9 @@ def files(manifest, layouts: dict) -> list[tuple]:
     if "none" not in manifest.tagger:
         tags = [(im.id, im.tags) for im in manifest.images]
         out.append(("data/tags.csv.gz", digest("tags-v2", tags), lambda: gz(tags_csv(manifest))))
+    if groups:
+        key = digest("groups-v1", ids, *[a for f, g in groups.items()  # arrays as parts: by their bytes
+                                         for a in (f, [(x.level, x.id, x.label) for x in g.groups],
+                                                   *map(np.asarray, g.of), *map(np.asarray, g.strength))])
+        out.append(("data/groups.csv.gz", key, lambda: gz(groups_csv(manifest, groups))))
     return out

@@ -12,6 +12,7 @@ the outputs before made (vendor scripts, the atlas, the pages rendered).
 """
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import assets, exports, index, pages, search
+from render import assets, exports, group_pages, index, pages, search
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -109,7 +110,8 @@ def _points(b):
 
 
 def _exports(b):
-    return [File(rel, key, make) for rel, key, make in exports.files(b.manifest, b.layouts)]
+    made = exports.files(b.manifest, b.layouts, group_pages.present(b.groups))
+    return [File(rel, key, make) for rel, key, make in made]
 
 
 def _static(b):
@@ -125,15 +127,17 @@ def _lists(b):
 
 
 def _index(b):
-    ctx = index.index_context(b.records, b.opts, b.scripts, b.data_scripts)
+    ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts),
+           "groups_url": group_pages.GROUPS_PAGE if group_pages.present(b.groups) else ""}
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]
 
 
 def _pages(b):
     """One page per image, keyed by a digest of its context (every value it shows) and of the
     templates and code that turn contexts into HTML (b.salt)."""
+    links = group_pages.GroupIndex(b.groups).member_links if group_pages.present(b.groups) else None
     template, inputs = b.env.get_template("image.html"), pages.PageInputs(b.records, b.layouts, b.features, b.opts,
-                                                                          b.focused)
+                                                                          b.focused, links)
     with b.log.progress("render", len(b.records), unit="pages") as progress:
         for i, page in enumerate(b.page_paths):
             ctx = {**b.common, **pages.image_context(i, page, inputs)}
@@ -144,7 +148,27 @@ def _pages(b):
 def _pages_key(b) -> str:
     return site_key(b.salt, b.common, b.opts, b.manifest.copies, b.records,
                     *[a for f, lay in b.layouts.items() for a in (f, lay.neighbours, lay.similarity)],
-                    *[a for f in sorted(b.features) for a in (f, np.asarray(b.features[f]))], *(b.focused or ()))
+                    *[a for f in sorted(b.features) for a in (f, np.asarray(b.features[f]))], *(b.focused or ()),
+                    group_pages.key(b.groups))
+
+
+def _group_site(b):
+    return group_pages.GroupSite(group_pages.GroupIndex(b.groups), b.records, b.opts)
+
+
+def _groups(b):
+    """groups.html and every group's page (render/group_pages.py), each keyed by its context."""
+    site = _group_site(b)
+    one, many = b.env.get_template("group.html"), b.env.get_template("groups.html")
+    for template, (path, ctx) in itertools.chain([(many, (group_pages.GROUPS_PAGE, site.groups_context()))],
+                                                 ((one, p) for p in site.pages())):
+        ctx = {**b.common, **ctx}
+        yield File(path, pages.context_digest(ctx, b.salt), lambda t=template, ctx=ctx: t.render(**ctx))
+
+
+def _groups_key(b) -> str:
+    return site_key("groups-v1", b.salt, b.common, b.opts, group_pages.key(b.groups),
+                    [(im.id, im.title, im.width, im.height) for im in b.records])
 
 
 def _search(b):
@@ -174,4 +198,6 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("lists", _lists),
     Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages, inode=True),
     Output("", write=_search, when=lambda b: b.with_pages),
+    Output("groups", _groups, paths=lambda b: [group_pages.GROUPS_PAGE, *_group_site(b).paths()], group=_groups_key,
+           when=lambda b: bool(group_pages.present(b.groups))),
 ]

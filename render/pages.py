@@ -154,11 +154,13 @@ def root_of(page: str) -> str:
 
 class PageInputs:
     """What every image page is made from: the images, their layouts and features, the options,
-    and focused: (rows, sims) of the class-focused neighbours (layout/focused.py), if any."""
+    focused: (rows, sims) of the class-focused neighbours (layout/focused.py), if any, and
+    group_links(i, page): the groups image i is in (render/group_pages.py member_links), if any."""
 
-    def __init__(self, images, layouts: dict, features: dict, opts: PageOptions, focused: tuple | None = None):
+    def __init__(self, images, layouts: dict, features: dict, opts: PageOptions, focused: tuple | None = None,
+                 group_links=None):
         self.images, self.layouts, self.features, self.opts, self.focused = images, layouts, features, opts, focused
-        self.cards = Cards(images, opts)
+        self.cards, self.group_links = Cards(images, opts), group_links
 
 
 def context_digest(context: dict, salt: str = "") -> str:
@@ -205,6 +207,7 @@ def image_context(i: int, page: str, inputs: PageInputs) -> dict:
     up = -(-UPSCALE_TO // max(dw, dh, 1)) if max(dw, dh) < UPSCALE_TO else 1  # tiny originals: whole pixels
     return {
         "facts": _facts(im.meta),
+        "groups": inputs.group_links(i, page) if inputs.group_links else [],
         "search_words": hidden_words(im.tags) if im.tags else "",
         "search_thumb": thumb_path(im.id),  # from the site's root: static/search.js resolves it
         "description": im.meta.get("description", ""),

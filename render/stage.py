@@ -29,7 +29,7 @@ from core.files import WriteError
 from core.reports import RenderReport
 from core.site_state import SiteState
 from core.workfolder import BuildFolder
-from render import assets, budget, output, pages, search
+from render import assets, budget, group_pages, output, pages, search
 from render import data as site_data
 from render.memo import code_digest, templates_digest
 from render.outputs import OUTPUTS, write
@@ -58,6 +58,7 @@ class Build:
     scripts: list = field(default_factory=list)  # the d3 modules copied (the vendor output)
     atlas: dict = field(default_factory=dict)  # points["atlas"] (the atlas output)
     sheets_made: int = 0
+    groups: dict = field(default_factory=dict)  # facet -> FacetGroups of groups/ (render/group_pages.py read)
 
     @property
     def records(self):
@@ -140,6 +141,7 @@ def read(folder: BuildFolder, settings, log) -> Build:
               map_neighbours=settings.neighbours.map_neighbours,
               common={"site_title": site.title, "site_description": site.description, "search": no_search is None})
     b.copies = assets.ImageCopies(b.records, b.image_cache, opts, b.state)
+    b.groups = group_pages.read(folder, manifest)
     return b
 
 
