@@ -22,8 +22,8 @@ import numpy as np
 
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout, StageOrderError
+from layout import arrangements, placement
 from layout import neighbours as nn
-from layout import placement
 from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, map_warnings, project
 from layout.search.recall import RECALL_SAMPLE
 
@@ -35,7 +35,8 @@ def run(folder: BuildFolder, settings, log) -> LayoutReport:
     manifest = folder.read_manifest()
     reports = [_facet(folder, manifest, facet, settings, log) for facet in manifest.facets]
     focused = _focused(folder, manifest, log)
-    return LayoutReport(reports, time.perf_counter() - start, focused)
+    arranged = arrangements.run(folder, manifest, settings.map, log)  # after the groups: blocks may follow them
+    return LayoutReport(reports, time.perf_counter() - start, focused, arranged)
 
 
 def _focused(folder: BuildFolder, manifest, log) -> dict:

@@ -58,6 +58,7 @@ class Build:
     scripts: list = field(default_factory=list)  # the d3 modules copied (the vendor output)
     atlas: dict = field(default_factory=dict)  # points["atlas"] (the atlas output)
     sheets_made: int = 0
+    arrangements: dict = field(default_factory=dict)  # facet -> [Arrangement] (layout/arrangements.py)
 
     @property
     def records(self):
@@ -119,7 +120,7 @@ def run(folder: BuildFolder, settings, log) -> RenderReport:
                         warnings=sizes["warnings"], seconds=time.perf_counter() - start,
                         copied=len(b.made.get("copies", [])), data_written=data, sheets=len(b.atlas.get("sheets", [])),
                         sheets_made=b.sheets_made, disk_bytes=sizes["disk_bytes"], removed_files=removed,
-                        kept_files=kept)
+                        kept_files=kept, arrangements_bytes=_size(out / "data" / "arrangements.js"))
 
 
 def read(folder: BuildFolder, settings, log) -> Build:
@@ -140,6 +141,7 @@ def read(folder: BuildFolder, settings, log) -> Build:
               map_neighbours=settings.neighbours.map_neighbours,
               common={"site_title": site.title, "site_description": site.description, "search": no_search is None})
     b.copies = assets.ImageCopies(b.records, b.image_cache, opts, b.state)
+    b.arrangements = {facet: folder.read_arrangements(manifest, facet) or [] for facet in manifest.facets}
     return b
 
 
@@ -154,6 +156,10 @@ def _estimate(b: Build) -> list[str]:
                              map_neighbours=b.map_neighbours, search=b.common["search"])
     guess = budget.estimate(known, planned, previous=output.previous_sizes(b.state))
     return budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else 0
 
 
 def _undone(site, out: Path) -> str:
