@@ -173,8 +173,10 @@ def map_2d(n: int, seed: int = 0) -> np.ndarray:
 
 def arrangements(sizes: list[int], maps: list[str]) -> list[dict]:
     """Each arrangement timed on one core's worth of work (nothing in it is parallel)."""
+    from core.arrangement_files import Arrangement
     from core.layout_files import normalise
     from layout import arrange_fit, arrange_shapes
+    from render.arrangements_data import arrangements_js
 
     inputs = [(f"synthetic {n:,}", map_2d(n)) for n in sizes] + [(m, np.load(m)) for m in maps]
     rows = []
@@ -183,18 +185,21 @@ def arrangements(sizes: list[int], maps: list[str]) -> list[dict]:
         n, rng = len(xy), np.random.default_rng(1)
         years = [None if rng.random() < 0.1 else int(y) for y in rng.integers(1850, 1990, n)]  # 10 % undated
         codes = np.minimum(rng.zipf(1.6, n) - 1, 59)  # 60 values of very unequal sizes
-        row = {"map": name, "n": n}
+        row, made = {"map": name, "n": n}, []
         for kind, make in (("grid", lambda: arrange_shapes.grid(xy)),
                            ("timeline", lambda: arrange_shapes.timeline(xy, years)),
                            ("groups", lambda: arrange_shapes.blocks(xy, codes, [f"v{i}" for i in range(60)], "none"))):
             t = time.perf_counter()
             placed = make()
             row[f"{kind}_s"] = round(time.perf_counter() - t, 2)
+            placed.extra.setdefault("by", "column:v")
+            made.append(Arrangement(kind, *arrange_shapes.normalised(placed)))
             if kind == "grid":
                 naive = arrange_fit.sorted_grid(xy, placed.extra["cols"])
                 row["grid_kept"] = round(arrange_fit.neighbourhood_kept(xy, placed.pos), 3)
                 row["naive_kept"] = round(arrange_fit.neighbourhood_kept(xy, naive), 3)
                 row["distinct_cells"] = len({tuple(p) for p in placed.pos.tolist()}) == n
+        row["js_bytes_per_image"] = round(len(arrangements_js({"content": made}).encode()) / n, 1)
         print("  " + ", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         rows.append(row)
     return rows

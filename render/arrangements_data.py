@@ -31,10 +31,17 @@ def by_label(by: str) -> str:
     return "By tag" if by == "tag" else LABELS["groups"]
 
 
+def order(arrangements: dict) -> list[str]:
+    """The switch's kinds: "map" and those made for any facet, in KINDS order; [] when none was made
+    (render/stage.py Build.arrangement_order: the index page offers no switch then)."""
+    made = {a.kind for items in arrangements.values() for a in items}
+    kinds = [k for k in ("grid", "timeline", "groups") if k in made]
+    return ["map"] + kinds if kinds else []
+
+
 def arrangements_dict(arrangements: dict) -> dict:
     """arrangements: facet -> [core/arrangement_files.py Arrangement] (empty when layout made none)."""
     out: dict = {}
-    made: list[str] = []
     labels = dict(LABELS)
     for facet, items in arrangements.items():
         out[facet] = {}
@@ -51,10 +58,9 @@ def arrangements_dict(arrangements: dict) -> dict:
                      **{k: round(float(b[k]), 4) for k in ("x", "y", "w", "h")}} for b in a.extra["blocks"]])
                 labels.setdefault("_groups", by_label(a.extra["by"]))
             out[facet][a.kind] = entry
-            made.append(a.kind)
     labels["groups"] = labels.pop("_groups", LABELS["groups"])
-    order = ["map"] + [k for k in ("grid", "timeline", "groups") if k in made]
-    return {"order": order, "labels": {k: labels[k] for k in order}, **out}
+    kinds = order(arrangements) or ["map"]
+    return {"order": kinds, "labels": {k: labels[k] for k in kinds}, **out}
 
 
 def arrangements_js(arrangements: dict) -> str:

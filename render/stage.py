@@ -29,7 +29,7 @@ from core.files import WriteError
 from core.reports import RenderReport
 from core.site_state import SiteState
 from core.workfolder import BuildFolder
-from render import assets, budget, output, pages, search
+from render import arrangements_data, assets, budget, output, pages, search
 from render import data as site_data
 from render.memo import code_digest, templates_digest
 from render.outputs import OUTPUTS, write
@@ -63,6 +63,11 @@ class Build:
     @property
     def records(self):
         return self.manifest.images
+
+    @property
+    def arrangement_order(self) -> list[str]:
+        """The arrangements the map page offers ("map" first), [] when layout made none."""
+        return arrangements_data.order(self.arrangements)
 
     @property
     def with_pages(self) -> bool:
