@@ -115,16 +115,31 @@ def blocks(xy: np.ndarray, codes: np.ndarray, labels: list[str], none_label: str
     area = sum((w + gap) * (h + gap) for w, h in shapes)
     target = max(max(w for w, _ in shapes), math.sqrt(area * ASPECT))
     pos, out = np.zeros((n, 2), np.float64), []
-    x = y = shelf = width = 0
-    for (label, members), (w, h) in zip(groups, shapes):
-        if x > 0 and x + w > target:
-            x, y, shelf = 0, y + shelf + gap, 0
-        top = y + gap  # the label's row
+    for (label, members), (x, top, w, h) in zip(groups, _pack(shapes, gap, target)):
         cells = _rows_of(len(members), w) + [x, top]
         pos[members] = cells[fit(xy[members], cells)]
         out.append({"label": label, "x": x, "y": top, "w": w, "h": h, "size": int(len(members))})
-        x, shelf, width = x + w + gap, max(shelf, h), max(width, x + w)
-    return Placed(pos, (width, y + shelf + gap), {"blocks": out, "gap": gap})
+    width = max(b["x"] + b["w"] for b in out)
+    return Placed(pos, (width, max(b["y"] + b["h"] for b in out) + gap), {"blocks": out, "gap": gap})
+
+
+def _pack(shapes: list[tuple[int, int]], gap: int, target: float) -> list[tuple[int, int, int, int]]:
+    """(x, top, w, h) of each block, in order: shelves `target` wide, left to right; a block goes
+    under the last one of its shelf when it is no wider and the shelf is tall enough there, so the
+    small blocks fill the room beside the large ones. Each block has a gap above it (its label)."""
+    placed, y, shelf, x_end, column = [], 0, 0, 0, None  # column: [x, w, filled height]
+    for w, h in shapes:
+        need = gap + h
+        if column is not None and w <= column[1] and column[2] + need <= shelf:
+            placed.append((column[0], y + column[2] + gap, w, h))
+            column[2] += need
+            continue
+        if column is not None and x_end + w > target:  # a new shelf
+            y, shelf, x_end = y + shelf, 0, 0
+        column = [x_end, w, need]
+        placed.append((x_end, y + gap, w, h))
+        x_end, shelf = x_end + w + gap, max(shelf, need)
+    return placed
 
 
 def normalised(placed: Placed) -> tuple[np.ndarray, float, dict]:
