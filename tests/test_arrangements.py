@@ -62,8 +62,11 @@ def test_the_grid_has_one_image_a_cell_and_keeps_neighbourhoods_better_than_a_so
         assert np.allclose(placed.pos % 1, 0.5)  # on the lattice
         kept = arrange_fit.neighbourhood_kept(xy, placed.pos)
         naive = arrange_fit.neighbourhood_kept(xy, arrange_fit.sorted_grid(xy, cols))
-        print(f"\n{name}: the grid keeps {kept:.3f} of each image's 10 map neighbours, a sort by x then y {naive:.3f}")
+        cuts = arrange_fit.neighbourhood_kept(xy, arrange_shapes.grid(xy, block=1).pos)  # no assignment at all
+        print(f"\n{name}: the grid keeps {kept:.3f} of each image's 10 map neighbours, a sort by x then y {naive:.3f}, "
+              f"the k-d cuts alone {cuts:.3f}")
         assert kept >= naive + MARGIN, (name, kept, naive)
+        assert kept >= cuts + 0.02, (name, kept, cuts)  # the exact assignment inside each block pays
 
 
 def test_fit_solves_a_known_answer_exactly():
