@@ -40,23 +40,24 @@ def run(folder, manifest, settings, log) -> dict:
         for facet in manifest.facets:
             folder.remove_arrangements(facet)
         return {}
-    years, column = _years(manifest, settings.date_column, log) if "timeline" in kinds else (None, None)
-    if "timeline" in kinds and years is None:
+    dates = _years(manifest, settings.date_column, log) if "timeline" in kinds else (None, None)
+    if "timeline" in kinds and dates[0] is None:
         kinds.remove("timeline")
-    fallback = _catalogue_blocks(manifest, column) if "groups" in kinds else None
+    fallback = _catalogue_blocks(manifest, dates[1]) if "groups" in kinds else None
     report = {}
     for facet in manifest.facets:
         blocks = _group_blocks(folder, manifest, facet) or fallback if "groups" in kinds else None
         facet_kinds = [k for k in kinds if k != "groups" or blocks]
-        report[facet] = _facet(folder, manifest, facet, facet_kinds, years, column, blocks, log)
+        report[facet] = _facet(folder, manifest, facet, facet_kinds, dates, blocks, log)
     if "groups" in kinds and not any("groups" in r["kinds"] for r in report.values()):
         log.info("arrangements: no groups, no catalogue column with few values and no tags: no arrangement by group")
     return report
 
 
-def _facet(folder, manifest, facet, kinds, years, column, blocks, log) -> dict:
+def _facet(folder, manifest, facet, kinds, dates, blocks, log) -> dict:
+    """dates: (the year or None of each image, the column they are from); blocks: what _group_blocks says."""
     xy = normalise(folder.read_layout(manifest, facet).coords).astype(np.float64)
-    key = _key(manifest, xy, kinds, years, blocks)
+    key = _key(manifest, xy, kinds, dates[0], blocks)
     stats = folder.arrangements_stats(facet)
     if folder.arrangements_key(facet) == key:
         log.info(f"layout[{facet}]: reusing cached arrangements ({', '.join(kinds)})")
@@ -65,7 +66,7 @@ def _facet(folder, manifest, facet, kinds, years, column, blocks, log) -> dict:
     with log.progress(f"arrange {facet}", len(kinds), unit="arrangements") as progress:
         for kind in kinds:
             t = time.perf_counter()
-            made.append(_make(kind, xy, years, column, blocks))
+            made.append(_make(kind, xy, dates, blocks))
             seconds[kind] = round(time.perf_counter() - t, 2)
             progress.advance()
     grid = next((a for a in made if a.kind == "grid"), None)
@@ -81,15 +82,15 @@ def _facet(folder, manifest, facet, kinds, years, column, blocks, log) -> dict:
     return {**stats, "cached": False}
 
 
-def _make(kind: str, xy: np.ndarray, years, column, blocks) -> Arrangement:
+def _make(kind: str, xy: np.ndarray, dates, blocks) -> Arrangement:
     if kind == "grid":
         placed = arrange_shapes.grid(xy)
         naive = arrange_fit.sorted_grid(xy, placed.extra["cols"])
         placed.extra.update(kept=round(arrange_fit.neighbourhood_kept(xy, placed.pos), 3),
                             naive=round(arrange_fit.neighbourhood_kept(xy, naive), 3))
     elif kind == "timeline":
-        placed = arrange_shapes.timeline(xy, years)
-        placed.extra["column"] = column
+        placed = arrange_shapes.timeline(xy, dates[0])
+        placed.extra["column"] = dates[1]
     else:
         by, codes, labels, none_label = blocks
         placed = arrange_shapes.blocks(xy, codes, labels, none_label)
