@@ -159,11 +159,15 @@ def _arrangement_lines(arranged: dict) -> list[str]:
         parts = [("grid, keeping {:.0%} of each image's 10 map neighbours (a sort by x then y: {:.0%})"
                   .format(a["kept"], a["naive"]) if k == "grid" else
                   f"timeline by {a['unit']} ({a['column']}; {a['undated']:,} undated)" if k == "timeline" else
-                  f"{a['blocks']} blocks by {a['by']}") for k in a.get("kinds", [])]
+                  f"{a['blocks']} blocks by " + _by(a["by"])) for k in a.get("kinds", [])]
         if parts:
             lines.append(f"{'':22}arrangements ({facet}): {'; '.join(parts)}"
                          + (" (cached)" if a.get("cached") else f" in {a['seconds']:.1f} s"))
     return lines
+
+
+def _by(by: str) -> str:
+    return f"the column {by.removeprefix('column:')}" if by.startswith("column:") else "top tag" if by == "tag" else by
 
 
 def _collection_lines(embed: EmbedReport) -> list[str]:

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from core.arrangement_files import KINDS, Arrangement
+from core.errors import StageOrderError
 from core.layout_files import normalise, rows_digest
 from core.years import date_column, year_of, year_span
 from layout import arrange_fit, arrange_shapes
@@ -129,7 +130,10 @@ def _years(manifest, preferred: str, log):
 
 def _group_blocks(folder, manifest, facet):
     """("group", codes, labels, "ungrouped") from the facet's broad groups, or None without groups."""
-    groups = folder.read_groups(manifest, facet)
+    try:
+        groups = folder.read_groups(manifest, facet)
+    except StageOrderError:  # groups made for other images (a file left by an older build): not these
+        return None
     if groups is None or not groups.of:
         return None
     broad = sorted((g for g in groups.groups if g.level == 0), key=lambda g: g.id)

@@ -151,6 +151,11 @@ def test_blocks_follow_the_groups_when_layout_made_them_else_the_top_tag(tmp_pat
     g = by_kind(folder, m)["groups"]
     assert g.extra["by"] == "group"
     assert [(b["label"], b["size"]) for b in g.extra["blocks"]] == [("Cats", 25), ("Group 1", 10), ("ungrouped", 5)]
+    other = Manifest(collection="/c", model="m", images=[ImageRecord(id="f" * 12, sha256="f" * 64, path="x.jpg",
+                     title="x", width=1, height=1, bytes=1)] * n, facets=["content"])
+    folder.write_groups(other, FacetGroups("content", groups, [of], [np.ones(n, np.float32)]), "gk")
+    arrangements.run(folder, m, settings(("groups",)), Log(quiet=True))  # groups of other images: not these
+    assert by_kind(folder, m)["groups"].extra["by"] == "tag"
 
 
 def test_without_dates_there_is_no_timeline_said_once(tmp_path):
