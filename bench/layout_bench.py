@@ -4,7 +4,7 @@
     .venv/bin/python bench/layout_bench.py                      # 10k, 30k, 100k (+ exact)
     .venv/bin/python bench/layout_bench.py --sizes 20000 --sklearn --repeat
     .venv/bin/python bench/layout_bench.py --sizes 100000 --annoy
-    nice .venv/bin/python bench/layout_bench.py --arrangements --sizes 100000 --maps coords/*.npy
+    nice .venv/bin/python bench/layout_bench.py --arrangements --sizes 100000 --maps coords/*.npy --blocks 1024
                     # grid, timeline, blocks (layout/arrangements.py) on a synthetic 2-D map of each
                     # size and on real maps (coords/<facet>.npy of a work folder): seconds and how
                     # many of each image's 10 map neighbours the grid keeps, against a sort by x then y
@@ -171,8 +171,9 @@ def map_2d(n: int, seed: int = 0) -> np.ndarray:
     return (centres[lab] + rng.normal(0, 1, (n, 2)) * spread[lab, None]).astype(np.float32)
 
 
-def arrangements(sizes: list[int], maps: list[str]) -> list[dict]:
-    """Each arrangement timed on one core's worth of work (nothing in it is parallel)."""
+def arrangements(sizes: list[int], maps: list[str], blocks: list[int]) -> list[dict]:
+    """Each arrangement timed on one core's worth of work (nothing in it is parallel); with
+    `blocks`, the grid again with each of those block sizes, in the same run (the ratios hold)."""
     from core.arrangement_files import Arrangement
     from core.layout_files import normalise
     from layout import arrange_fit, arrange_shapes
@@ -200,6 +201,11 @@ def arrangements(sizes: list[int], maps: list[str]) -> list[dict]:
                 row["naive_kept"] = round(arrange_fit.neighbourhood_kept(xy, naive), 3)
                 row["distinct_cells"] = len({tuple(p) for p in placed.pos.tolist()}) == n
         row["js_bytes_per_image"] = round(len(arrangements_js({"content": made}).encode()) / n, 1)
+        for b in blocks:
+            t = time.perf_counter()
+            placed = arrange_shapes.grid(xy, block=b)
+            row[f"grid_block{b}_s"] = round(time.perf_counter() - t, 2)
+            row[f"grid_block{b}_kept"] = round(arrange_fit.neighbourhood_kept(xy, placed.pos), 3)
         print("  " + ", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         rows.append(row)
     return rows
@@ -214,6 +220,7 @@ def main() -> None:
     p.add_argument("--repeat", action="store_true", help="run ours twice and compare bytes")
     p.add_argument("--arrangements", action="store_true", help="time grid, timeline and blocks instead")
     p.add_argument("--maps", nargs="*", default=[], metavar="NPY", help="real maps for --arrangements")
+    p.add_argument("--blocks", default="", help="--arrangements: also the grid with these block sizes, e.g. 1024,2048")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--child", nargs=3, metavar=("TASK", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -221,7 +228,8 @@ def main() -> None:
         return child(*args.child, repeat=args.repeat)
     print(f"layout bench: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy {np.__version__}")
     if args.arrangements:
-        results = arrangements([int(s) for s in args.sizes.split(",")], args.maps)
+        results = arrangements([int(s) for s in args.sizes.split(",")], args.maps,
+                               [int(b) for b in args.blocks.split(",") if b])
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
         return

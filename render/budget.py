@@ -30,7 +30,7 @@ FOLDER_ADVICE = {
              "the picture), or lower [neighbours] k or list fewer facets",
     "pagefind": "set [site] pages_max below the number of images (no image pages, so no search index; "
                 "the search index holds a file per page)",
-    "data": "lower [neighbours] map_neighbours, or list fewer facets",
+    "data": "lower [neighbours] map_neighbours, or list fewer facets or [map] arrangements",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
 }
 
