@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BLOCK = 512  # cells of one exact assignment: at 100k, 512 kept 0.580 in 8 s, 1,024 0.583 in 15 s, 2,048 0.587 in 90 s
+BLOCK = 512  # cells of one exact assignment: at 100k in one run, 512 kept 0.587 in 14 s, 1,024 0.590 in 18 s
 NEIGHBOURS = 10  # the neighbourhood figure: an image's 10 nearest on the map among its 10 nearest in the grid
 
 
