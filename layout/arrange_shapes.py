@@ -67,7 +67,7 @@ def timeline(xy: np.ndarray, years: list) -> Placed:
     counts = np.bincount(key[dated], minlength=columns)
     tallest = int(counts.max())
     w = max(1, round(math.sqrt(ASPECT * tallest / columns)))
-    gap = w / 4 if w >= 2 else 0.0
+    gap = w / 4  # between columns: a quarter of one, so that columns one image wide stay apart
     pitch, height = w + gap, -(-tallest // w)
     order = hilbert_order(xy)
     pos = np.zeros((n, 2), np.float64)
