@@ -44,7 +44,8 @@ def run(folder, manifest, settings, log) -> dict:
     dates = _years(manifest, settings.date_column, log) if "timeline" in kinds else (None, None)
     if "timeline" in kinds and dates[0] is None:
         kinds.remove("timeline")
-    fallback = _catalogue_blocks(manifest, dates[1]) if "groups" in kinds else None
+    fallback = _catalogue_blocks(manifest, dates[1] or date_column([im.meta for im in manifest.images],
+                                                                   settings.date_column)) if "groups" in kinds else None
     report = {}
     for facet in manifest.facets:
         blocks = _group_blocks(folder, manifest, facet) or fallback if "groups" in kinds else None
