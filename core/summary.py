@@ -95,8 +95,10 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                 f"{f['bytes'] / 1e6:.1f} MB"
                 for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
         if render.arrangements_bytes:
+            size = render.arrangements_bytes
             lines.append(f"{'':10}the other arrangements (grid, timeline, blocks): data/arrangements.js "
-                         f"{render.arrangements_bytes / 1e6:.1f} MB, loaded when a visitor first switches")
+                         + (f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB")
+                         + ", loaded when a visitor first switches")
     if deploy:
         lines.append(f"  deploy  {deploy.seconds:7.1f} s   {count(deploy.files, 'file')} pushed to {deploy.remote}/"
                      f"{deploy.branch} (commit {deploy.commit})")

@@ -228,7 +228,7 @@ def read_js(site) -> dict:
     return read_js_text((site / "data" / "arrangements.js").read_text(encoding="utf-8"))
 
 
-def test_a_build_writes_data_arrangements_js_that_the_index_page_does_not_load(tmp_path):
+def test_a_build_writes_data_arrangements_js_that_the_index_page_does_not_load(tmp_path, capsys):
     from tests.conftest import pattern_collection, run_build
 
     coll = pattern_collection(tmp_path / "c", 6)
@@ -253,3 +253,6 @@ def test_a_build_writes_data_arrangements_js_that_the_index_page_does_not_load(t
     assert [b["size"] for b in data["content"]["groups"]["blocks"]] == [6, 6, 6]
     assert "arrangements.js" not in (out / "index.html").read_text()
     assert report["arrangements_bytes"] == (out / "data" / "arrangements.js").stat().st_size > 0
+    summary = capsys.readouterr().out
+    assert "arrangements (content): grid, keeping " in summary and "timeline by year (date; 3 undated)" in summary
+    assert "3 blocks by the column kind" in summary and "data/arrangements.js " in summary
