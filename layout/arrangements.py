@@ -122,7 +122,8 @@ def _years(manifest, preferred: str, log):
         else:
             log.info("arrangements: no catalogue column holds dates: no timeline")
         return None, None
-    years = [year_of(year_span(r.get(column))) for r in rows]
+    seen: dict = {}  # a catalogue repeats its dates: each is parsed once
+    years = [seen[v] if v in seen else seen.setdefault(v, year_of(year_span(v))) for v in (r.get(column) for r in rows)]
     if all(y is None for y in years):
         log.warning(f"no date of the catalogue column {column!r} reads as a year: no timeline")
         return None, None
