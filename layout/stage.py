@@ -10,6 +10,7 @@ trees, [map] perplexity and seed; nothing else), so an unchanged rebuild skips t
 Features are read memory-mapped and in blocks. What the user should know (k or the perplexity
 lowered, why a map was laid out afresh) goes to log.warning, so it reaches the summary once,
 from a cached layout too (its record keeps the warnings it was made with).
+Last, each facet's other arrangements (grid, timeline, blocks: layout/arrangements.py), cached too.
 """
 from __future__ import annotations
 
