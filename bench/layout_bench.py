@@ -4,6 +4,10 @@
     .venv/bin/python bench/layout_bench.py                      # 10k, 30k, 100k (+ exact)
     .venv/bin/python bench/layout_bench.py --sizes 20000 --sklearn --repeat
     .venv/bin/python bench/layout_bench.py --sizes 100000 --annoy
+    nice .venv/bin/python bench/layout_bench.py --arrangements --sizes 100000 --maps coords/*.npy --blocks 1024
+                    # grid, timeline, blocks (layout/arrangements.py) on a synthetic 2-D map of each
+                    # size and on real maps (coords/<facet>.npy of a work folder): seconds and how
+                    # many of each image's 10 map neighbours the grid keeps, against a sort by x then y
 
 Every measurement runs in its own subprocess so its peak memory (VmHWM) is its own.
 The vectors are written once to a temporary .npy and memory-mapped, as a build does.
@@ -158,6 +162,55 @@ def run_child(task: str, data: Path, tmp: Path, repeat: bool = False) -> dict:
     return res
 
 
+def map_2d(n: int, seed: int = 0) -> np.ndarray:
+    """A t-SNE-like map: clusters of ~300 points of varied spread."""
+    rng = np.random.default_rng(seed)
+    k = max(2, n // 300)
+    centres, spread = rng.normal(0, 10, (k, 2)), rng.uniform(0.3, 2.0, k)
+    lab = rng.integers(0, k, n)
+    return (centres[lab] + rng.normal(0, 1, (n, 2)) * spread[lab, None]).astype(np.float32)
+
+
+def arrangements(sizes: list[int], maps: list[str], blocks: list[int]) -> list[dict]:
+    """Each arrangement timed on one core's worth of work (nothing in it is parallel); with
+    `blocks`, the grid again with each of those block sizes, in the same run (the ratios hold)."""
+    from core.arrangement_files import Arrangement
+    from core.layout_files import normalise
+    from layout import arrange_fit, arrange_shapes
+    from render.arrangements_data import arrangements_js
+
+    inputs = [(f"synthetic {n:,}", map_2d(n)) for n in sizes] + [(m, np.load(m)) for m in maps]
+    rows = []
+    for name, coords in inputs:
+        xy = normalise(coords).astype(np.float64)
+        n, rng = len(xy), np.random.default_rng(1)
+        years = [None if rng.random() < 0.1 else int(y) for y in rng.integers(1850, 1990, n)]  # 10 % undated
+        codes = np.minimum(rng.zipf(1.6, n) - 1, 59)  # 60 values of very unequal sizes
+        row, made = {"map": name, "n": n}, []
+        for kind, make in (("grid", lambda: arrange_shapes.grid(xy)),
+                           ("timeline", lambda: arrange_shapes.timeline(xy, years)),
+                           ("groups", lambda: arrange_shapes.blocks(xy, codes, [f"v{i}" for i in range(60)], "none"))):
+            t = time.perf_counter()
+            placed = make()
+            row[f"{kind}_s"] = round(time.perf_counter() - t, 2)
+            placed.extra.setdefault("by", "column:v")
+            made.append(Arrangement(kind, *arrange_shapes.normalised(placed)))
+            if kind == "grid":
+                naive = arrange_fit.sorted_grid(xy, placed.extra["cols"])
+                row["grid_kept"] = round(arrange_fit.neighbourhood_kept(xy, placed.pos), 3)
+                row["naive_kept"] = round(arrange_fit.neighbourhood_kept(xy, naive), 3)
+                row["distinct_cells"] = len({tuple(p) for p in placed.pos.tolist()}) == n
+        row["js_bytes_per_image"] = round(len(arrangements_js({"content": made}).encode()) / n, 1)
+        for b in blocks:
+            t = time.perf_counter()
+            placed = arrange_shapes.grid(xy, block=b)
+            row[f"grid_block{b}_s"] = round(time.perf_counter() - t, 2)
+            row[f"grid_block{b}_kept"] = round(arrange_fit.neighbourhood_kept(xy, placed.pos), 3)
+        print("  " + ", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10000,30000,100000")
@@ -165,12 +218,21 @@ def main() -> None:
     p.add_argument("--annoy", action="store_true", help="also time Annoy (trees=10, search_k=8000)")
     p.add_argument("--sklearn", action="store_true", help="also time scikit-learn's TSNE")
     p.add_argument("--repeat", action="store_true", help="run ours twice and compare bytes")
+    p.add_argument("--arrangements", action="store_true", help="time grid, timeline and blocks instead")
+    p.add_argument("--maps", nargs="*", default=[], metavar="NPY", help="real maps for --arrangements")
+    p.add_argument("--blocks", default="", help="--arrangements: also the grid with these block sizes, e.g. 1024,2048")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--child", nargs=3, metavar=("TASK", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         return child(*args.child, repeat=args.repeat)
     print(f"layout bench: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy {np.__version__}")
+    if args.arrangements:
+        results = arrangements([int(s) for s in args.sizes.split(",")], args.maps,
+                               [int(b) for b in args.blocks.split(",") if b])
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        return
     results = []
     with tempfile.TemporaryDirectory(prefix="layout-bench-") as tmp:
         tmp = Path(tmp)

@@ -53,6 +53,10 @@ def _style_layer_list(v):
     return all(ok(x) for x in v)
 
 
+def _arrangement_list(v):
+    return all(x in ("grid", "timeline", "groups") for x in v) and len(set(v)) == len(v)
+
+
 def _blend_weights(v):
     ok = all(k in FACET_NAMES and isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0
              for k, w in v.items())
@@ -132,6 +136,10 @@ class MapSection:
     relayout: bool = setting(False, flag="--relayout",
                              help="lay the map out afresh (default: images new since the last build are "
                                   "placed into the existing map, whose points do not move)")
+    arrangements: list = setting(["grid", "timeline", "groups"], _arrangement_list,
+                                 'a list from "grid", "timeline", "groups" (empty = the map only)', "--arrangements",
+                                 'comma-separated arrangements besides the map, e.g. "grid,groups"', parse=comma_list)
+    date_column: str = setting("", help="catalogue column the timeline reads dates from (default: found by name)")
 
 
 @dataclass

@@ -45,6 +45,7 @@ class LayoutReport:
     facets: list[FacetLayoutReport]
     seconds: float = 0.0
     focused: dict = field(default_factory=dict)  # class-focused neighbours: images, classes, seconds, cached
+    arrangements: dict = field(default_factory=dict)  # facet -> kinds, seconds, cached... (layout/arrangements.py)
 
     @property
     def k(self) -> int:
@@ -72,6 +73,7 @@ class RenderReport:
     disk_bytes: int = 0  # what the site takes on this disk (blocks), beside `bytes` (what Pages counts)
     removed_files: list[str] = field(default_factory=list)  # the stale files removed, by site path
     kept_files: list[str] = field(default_factory=list)  # stale, but edited since Lookalike wrote them: kept
+    arrangements_bytes: int = 0  # data/arrangements.js (grid, timeline, blocks: render/arrangements_data.py)
 
 
 @dataclass

@@ -42,6 +42,7 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    recall={f.facet: f.recall for f in layout.facets},
                    engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets},
                    focused=layout.focused,
+                   arrangements=layout.arrangements,
                    map={f.facet: {"how": f.map_how, "placed": f.placed, "kept": f.kept, "removed": f.removed}
                         for f in layout.facets})
     if render:
@@ -50,7 +51,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
                    sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes,
-                   removed_files=render.removed_files, kept_edited_files=render.kept_files)
+                   removed_files=render.removed_files, kept_edited_files=render.kept_files,
+                   arrangements_bytes=render.arrangements_bytes)
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
         out["deployed"] = {"remote": deploy.remote, "branch": deploy.branch, "commit": deploy.commit}
@@ -75,6 +77,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {count(layout.k, 'neighbour')} each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
         lines += _map_lines(layout)
+        lines += _arrangement_lines(layout.arrangements)
         fo = layout.focused
         if fo:
             lines.append(f"{'':22}similar as their top class: {count(fo['images'], 'image')}, "
@@ -91,6 +94,11 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                 f"{name + '/' if name != '.' else 'top level'} {count(f['files'], 'file')} "
                 f"{f['bytes'] / 1e6:.1f} MB"
                 for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
+        if render.arrangements_bytes:
+            size = render.arrangements_bytes
+            lines.append(f"{'':10}the other arrangements (grid, timeline, blocks): data/arrangements.js "
+                         + (f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB")
+                         + ", loaded when a visitor first switches")
     if deploy:
         lines.append(f"  deploy  {deploy.seconds:7.1f} s   {count(deploy.files, 'file')} pushed to {deploy.remote}/"
                      f"{deploy.branch} (commit {deploy.commit})")
@@ -146,6 +154,24 @@ def _map_lines(layout: LayoutReport) -> list[str]:
     if any(f.map_how in ("placed", "kept") for f in layout.facets):
         lines.append(f"{'':22}(--relayout lays the map out afresh)")
     return lines
+
+
+def _arrangement_lines(arranged: dict) -> list[str]:
+    """The arrangements besides the map (layout/arrangements.py): which, their cost, the grid's figure."""
+    lines = []
+    for facet, a in arranged.items():
+        parts = [("grid, keeping {:.0%} of each image's 10 map neighbours (a sort by x then y: {:.0%})"
+                  .format(a["kept"], a["naive"]) if k == "grid" else
+                  f"timeline by {a['unit']} ({a['column']}; {a['undated']:,} undated)" if k == "timeline" else
+                  f"{a['blocks']} blocks by " + _by(a["by"])) for k in a.get("kinds", [])]
+        if parts:
+            lines.append(f"{'':22}arrangements ({facet}): {'; '.join(parts)}"
+                         + (" (cached)" if a.get("cached") else f" in {a['seconds']:.1f} s"))
+    return lines
+
+
+def _by(by: str) -> str:
+    return f"the column {by.removeprefix('column:')}" if by.startswith("column:") else "top tag" if by == "tag" else by
 
 
 def _collection_lines(embed: EmbedReport) -> list[str]:

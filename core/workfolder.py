@@ -24,10 +24,11 @@ and the deploy folder never carries caches. No other module spells a work-folder
         classifier.npy               (D, 1000) float32 ImageNet head weights (tags)   embed ->
         focused/rows|sims.npy, .key  class-focused neighbours (layout/focused.py)  layout ->
         groups/<facet>.json          groups of similar images, named (core/group_files.py)  layout ->
+        arrangements/<facet>.json, <facet>-<kind>.npy  grid, timeline, blocks (core/arrangement_files.py)  layout ->
         sites/<hash12>/<record>.json   what render keeps about one output folder (core/site_state.py SiteState)
 
-The layout stage's readers and writers are in core/layout_files.py and core/group_files.py
-(BuildFolder inherits them).
+The layout stage's readers and writers are in core/layout_files.py, core/group_files.py and
+core/arrangement_files.py (BuildFolder inherits them).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.arrangement_files import Arrangement, ArrangementFiles  # noqa: F401
 from core.caches import ImageCache  # noqa: F401 - the work folder hands them out
 from core.errors import StageOrderError  # noqa: F401 - stages import it from here
 from core.feature_store import FeatureCache  # noqa: F401
@@ -77,7 +79,7 @@ class WorkFolder:
         return BuildFolder(self, self.root / "builds" / f"{slug}-{digest}")
 
 
-class BuildFolder(LayoutFiles, GroupFiles):
+class BuildFolder(LayoutFiles, GroupFiles, ArrangementFiles):
     def __init__(self, work: WorkFolder, path: Path):
         self.work, self.path = work, Path(path)
         self.hashes = self.path / "hashes.json"

@@ -10,6 +10,7 @@ trees, [map] perplexity and seed; nothing else), so an unchanged rebuild skips t
 Features are read memory-mapped and in blocks. What the user should know (k or the perplexity
 lowered, why a map was laid out afresh) goes to log.warning, so it reaches the summary once,
 from a cached layout too (its record keeps the warnings it was made with).
+Last, each facet's other arrangements (grid, timeline, blocks: layout/arrangements.py), cached too.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ import numpy as np
 
 from core.reports import FacetLayoutReport, LayoutReport
 from core.workfolder import BuildFolder, FacetLayout, StageOrderError
+from layout import arrangements, placement, user_coords
 from layout import neighbours as nn
-from layout import placement, user_coords
 from layout.projection import MIN_TSNE, TSNE_ITERATIONS, graph_size, map_warnings, project
 from layout.search.recall import RECALL_SAMPLE
 
@@ -35,7 +36,8 @@ def run(folder: BuildFolder, settings, log) -> LayoutReport:
     manifest = folder.read_manifest()
     reports = [_facet(folder, manifest, facet, settings, log) for facet in manifest.facets]
     focused = _focused(folder, manifest, log)
-    return LayoutReport(reports, time.perf_counter() - start, focused)
+    arranged = arrangements.run(folder, manifest, settings.map, log)  # after the groups: blocks may follow them
+    return LayoutReport(reports, time.perf_counter() - start, focused, arranged)
 
 
 def _focused(folder: BuildFolder, manifest, log) -> dict:

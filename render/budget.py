@@ -30,7 +30,7 @@ FOLDER_ADVICE = {
              "the picture), or lower [neighbours] k or list fewer facets",
     "pagefind": "set [site] pages_max below the number of images (no image pages, so no search index; "
                 "the search index holds a file per page)",
-    "data": "lower [neighbours] map_neighbours, or list fewer facets",
+    "data": "lower [neighbours] map_neighbours, or list fewer facets or [map] arrangements",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
 }
 
@@ -121,7 +121,8 @@ def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
     folders["pagefind"] = sized("pagefind", 2_600, pages if search else 0)
     folders["atlas"] = sized("atlas", ATLAS_BYTES_PER_IMAGE, images)
     points = images * (70 + facets * (30 + map_neighbours * 11))
-    folders["data"] = points + images * (60 + facets * k * 9)  # points.js + the gzipped exports
+    arranged = images * facets * 45  # data/arrangements.js: 3 arrangements x 2 coordinates x ~7 bytes an image
+    folders["data"] = points + images * (60 + facets * k * 9) + arranged  # points.js, the gzipped exports
     folders["list"] = images * 330
     folders = {top: size for top, size in folders.items() if size}
     per_shard = -(-images // SHARDS)
@@ -132,5 +133,6 @@ def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
     if search and pages:  # one fragment per page, in 256 shards by its hash (render/pagefind_canon.py)
         files["pagefind/fragment/00"] = per_shard
     part = min(images, part_rows(map_neighbours)) * (map_neighbours * 11 + 6)  # the neighbour parts (render/data.py)
-    big = {"data/points.js": points - facets * images * (map_neighbours * 11), "data/points-<facet>-0.js": part}
+    big = {"data/points.js": points - facets * images * (map_neighbours * 11), "data/points-<facet>-0.js": part,
+           "data/arrangements.js": arranged}
     return {"bytes": sum(folders.values()), "folders": folders, "files": files, "big": big}

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import assets, exports, group_pages, index, pages, search
+from render import arrangements_data, assets, exports, group_pages, index, pages, search
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -109,6 +109,12 @@ def _points(b):
     return [File(rel, key, lambda rel=rel: made()[rel]) for rel in b.data_scripts]
 
 
+def _arrangements(b):
+    """data/arrangements.js (render/arrangements_data.py): loaded by the explorer on demand, not by the index."""
+    return [File(arrangements_data.PATH, arrangements_data.key(b.arrangements),
+                 lambda: arrangements_data.arrangements_js(b.arrangements))]
+
+
 def _exports(b):
     made = exports.files(b.manifest, b.layouts, group_pages.present(b.groups))
     return [File(rel, key, make) for rel, key, make in made]
@@ -190,6 +196,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("", write=_vendor),
     Output("atlas", write=_atlas),
     Output("points", _points, paths=lambda b: b.data_scripts, group=_points_key),
+    Output("arrangements", _arrangements, when=lambda b: bool(b.layouts)),
     Output("exports", _exports),
     Output("", _static),
     Output("", lambda b: [File("favicon.png", None, lambda: assets.favicon(b.records, b.image_cache)),

@@ -29,7 +29,7 @@ from core.files import WriteError
 from core.reports import RenderReport
 from core.site_state import SiteState
 from core.workfolder import BuildFolder
-from render import assets, budget, group_pages, output, pages, search
+from render import arrangements_data, assets, budget, group_pages, output, pages, search
 from render import data as site_data
 from render.memo import code_digest, templates_digest
 from render.outputs import OUTPUTS, write
@@ -59,10 +59,16 @@ class Build:
     atlas: dict = field(default_factory=dict)  # points["atlas"] (the atlas output)
     sheets_made: int = 0
     groups: dict = field(default_factory=dict)  # facet -> FacetGroups of groups/ (render/group_pages.py read)
+    arrangements: dict = field(default_factory=dict)  # facet -> [Arrangement] (layout/arrangements.py)
 
     @property
     def records(self):
         return self.manifest.images
+
+    @property
+    def arrangement_order(self) -> list[str]:
+        """The arrangements the map page offers ("map" first), [] when layout made none."""
+        return arrangements_data.order(self.arrangements)
 
     @property
     def with_pages(self) -> bool:
@@ -120,7 +126,7 @@ def run(folder: BuildFolder, settings, log) -> RenderReport:
                         warnings=sizes["warnings"], seconds=time.perf_counter() - start,
                         copied=len(b.made.get("copies", [])), data_written=data, sheets=len(b.atlas.get("sheets", [])),
                         sheets_made=b.sheets_made, disk_bytes=sizes["disk_bytes"], removed_files=removed,
-                        kept_files=kept)
+                        kept_files=kept, arrangements_bytes=_size(out / "data" / "arrangements.js"))
 
 
 def read(folder: BuildFolder, settings, log) -> Build:
@@ -142,6 +148,7 @@ def read(folder: BuildFolder, settings, log) -> Build:
               common={"site_title": site.title, "site_description": site.description, "search": no_search is None})
     b.copies = assets.ImageCopies(b.records, b.image_cache, opts, b.state)
     b.groups = group_pages.read(folder, manifest)
+    b.arrangements = {facet: folder.read_arrangements(manifest, facet) or [] for facet in manifest.facets}
     return b
 
 
@@ -156,6 +163,10 @@ def _estimate(b: Build) -> list[str]:
                              map_neighbours=b.map_neighbours, search=b.common["search"])
     guess = budget.estimate(known, planned, previous=output.previous_sizes(b.state))
     return budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else 0
 
 
 def _undone(site, out: Path) -> str:

@@ -91,6 +91,9 @@ def test_render_only_setting_rerenders_but_embeds_and_lays_out_nothing(two_ways,
     assert (r["decoded"], r["embedded"], r["layout_cached"]) == (0, 0, False)
 
 
+KIND = "(?:grid|timeline|groups)"  # an arrangement (core/arrangement_files.py KINDS)
+
+
 def test_architecture_doc_names_files_the_build_writes(two_ways):
     """docs/architecture.md lists the work-folder files; each must exist after a build."""
     doc = (REPO / "docs" / "architecture.md").read_text()
@@ -101,7 +104,7 @@ def test_architecture_doc_names_files_the_build_writes(two_ways):
     present = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
     for name in names:
         pattern_ = (re.escape(name).replace(re.escape("<facet>"), r"[a-z]+")
-                    .replace(re.escape("<hash12>"), r"[0-9a-f]{12}"))
+                    .replace(re.escape("<hash12>"), r"[0-9a-f]{12}").replace(re.escape("<kind>"), KIND))
         assert any(re.fullmatch(pattern_, p) for p in present), f"{name} is named in docs/architecture.md " \
                                                                    f"but no build wrote it"
 
@@ -114,7 +117,7 @@ def _doc_patterns() -> list[str]:
     block = doc.split("<!-- work-folder -->", 1)[1].split("```", 2)[1]
     holes = {"<facet>": r"[a-z]+", "<hash12>": r"[0-9a-f]{12}", "<hash8>": r"[0-9a-f]{8}", "<key>": r"[^/]+",
              "<collection>": r"[^/]+", "<thumb>": r"\d+", "<display>": r"\d+", "<sha[:2]>": r"[0-9a-f]{2}",
-             "<sha>": r"[0-9a-f]{64}", "<record>": r"[a-z-]+"}
+             "<sha>": r"[0-9a-f]{64}", "<record>": r"[a-z-]+", "<kind>": KIND}
 
     def rx(text: str) -> str:
         out = re.escape(text)
