@@ -43,7 +43,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    engines={f.facet: {"engine": f.engine, "search_k": f.search_k} for f in layout.facets},
                    focused=layout.focused,
                    map={f.facet: {"how": f.map_how, "placed": f.placed, "kept": f.kept, "removed": f.removed}
-                        for f in layout.facets})
+                        for f in layout.facets},
+                   groups={f.facet: f.groups for f in layout.facets if f.groups})
     if render:
         out["seconds"]["render"] = round(render.seconds, 2)
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
@@ -74,7 +75,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {count(layout.k, 'neighbour')} each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
-        lines += _map_lines(layout)
+        lines += _map_lines(layout) + _group_lines(layout)
         fo = layout.focused
         if fo:
             lines.append(f"{'':22}similar as their top class: {count(fo['images'], 'image')}, "
@@ -144,6 +145,22 @@ def _map_lines(layout: LayoutReport) -> list[str]:
     if any(f.map_how in ("placed", "kept") for f in layout.facets):
         lines.append(f"{'':22}(--relayout lays the map out afresh)")
     return lines
+
+
+def _group_lines(layout: LayoutReport) -> list[str]:
+    """Groups per facet (layout/group_step.py), and why there are none, said once."""
+    lines, why = [], []
+    for f in layout.facets:
+        g = f.groups
+        if "groups" in g:
+            lines.append(f"{'':22}groups ({f.facet}): {count(g['groups'], 'group')} ({g['named']} named), "
+                         f"{count(g['subgroups'], 'sub-group')}; {g['ungrouped']:,} of "
+                         f"{count(g['images'], 'image', fmt=',')} ({g['ungrouped'] / max(g['images'], 1):.0%}) "
+                         f"in no group"
+                         + (", kept from the last build" if g["how"] == "kept" else ""))
+        elif g.get("none") and not g["none"].startswith("not for") and g["none"] not in why:
+            why.append(g["none"])
+    return lines + [f"{'':22}groups: none ({w})" for w in why]
 
 
 def _collection_lines(embed: EmbedReport) -> list[str]:

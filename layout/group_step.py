@@ -17,6 +17,7 @@ import json
 import numpy as np
 
 from core.group_files import FacetGroups, Group
+from core.layout_files import rows_digest
 from layout import groups as grouping
 from layout.group_names import TAG_SHARE, Namer
 
@@ -41,7 +42,7 @@ def facet_groups(folder, manifest, facet: str, report, settings, namer, log) -> 
     names_in = hashlib.sha256(json.dumps([[im.tags, im.meta] for im in manifest.images], sort_keys=True,
                                          default=str).encode()).hexdigest()
     key = hashlib.sha256(json.dumps({"shape": shape, "layout": folder.layout_key(facet), "names": names_in,
-                                     "rules": namer.rules(),
+                                     "rules": namer.rules(), "rows": rows_digest(manifest),
                                      "relayout": bool(settings.map.relayout)}, sort_keys=True).encode()).hexdigest()
     if folder.groups_key(facet) == key:
         cached = folder.read_groups(manifest, facet)
@@ -57,7 +58,7 @@ def facet_groups(folder, manifest, facet: str, report, settings, namer, log) -> 
         last, last_ids = previous
         parent = {g.id: g.parent for g in last.groups if g.level == 1}
         levels = grouping.carry(grouping.Levels(last.of, last.strength, parent), last_ids, ids, xy)
-        how = "kept"
+        how = "kept" if last_ids != ids else "unchanged"
     if levels is None:
         how = "clustered"
         levels = grouping.find(xy, min_size)
@@ -82,11 +83,9 @@ def _groups(levels, xy: np.ndarray, vectors, namer: Namer) -> list[Group]:
         for gid in np.unique(of[of >= 0]).tolist():
             rows = np.flatnonzero(of == gid)
             parent = levels.parent.get(gid) if level else None
-            name, named_by = namer.name(rows)
-            if level and name and name == names.get(parent):
-                name, named_by = "", f"not named: its best name, '{name}', is its broad group's"
-            elif not name:
-                named_by = (f"not named: no tag concept covers {round(100 * TAG_SHARE)}% of its members "
+            name, named_by = namer.name(rows, avoid=names.get(parent, "") if level else "")
+            if not name:
+                named_by = (f"not named: no tag concept covers {round(100 * TAG_SHARE)}% of its tagged members "
                             f"and no catalogue value half of them")
             names[gid] = name
             x, y = grouping.anchor(rows, xy)

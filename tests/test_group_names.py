@@ -72,7 +72,7 @@ def test_catalogue_before_tags():
     assert Namer(tags + [[]] * 10, meta).name(range(5))[0] == "A"
 
 
-def fake_step_run(tmp_path, n, tags=None, centres=((0.2, 0.2), (0.8, 0.8)), seed=0):
+def fake_step_run(tmp_path, n, tags=None, centres=((0.2, 0.2), (0.8, 0.8)), seed=0, map_how="t-SNE", relayout=False):
     """A work folder with n images on blobs of the map, then the groups step; (summary, folder)."""
     from core import config
     from core.views import for_step
@@ -91,7 +91,8 @@ def fake_step_run(tmp_path, n, tags=None, centres=((0.2, 0.2), (0.8, 0.8)), seed
                         "layout-key", {})
 
     class Report:
-        map_how = "t-SNE"
+        pass
+    Report.map_how = map_how
 
     class Log:
         said: list = []
@@ -99,7 +100,9 @@ def fake_step_run(tmp_path, n, tags=None, centres=((0.2, 0.2), (0.8, 0.8)), seed
         def info(self, text):
             self.said.append(text)
 
-    settings = for_step(config.Settings(), "layout")
+    settings = config.Settings()
+    settings.map.relayout = relayout
+    settings = for_step(settings, "layout")
     return facet_groups(folder, folder.read_manifest(), "content", Report(), settings, namer_for(m), Log()), folder
 
 
@@ -144,3 +147,18 @@ def test_real_dog_photos_are_named_for_dogs(tmp_path):
     name, named_by = Namer(tags, [{}] * len(tags)).name(range(len(tags)))
     assert name in ("dog", "hunting dog", "sporting dog", "working dog", "retriever", "spaniel"), (name, named_by)
     assert Namer(tags, [{}] * len(tags)).name(dogs)[0] == name
+
+
+@needs_wordnet
+def test_images_added_keep_their_groups_unless_relayout(tmp_path):
+    tags = [tag(*TERRIERS[i % 3]) if i % 2 == 0 else tag(*BIRDS[i % 3]) for i in range(72)]
+    first, folder = fake_step_run(tmp_path, 60, tags[:60])
+    before = folder.read_groups(folder.read_manifest(), "content")
+    second, folder = fake_step_run(tmp_path, 72, tags, map_how="placed")
+    assert second["how"] == "kept" and second["ungrouped"] == 0
+    after = folder.read_groups(folder.read_manifest(), "content")
+    assert np.array_equal(after.of[0][:60], before.of[0])
+    assert [(g.id, g.name) for g in after.groups] == [(g.id, g.name) for g in before.groups]
+    assert sorted(g.size for g in after.groups) == [36, 36]
+    third, _ = fake_step_run(tmp_path, 72, tags, map_how="placed", relayout=True)
+    assert third["how"] == "clustered"
