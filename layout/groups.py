@@ -44,6 +44,7 @@ SMALL = 20  # fewer images than this: no groups
 VOTERS = 5
 MAX_SHARE = 0.5  # no broad group holds more than half of the images (hdbscan max_cluster_size)
 CHANGE_MAX = 0.2
+BLOCK = 8192  # rows of vectors read at once
 
 
 @dataclass
@@ -140,12 +141,22 @@ def _vote(groups: np.ndarray) -> tuple[int, int]:
 
 
 def face(rows: np.ndarray, vectors: np.ndarray) -> int:
-    """The medoid by cosine: the member most similar to all the others (rows are unit vectors:
-    the one with the largest dot product with the members' sum). Ties: the first row."""
-    v = np.asarray(vectors[np.sort(rows)], np.float32)
+    """The medoid by cosine: the member most similar to all the others (on unit vectors, the one
+    with the largest dot product with the members' sum). Ties: the first row. Read in blocks, so a
+    group of 50,000 members never holds their vectors in memory at once."""
+    rows = np.sort(rows)
+    total = np.zeros(vectors.shape[1], np.float64)
+    for a in range(0, len(rows), BLOCK):
+        total += _unit(vectors[rows[a:a + BLOCK]]).sum(axis=0)
+    scores = np.concatenate([_unit(vectors[rows[a:a + BLOCK]]) @ total.astype(np.float32)
+                             for a in range(0, len(rows), BLOCK)])
+    return int(rows[int(np.argmax(scores))])
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, np.float32)
     norms = np.linalg.norm(v, axis=1, keepdims=True)
-    v = v / np.where(norms > 0, norms, 1.0)
-    return int(np.sort(rows)[int(np.argmax(v @ v.sum(axis=0)))])
+    return v / np.where(norms > 0, norms, 1.0)
 
 
 def anchor(rows: np.ndarray, xy: np.ndarray) -> tuple[float, float]:

@@ -3,6 +3,8 @@
 group, no name without support; on real imagen photos, a group of dog breeds is named for dogs."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -118,6 +120,11 @@ def test_the_step_writes_named_groups_that_render_reads(tmp_path):
         assert g.face in members and len(members) == g.size == 30
     again, _ = fake_step_run(tmp_path, 60, tags)
     assert again["how"] == "cached"
+    from tests.test_stages import WRITTEN_FROM_20_IMAGES, _doc_patterns
+
+    written = (folder.path / "groups" / "content.json").relative_to(folder.path.parent.parent).as_posix()
+    assert any(re.fullmatch(p, written) for p in _doc_patterns()), f"{written} is not named in docs/architecture.md"
+    assert WRITTEN_FROM_20_IMAGES == {"groups/<facet>.json"}
 
 
 @pytest.mark.slow

@@ -91,6 +91,11 @@ def test_render_only_setting_rerenders_but_embeds_and_lays_out_nothing(two_ways,
     assert (r["decoded"], r["embedded"], r["layout_cached"]) == (0, 0, False)
 
 
+# groups exist from 20 images (layout/groups.py SMALL), this build has 12: tests/test_group_names.py
+# checks that the groups step writes the file the block names
+WRITTEN_FROM_20_IMAGES = {"groups/<facet>.json"}
+
+
 def test_architecture_doc_names_files_the_build_writes(two_ways):
     """docs/architecture.md lists the work-folder files; each must exist after a build."""
     doc = (REPO / "docs" / "architecture.md").read_text()
@@ -100,6 +105,8 @@ def test_architecture_doc_names_files_the_build_writes(two_ways):
     build_dir = next((two_ways["root"] / "w2" / "builds").iterdir())
     present = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
     for name in names:
+        if name in WRITTEN_FROM_20_IMAGES:
+            continue
         pattern_ = (re.escape(name).replace(re.escape("<facet>"), r"[a-z]+")
                     .replace(re.escape("<hash12>"), r"[0-9a-f]{12}"))
         assert any(re.fullmatch(pattern_, p) for p in present), f"{name} is named in docs/architecture.md " \
