@@ -120,6 +120,19 @@ def catalogue_names(levels, manifest, labels: dict) -> None:
           f"are the majority artist or movement of their members ({right / max(named, 1):.0%})")
 
 
+def tag_names(levels, manifest, truth: np.ndarray) -> None:
+    """Names from the tags alone, beside each group's majority label (flowers: is "daisy" daisies?)."""
+    from layout.group_step import namer_for
+
+    namer, said = namer_for(manifest), []
+    for of in levels.of:
+        for gid in np.unique(of[of >= 0]):
+            rows = np.flatnonzero(of == gid)
+            label, k = Counter(truth[rows]).most_common(1)[0]
+            said.append(f"{namer.name(rows)[0] or '-'} ({label} {k}/{len(rows)})")
+    print(f"    names (majority label): {', '.join(said)}")
+
+
 def main(argv=None) -> None:
     from layout import groups as grouping
 
@@ -149,6 +162,8 @@ def main(argv=None) -> None:
             elif any(im.meta for im in manifest.images):
                 catalogue_names(on_map, manifest, {k: v for k, v in labels.items()} |
                                 {"artist": np.array([str(im.meta.get("artist", "")) for im in manifest.images])})
+            else:
+                tag_names(on_map, manifest, next(iter(labels.values())))
 
 
 if __name__ == "__main__":

@@ -101,3 +101,23 @@ def test_small_collections_get_no_groups(n, tmp_path):
     summary, folder = fake_step_run(tmp_path, n)
     assert summary == {"none": f"fewer than {grouping.SMALL} images"}
     assert not (folder.path / "groups" / "content.json").exists()
+
+
+def test_the_summary_says_groups_per_facet_and_none_once():
+    from core.reports import FacetLayoutReport, LayoutReport
+    from core.summary import summary_text, to_json
+
+    facets = [FacetLayoutReport(f, 5, False, None, "annoy", 0) for f in ("content", "style", "colour")]
+    facets[0].groups = {"groups": 13, "named": 12, "subgroups": 1, "ungrouped": 196, "images": 960, "how": "kept"}
+    facets[1].groups = {"groups": 1, "named": 0, "subgroups": 0, "ungrouped": 0, "images": 960, "how": "clustered"}
+    facets[2].groups = {"none": "not for this facet ([groups] facets)"}
+    text = summary_text(None, LayoutReport(facets), None)
+    assert "groups (content): 13 groups (12 named), 1 sub-group; 196 of 960 images (20%) in no group, " \
+           "kept from the last build" in text
+    assert "groups (style): 1 group (0 named), 0 sub-groups; 0 of 960 images (0%) in no group\n" in text
+    assert "groups (colour)" not in text and "groups: none" not in text
+    assert to_json(None, LayoutReport(facets), None, "w")["groups"]["content"]["ungrouped"] == 196
+    small = [FacetLayoutReport(f, 5, False, None, "annoy", 0) for f in ("content", "style")]
+    for f in small:
+        f.groups = {"none": "fewer than 20 images"}
+    assert summary_text(None, LayoutReport(small), None).count("groups: none (fewer than 20 images)") == 1
