@@ -108,11 +108,13 @@ def catalogue_names(levels, manifest, labels: dict) -> None:
 
     namer = namer_for(manifest)
     named = right = total = 0
-    for of in levels.of:
+    given: dict = {}
+    for level, of in enumerate(levels.of):
         for gid in np.unique(of[of >= 0]):
             rows = np.flatnonzero(of == gid)
             total += 1
-            name, _ = namer.name(rows)
+            name, _ = namer.name(rows, avoid=given.get(levels.parent.get(int(gid)), "") if level else "")
+            given[int(gid)] = name
             if name:
                 named += 1
                 right += any(name == Counter(t[rows]).most_common(1)[0][0] for t in labels.values())
