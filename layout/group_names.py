@@ -23,6 +23,9 @@ enough of its members, otherwise "" (the site says "Group 7" and shows its face)
    and at least BROAD_DEPTH deep (not "object", "whole", "artifact"); a tag's own class is
    always allowed ("golden retriever"). Without WordNet only the tags' own classes can name.
    named_by: "machine tags: 'dog' covers 34 of 40 tagged members (WordNet)".
+
+`avoid` (a sub-group's broad group's name) is skipped for the next best. A catalogue value is cut
+to NAME_MAX characters. Names are plain text from the catalogue: whoever shows them escapes them.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ LIFT_MIN = 2.0
 MIN_SUPPORT = 3
 CATALOGUE_VALUES = 50
 BROAD_DEPTH = 6
+NAME_MAX = 60
 
 
 def _concepts(wnid: str, label: str) -> dict:
@@ -129,8 +133,14 @@ class Namer:
         if best is None:
             return "", ""
         _, lift, column, value, c = best
+        value, column = _short(value), _short(column)
         return value, (f"catalogue: {column} = {value} for {c} of {len(members)} members, "
                        f"{-lift:.0f}x the collection's share")
+
+
+def _short(text: str) -> str:
+    """A catalogue cell as a label: at most NAME_MAX characters (a label on the map, not a note)."""
+    return text if len(text) <= NAME_MAX else text[:NAME_MAX - 1].rstrip() + "…"
 
 
 def _catalogue_columns(meta: list[dict]) -> list[tuple[str, list, Counter]]:

@@ -65,6 +65,8 @@ def test_the_catalogue_value_most_over_represented_names_the_group():
     meta2 = [{"type": "painting", "inventory": f"A{i}", "date": "1890s" if i < 10 else "1850"} for i in range(60)]
     name, named_by = Namer([[]] * 60, meta2).name(range(12))
     assert name == "1890s" and named_by.startswith("catalogue: decade = 1890s for 10 of 12 members")
+    long = [{"note": "x" * 500 if i < 10 else "y"} for i in range(60)]  # a cell is a label, not an essay
+    assert Namer([[]] * 60, long).name(range(10))[0] == "x" * 59 + "…"
 
 
 @needs_wordnet
