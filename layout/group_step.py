@@ -37,11 +37,14 @@ def facet_groups(folder, manifest, facet: str, report, settings, namer, log) -> 
             f"fewer than {grouping.SMALL} images" if n < grouping.SMALL else "not for this facet ([groups] facets)"
         return {"none": why}
     min_size = grouping.auto_min_size(n, settings.groups.min_size)
-    shape = {"v": GROUPS_VERSION, "min_size": min_size, "min_samples": grouping.MIN_SAMPLES,
+    # what the groups are made with; the setting, not the size it gives, so that a grown collection
+    # whose automatic min_size moved from 11 to 12 still keeps its groups
+    shape = {"v": GROUPS_VERSION, "min_size": settings.groups.min_size, "min_samples": grouping.MIN_SAMPLES,
              "max_share": grouping.MAX_SHARE}
     names_in = hashlib.sha256(json.dumps([[im.tags, im.meta] for im in manifest.images], sort_keys=True,
                                          default=str).encode()).hexdigest()
-    key = hashlib.sha256(json.dumps({"shape": shape, "layout": folder.layout_key(facet), "names": names_in,
+    key = hashlib.sha256(json.dumps({"shape": shape, "size": min_size, "layout": folder.layout_key(facet),
+                                     "names": names_in,
                                      "rules": namer.rules(), "rows": rows_digest(manifest),
                                      "relayout": bool(settings.map.relayout)}, sort_keys=True).encode()).hexdigest()
     if folder.groups_key(facet) == key:

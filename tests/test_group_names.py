@@ -171,3 +171,13 @@ def test_images_added_keep_their_groups_unless_relayout(tmp_path):
     assert sorted(g.size for g in after.groups) == [36, 36]
     third, _ = fake_step_run(tmp_path, 72, tags, map_how="placed", relayout=True)
     assert third["how"] == "clustered"
+
+
+def test_a_grown_collection_keeps_its_groups_when_the_automatic_min_size_moves(tmp_path):
+    """484 images: min_size 11; 530 (10% more): 12. The groups are kept all the same."""
+    from layout.groups import auto_min_size
+
+    assert (auto_min_size(484), auto_min_size(530)) == (11, 12)
+    fake_step_run(tmp_path, 484)
+    grown, _ = fake_step_run(tmp_path, 530, map_how="placed")
+    assert grown["how"] == "kept"
