@@ -3,8 +3,9 @@
     namer = Namer(tags, meta)       # per image: manifest .tags and .meta, in row order
     name, named_by = namer.name(members)
 
-Two sources, tried in this order; a group gets a name only when one of them is supported by
-enough of its members, otherwise "" (the site says "Group 7" and shows its face):
+Two sources; a group gets a name only when one of them is supported by enough of its members,
+otherwise "" (the site says "Group 7" and shows its face). When both give one, the name held by
+the larger share of all the members wins; a tie goes to the catalogue (the curator's words):
 
 1. The catalogue (the curator's own words). Columns with few distinct values (at most
    CATALOGUE_VALUES, and at most a fifth of the images) and the decade of the date column
@@ -36,7 +37,7 @@ from core.years import date_column, year_of, year_span
 
 TAG_SHARE = 2 / 3  # measured on imagen (bench/groups_bench.py): at 0.6 one named group in six was wrong
 TAGGED_SHARE = 0.5
-NAMES_VERSION = 2  # of how names are chosen: a new version names cached groups again
+NAMES_VERSION = 3  # of how names are chosen: a new version names cached groups again
 CATALOGUE_SHARE = 0.5
 LIFT_MIN = 2.0
 MIN_SUPPORT = 3
@@ -88,13 +89,10 @@ class Namer:
         """(name, named_by) of a group of rows; ("", "") when nothing is supported enough.
         avoid: a name not to give (a sub-group's broad group's): the next best one is taken."""
         members = [int(r) for r in members]
-        found = self._catalogue(members, avoid)
-        return found if found[0] else self._tags(members, avoid)
-
-    def _tags(self, members: list[int], avoid: str) -> tuple[str, str]:
+        name, named_by, share = self._catalogue(members, avoid)
         found = self.tag_concept(members, avoid)
-        if found is None:
-            return "", ""
+        if found is None or (name and share >= found[2] / len(members)):
+            return name, named_by
         _, word, count, tagged = found
         how = " (WordNet)" if vocabulary.wordnet() is not None else ""
         return word, f"machine tags: '{word}' covers {count} of {tagged} tagged members{how}"
@@ -119,7 +117,7 @@ class Namer:
         count, word, wnid = min((-counts[w], info[w][1], w) for w in fits)  # the widest cover, then by name
         return wnid, word, -count, len(tagged)
 
-    def _catalogue(self, members: list[int], avoid: str) -> tuple[str, str]:
+    def _catalogue(self, members: list[int], avoid: str) -> tuple[str, str, float]:
         best = None
         for column, cells, overall in self.columns:
             counts = Counter(cells[r] for r in members if cells[r] is not None)
@@ -131,11 +129,11 @@ class Namer:
                     cand = (-share, -lift, column, value, c)
                     best = cand if best is None or cand < best else best
         if best is None:
-            return "", ""
-        _, lift, column, value, c = best
+            return "", "", 0.0
+        share, lift, column, value, c = best
         value, column = _short(value), _short(column)
         return value, (f"catalogue: {column} = {value} for {c} of {len(members)} members, "
-                       f"{-lift:.0f}x the collection's share")
+                       f"{-lift:.0f}x the collection's share"), -share
 
 
 def _short(text: str) -> str:

@@ -70,10 +70,13 @@ def test_the_catalogue_value_most_over_represented_names_the_group():
 
 
 @needs_wordnet
-def test_catalogue_before_tags():
+def test_the_better_supported_source_names_and_the_catalogue_wins_a_tie():
     tags = [tag(*TERRIERS[0])] * 10
     meta = [{"artist": "A" if i < 5 else "B"} for i in range(10)] + [{"artist": "B"}] * 10
-    assert Namer(tags + [[]] * 10, meta).name(range(5))[0] == "A"
+    assert Namer(tags + [[]] * 10, meta).name(range(5))[0] == "A"  # 5 of 5 either way: the catalogue
+    meta = [{"decade": "1890s" if i < 6 else "1850s"} for i in range(10)] + [{"decade": "1850s"}] * 30
+    name, named_by = Namer(tags + [[]] * 30, meta).name(range(10))  # 1890s: 6 of 10; Border terrier: 10 of 10
+    assert name == "Border terrier" and named_by.startswith("machine tags:")
 
 
 def fake_step_run(tmp_path, n, tags=None, centres=((0.2, 0.2), (0.8, 0.8)), seed=0, map_how="t-SNE", relayout=False):
