@@ -121,3 +121,36 @@ def test_the_summary_says_groups_per_facet_and_none_once():
     for f in small:
         f.groups = {"none": "fewer than 20 images"}
     assert summary_text(None, LayoutReport(small), None).count("groups: none (fewer than 20 images)") == 1
+
+
+def test_the_layout_stage_writes_groups_for_each_facet_asked(tmp_path, capsys):
+    """`build.py layout` on a work folder of 60 images whose vectors form two far-apart clouds (no
+    TensorFlow): the content facet gets its two groups, colour (not in [groups] facets) none."""
+    import json
+
+    from core.manifest import ImageRecord, Manifest
+    from core.workfolder import WorkFolder
+    from tests.conftest import run_build
+
+    coll = tmp_path / "c"
+    coll.mkdir()
+    rng = np.random.default_rng(0)
+    recs = [ImageRecord(id=f"{i:012x}", sha256=f"{i:064x}", path=f"{i}.jpg", title=str(i), width=4, height=3,
+                        bytes=1) for i in range(60)]
+    m = Manifest(collection=str(coll), model="m", images=recs, facets=["content", "colour"],
+                 copies={"thumb_size": 256, "display_size": 1024})
+    folder = WorkFolder(tmp_path / "w").build(coll)
+    folder.write_manifest(m)
+    centres = np.eye(2, 16, dtype=np.float32) * 10
+    clouds = (centres[np.arange(60) % 2] + rng.normal(0, 0.3, (60, 16))).astype(np.float32)
+    for facet in m.facets:
+        folder.write_features(m, facet, clouds)
+    assert run_build("layout", "--collection", coll, "--work-dir", tmp_path / "w", "--report", tmp_path / "r.json") == 0
+    got = folder.read_groups(folder.read_manifest(), "content")
+    assert got is not None and [g.size for g in got.groups if g.level == 0] == [30, 30]
+    assert len(set(got.of[0][::2].tolist())) == 1 and len(set(got.of[0][1::2].tolist())) == 1
+    assert folder.read_groups(folder.read_manifest(), "colour") is None
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["groups"]["content"]["groups"] == 2 and "none" in report["groups"]["colour"]
+    said = capsys.readouterr().out
+    assert "groups (content): 2 groups (0 named), 0 sub-groups; 0 of 60 images (0%) in no group" in said
