@@ -189,6 +189,15 @@ class TagsSection:
 
 
 @dataclass
+class GroupsSection:
+    STAGE = "layout"
+    enabled: bool = setting(True, help="groups of similar images on the map, named from tags and catalogue")
+    facets: list = setting(["content", "style"], lambda v: all(x in FACET_NAMES for x in v) and len(set(v)) == len(v),
+                           'a list of facet names from "content", "style", "colour"')
+    min_size: int = setting(0, at_least(0), "an integer >= 0 (0 = from the collection's size)")
+
+
+@dataclass
 class BuildSection:
     STAGE = "all"
     work_dir: str = setting("", flag="--work-dir", metavar="DIR", path=True,
@@ -210,7 +219,7 @@ class DeploySection:
 SECTIONS = {"site": SiteSection, "model": ModelSection, "embed": EmbedSection, "neighbours": NeighboursSection,
             "map": MapSection,
             "images": ImagesSection, "facets": FacetsSection, "tags": TagsSection,
-            "build": BuildSection, "deploy": DeploySection}
+            "build": BuildSection, "deploy": DeploySection, "groups": GroupsSection}
 
 
 @dataclass
@@ -225,6 +234,7 @@ class Settings:
     tags: TagsSection = field(default_factory=TagsSection)
     build: BuildSection = field(default_factory=BuildSection)
     deploy: DeploySection = field(default_factory=DeploySection)
+    groups: GroupsSection = field(default_factory=GroupsSection)
     # where each value came from, for messages: "[neighbours] k" -> "site.toml" or "--neighbours"
     origin: dict = field(default_factory=dict, repr=False)
 

@@ -4,7 +4,8 @@ only says what a group file holds and checks its rows.
 
     groups/<facet>.json   {"version", "facet", "key", "method", "groups": [Group...],
                            "levels": [{"of": [group id or -1 per row], "strength": [0..1 per row]}, ...],
-                           "rows": rows digest of the manifest the file was made for}
+                           "rows": rows digest of the manifest the file was made for,
+                           "ids": image id per row (previous_groups: the next build keeps their groups)}
 
 Level 0 holds the broad groups, level 1 the sub-groups inside the large ones (a sub-group's
 `parent` is its broad group's id; an image in no sub-group has -1 at level 1). -1 at level 0
@@ -77,7 +78,8 @@ class GroupFiles:
             manifest.check_rows(of, f"groups/{groups.facet} level {level}")
             manifest.check_rows(strength, f"groups/{groups.facet} level {level} strength")
         data = {"version": GROUPS_FILE_VERSION, "facet": groups.facet, "key": key, "method": groups.method,
-                "rows": rows_digest(manifest), "extra": groups.extra, "groups": [asdict(g) for g in groups.groups],
+                "rows": rows_digest(manifest), "extra": groups.extra,
+                "ids": [im.id for im in manifest.images], "groups": [asdict(g) for g in groups.groups],
                 "levels": [{"of": np.asarray(o, np.int32).tolist(),
                             "strength": [round(float(s), 3) for s in st]}
                            for o, st in zip(groups.of, groups.strength)]}
@@ -102,6 +104,21 @@ class GroupFiles:
             manifest.check_rows(arr, f"groups/{facet} level {level}")
         return FacetGroups(facet, [Group(**g) for g in data["groups"]], of, strength, data.get("method", ""),
                            data.get("extra", {}))
+
+    def previous_groups(self, facet: str) -> tuple[FacetGroups, list[str]] | None:
+        """The facet's last groups and the image id of each of their rows, whatever images they were
+        made for (layout/groups.py keeps their groups for the images still there); None without."""
+        try:
+            data = json.loads(self._groups_path(facet).read_text(encoding="utf-8"))
+            of = [np.asarray(lv["of"], np.int32) for lv in data["levels"]]
+            strength = [np.asarray(lv["strength"], np.float32) for lv in data["levels"]]
+            ids = [str(i) for i in data["ids"]]
+            groups = [Group(**g) for g in data["groups"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if data.get("version") != GROUPS_FILE_VERSION or any(len(a) != len(ids) for a in of + strength):
+            return None
+        return FacetGroups(facet, groups, of, strength, data.get("method", ""), data.get("extra", {})), ids
 
     def remove_groups(self, facet: str) -> None:
         self._groups_path(facet).unlink(missing_ok=True)

@@ -38,6 +38,7 @@ class FacetLayoutReport:
     placed: int = 0  # new images placed into the last map this run
     kept: int = 0  # images that kept their place
     removed: int = 0  # images of the last map no longer in the collection
+    groups: dict = field(default_factory=dict)  # groups, named, subgroups, ungrouped, images, how; or {"none": why}
 
 
 @dataclass

@@ -44,7 +44,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    focused=layout.focused,
                    arrangements=layout.arrangements,
                    map={f.facet: {"how": f.map_how, "placed": f.placed, "kept": f.kept, "removed": f.removed}
-                        for f in layout.facets})
+                        for f in layout.facets},
+                   groups={f.facet: f.groups for f in layout.facets if f.groups})
     if render:
         out["seconds"]["render"] = round(render.seconds, 2)
         out.update(output=render.output, output_files=render.files, output_bytes=render.bytes,
@@ -76,7 +77,7 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {count(layout.k, 'neighbour')} each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))
-        lines += _map_lines(layout)
+        lines += _map_lines(layout) + _group_lines(layout)
         lines += _arrangement_lines(layout.arrangements)
         fo = layout.focused
         if fo:
@@ -172,6 +173,20 @@ def _arrangement_lines(arranged: dict) -> list[str]:
 
 def _by(by: str) -> str:
     return f"the column {by.removeprefix('column:')}" if by.startswith("column:") else "top tag" if by == "tag" else by
+def _group_lines(layout: LayoutReport) -> list[str]:
+    """Groups per facet (layout/group_step.py), and why there are none, said once."""
+    lines, why = [], []
+    for f in layout.facets:
+        g = f.groups
+        if "groups" in g:
+            lines.append(f"{'':22}groups ({f.facet}): {count(g['groups'], 'group')} ({g['named']} named), "
+                         f"{count(g['subgroups'], 'sub-group')}; {g['ungrouped']:,} of "
+                         f"{count(g['images'], 'image', fmt=',')} ({g['ungrouped'] / max(g['images'], 1):.0%}) "
+                         f"in no group"
+                         + (", kept from the last build" if g["how"] == "kept" else ""))
+        elif g.get("none") and not g["none"].startswith("not for") and g["none"] not in why:
+            why.append(g["none"])
+    return lines + [f"{'':22}groups: none ({w})" for w in why]
 
 
 def _collection_lines(embed: EmbedReport) -> list[str]:

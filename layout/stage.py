@@ -35,9 +35,19 @@ def run(folder: BuildFolder, settings, log) -> LayoutReport:
     start = time.perf_counter()
     manifest = folder.read_manifest()
     reports = [_facet(folder, manifest, facet, settings, log) for facet in manifest.facets]
+    _groups(folder, manifest, reports, settings, log)
     focused = _focused(folder, manifest, log)
     arranged = arrangements.run(folder, manifest, settings.map, log)  # after the groups: blocks may follow them
     return LayoutReport(reports, time.perf_counter() - start, focused, arranged)
+
+
+def _groups(folder: BuildFolder, manifest, reports, settings, log) -> None:
+    """Groups of similar images on each facet's map, named (layout/group_step.py)."""
+    from layout.group_step import facet_groups, namer_for
+
+    namer = namer_for(manifest)
+    for report in reports:
+        report.groups = facet_groups(folder, manifest, report.facet, report, settings, namer, log)
 
 
 def _focused(folder: BuildFolder, manifest, log) -> dict:

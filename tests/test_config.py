@@ -77,6 +77,6 @@ def test_bad_flag_value_names_flag():
 def test_every_section_matches_site_toml_and_each_stage_gets_only_its_own():
     """The sections of the schema are the sections of site.toml; every flag belongs to a stage."""
     assert list(config.SECTIONS) == ["site", "model", "embed", "neighbours", "map", "images", "facets", "tags",
-                                     "build", "deploy"]
+                                     "build", "deploy", "groups"]
     for section, f in config.schema():
         assert config.stage_of(section, f) in config.STAGES + ("all",), (section, f.name)

@@ -92,6 +92,9 @@ def test_render_only_setting_rerenders_but_embeds_and_lays_out_nothing(two_ways,
 
 
 KIND = "(?:grid|timeline|groups)"  # an arrangement (core/arrangement_files.py KINDS)
+# groups exist from 20 images (layout/groups.py SMALL), this build has 12: tests/test_group_names.py
+# checks that the groups step writes the file the block names
+WRITTEN_FROM_20_IMAGES = {"groups/<facet>.json"}
 
 
 def test_architecture_doc_names_files_the_build_writes(two_ways):
@@ -103,6 +106,8 @@ def test_architecture_doc_names_files_the_build_writes(two_ways):
     build_dir = next((two_ways["root"] / "w2" / "builds").iterdir())
     present = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
     for name in names:
+        if name in WRITTEN_FROM_20_IMAGES:
+            continue
         pattern_ = (re.escape(name).replace(re.escape("<facet>"), r"[a-z]+")
                     .replace(re.escape("<hash12>"), r"[0-9a-f]{12}").replace(re.escape("<kind>"), KIND))
         assert any(re.fullmatch(pattern_, p) for p in present), f"{name} is named in docs/architecture.md " \
