@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import assets, exports, index, pages, search
+from render import assets, exports, index, map_extras, pages, search
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -123,8 +123,15 @@ def _lists(b):
             for rel, n in index.list_pages(b.records)]
 
 
+def _extras(b):
+    """The map's groups and filters (render/map_extras.py), made again when their inputs change."""
+    key = site_key(*map_extras.extras_key_parts(b.manifest, b.groups, b.opts.image_pages))
+    made = lru_cache(maxsize=1)(lambda: map_extras.extras_files(b.manifest, b.groups, b.opts.image_pages))
+    return [File(rel, key, lambda rel=rel: made()[rel]) for rel in map_extras.SCRIPTS]
+
+
 def _index(b):
-    ctx = index.index_context(b.records, b.opts, b.scripts, b.data_scripts)
+    ctx = index.index_context(b.records, b.opts, b.scripts, b.data_scripts + map_extras.SCRIPTS)
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]
 
 
@@ -165,6 +172,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("", write=_vendor),
     Output("atlas", write=_atlas),
     Output("points", _points, paths=lambda b: b.data_scripts, group=_points_key),
+    Output("map-extras", _extras),
     Output("exports", _exports),
     Output("", _static),
     Output("", lambda b: [File("favicon.png", None, lambda: assets.favicon(b.records, b.image_cache)),

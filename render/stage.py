@@ -58,6 +58,7 @@ class Build:
     scripts: list = field(default_factory=list)  # the d3 modules copied (the vendor output)
     atlas: dict = field(default_factory=dict)  # points["atlas"] (the atlas output)
     sheets_made: int = 0
+    groups: dict = field(default_factory=dict)  # facet -> core/group_files.py FacetGroups, or None
 
     @property
     def records(self):
@@ -139,6 +140,7 @@ def read(folder: BuildFolder, settings, log) -> Build:
               state=folder.site_state(Path(site.output)), collection=Path(manifest.collection),
               map_neighbours=settings.neighbours.map_neighbours,
               common={"site_title": site.title, "site_description": site.description, "search": no_search is None})
+    b.groups = {facet: folder.read_groups(manifest, facet) for facet in manifest.facets}
     b.copies = assets.ImageCopies(b.records, b.image_cache, opts, b.state)
     return b
 
