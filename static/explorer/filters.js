@@ -18,6 +18,7 @@
   var F = D.P.filters, cols = F && Array.isArray(F.columns) ? F.columns : [];
   var btn = doc.getElementById("lk-filter-btn"), panel = doc.getElementById("lk-filter-panel");
   state.mask = null; state.maskCount = N; state.maskVersion = 0;
+  lk.stats.filterMs = [];                           // the mask, the counts and the list at each change
   var api = lk.filters = { chosen: {}, years: {}, accepts: function () { return true; },
                            active: function () { return false; } };
   if (!cols.length || !btn || !panel) return;
@@ -56,9 +57,11 @@
       c.rows.forEach(function (rows, v) {
         var minus = picked.indexOf(v) >= 0 ? 1 : 0, k = 0;
         for (var q = 0; q < rows.length; q++) if (sat[rows[q]] - minus >= need) k++;
-        var span = counts[ci][v];
-        if (span.textContent !== String(k)) span.textContent = String(k);
-        span.parentNode.classList.toggle("lk-zero", k === 0);
+        var span = counts[ci][v], text = String(k);
+        if (span.textContent !== text) {         // the DOM only where a count changed
+          span.textContent = text;
+          if ((k === 0) !== span.parentNode.classList.contains("lk-zero")) span.parentNode.classList.toggle("lk-zero", k === 0);
+        }
       });
     });
     status.textContent = A ? state.maskCount.toLocaleString("en") + " of " + N.toLocaleString("en") + " images match"
@@ -87,8 +90,10 @@
   }
 
   function changed() {
+    var t0 = performance.now();
     compute();
     narrowList();
+    view.record(lk.stats.filterMs, performance.now() - t0);
     view.requestFrame();
     lk.route.scheduleHash();
     doc.dispatchEvent(new CustomEvent("lookalike:filters"));

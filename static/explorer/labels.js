@@ -19,7 +19,7 @@
   var SUB_K = 2.5;                                  // sub-group names from this zoom on
   var FONTS = ["600 15px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
                "500 12.5px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"];
-  var HEIGHT = [20, 17], PAD = 4;
+  var HEIGHT = [20, 17], PAD = 4, GAP = 6;        // GAP: free space kept between two names
   var labels = lk.labels = { placed: [], card: null };
   stats.labelMs = []; stats.labels = labels.placed;
   var order = {}, widths = new Map(), key = "";
@@ -59,9 +59,9 @@
       var lw = width(ctx, g.label, g.level ? 1 : 0) + 2 * PAD, lh = HEIGHT[g.level ? 1 : 0];
       var box = { x: x - lw / 2, y: y - lh / 2, w: lw, h: lh };
       if (box.x < 2 || box.y < 2 || box.x + lw > w - 2 || box.y + lh > h - 2) continue;
-      var free = true;
+      var free = true, wide = { x: box.x - GAP, y: box.y - GAP, w: lw + 2 * GAP, h: lh + 2 * GAP };
       for (var a = 0; a < avoid.length && free; a++) free = !hit(box, avoid[a]);
-      for (var p = 0; p < placed.length && free; p++) free = !hit(box, placed[p]);
+      for (var p = 0; p < placed.length && free; p++) free = !hit(wide, placed[p]);
       if (!free) continue;
       box.label = g.label; box.level = g.level; box.id = g.id; box.named = g.named;
       placed.push(box);
@@ -103,7 +103,7 @@
   }
   /* The card is moved after each draw (view.js frame()): when its box changed, place again. */
   var card = lk.card, update = card.update, cardEl = doc.getElementById("lk-card"), canvas = lk.dom.canvas;
-  var chrome = [".lk-toolbar", "#lk-groups-panel", "#lk-filter-panel"].map(function (q) { return lk.dom.map.querySelector(q); });
+  var chrome = [".lk-toolbar", ".lk-help", "#lk-groups-panel", "#lk-filter-panel"].map(function (q) { return lk.dom.map.querySelector(q); });
   card.update = function () {
     update();
     var box = cardEl && !cardEl.hidden ? boxOf(cardEl, 4) : null;
