@@ -16,6 +16,7 @@
   if (!lk) return;
   var D = lk.data, state = lk.state, view = lk.view, stats = lk.stats, doc = lk.dom.doc;
   var G = D.P.groups || {};
+  if (!Object.keys(G).length) return;               // no groups (older sites, groups off): no layer
   var SUB_K = 2.5;                                  // sub-group names from this zoom on
   var FONTS = ["600 15px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
                "500 12.5px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"];
