@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from core.summary import count
 from core.years import date_column, year_span
 from render.text import clean
 
@@ -124,8 +125,18 @@ def _script(target: str, value) -> str:
 def extras_files(manifest, groups: dict, image_pages: bool = True) -> dict[str, str]:
     """Site path -> text of data/groups.js and data/filters.js (both always written: index.html
     names them whether or not a build has groups or filters; an empty object then)."""
-    return {"data/groups.js": _script("groups", groups_dict(groups, image_pages)),
-            "data/filters.js": _script("filters", filters_dict(manifest, groups))}
+    return extras_made(manifest, groups, image_pages)[0]
+
+
+def extras_made(manifest, groups: dict, image_pages: bool = True) -> tuple[dict[str, str], str]:
+    """extras_files, and in words what the map offers (the build's log says it)."""
+    g, f = groups_dict(groups, image_pages), filters_dict(manifest, groups)
+    said = [f"{facet} {count(sum(1 for x in d['list'] if x['level'] == 0), 'group')} "
+            f"({count(sum(1 for x in d['list'] if x['level'] > 0), 'sub-group')}, "
+            f"{count(d['ungrouped'], 'image', fmt=',')} in none)" for facet, d in g.items()]
+    note = (f"map filters: {', '.join(c['label'] for c in f['columns']) or 'none'} (render/map_extras.py rules); "
+            f"group names: {'; '.join(said) or 'none'}")
+    return {"data/groups.js": _script("groups", g), "data/filters.js": _script("filters", f)}, note
 
 
 def extras_key_parts(manifest, groups: dict, image_pages: bool) -> list:

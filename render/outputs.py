@@ -126,7 +126,11 @@ def _lists(b):
 def _extras(b):
     """The map's groups and filters (render/map_extras.py), made again when their inputs change."""
     key = site_key(*map_extras.extras_key_parts(b.manifest, b.groups, b.opts.image_pages))
-    made = lru_cache(maxsize=1)(lambda: map_extras.extras_files(b.manifest, b.groups, b.opts.image_pages))
+    @lru_cache(maxsize=1)
+    def made():
+        files, note = map_extras.extras_made(b.manifest, b.groups, b.opts.image_pages)
+        b.log.info(f"render: {note}")
+        return files
     return [File(rel, key, lambda rel=rel: made()[rel]) for rel in map_extras.SCRIPTS]
 
 

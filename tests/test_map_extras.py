@@ -72,12 +72,14 @@ def test_files_are_scripts_that_no_catalogue_cell_can_end():
     assert extras_files(_manifest(metas), {}) == files  # the same bytes again
 
 
-def test_a_build_writes_groups_and_filters_and_the_map_loads_them(tmp_path):
+def test_a_build_writes_groups_and_filters_and_the_map_loads_them(tmp_path, capsys):
     header = ["path", "title", "creator", "date"]
     files = [f"p{i}.png" for i in range(6)]
     rows = [[f, f"t{i}", "Ann" if i % 2 else "Bob", f"{1890 + i}"] for i, f in enumerate(files)]
     rc, out = build_site(tmp_path, rows, header, files)
     assert rc == 0, out
+    said = capsys.readouterr().err  # the build's log
+    assert "render: map filters: Creator, Date (render/map_extras.py rules); group names: none" in said
     site = tmp_path / "site"
     cols = _load((site / "data" / "filters.js").read_text("utf-8"), "filters")["columns"]
     assert [(c["key"], c.get("values")) for c in cols] == [("meta:creator", ["Ann", "Bob"]), ("years", None)]
@@ -95,6 +97,7 @@ def test_a_build_writes_groups_and_filters_and_the_map_loads_them(tmp_path):
     folder.write_groups(manifest, fg, "test")
     rc, out = build_site(tmp_path, rows, header, files)
     assert rc == 0, out
+    assert "group names: colour 2 groups (0 sub-groups, 1 image in none)" in capsys.readouterr().err
     groups = _load((site / "data" / "groups.js").read_text("utf-8"), "groups")
     assert [g["label"] for g in groups["colour"]["list"]] == ["Reds", "Group 1"] and groups["colour"]["ungrouped"] == 1
     cols = _load((site / "data" / "filters.js").read_text("utf-8"), "filters")["columns"]
