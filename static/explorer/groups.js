@@ -2,7 +2,8 @@
  * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * Data: LOOKALIKE_POINTS.groups[facet] (data/groups.js): per level each row's group, and the list.
- * The panel lists the facet's broad groups (face, name, size; "not in a group" counted), a click
+ * The panel lists the facet's broad groups (face, name, size; "not in a group" counted; an open one
+ * shows its sub-groups under it), a click
  * opens one: state.group = {facet, id, level, rows} (its members), the view flies to the box of
  * their positions and the layer "group-rings" (order 210) rings those on screen like the search
  * rings. The URL keeps it: group=<facet>-<id>. Exports: lk.groups {open(facet, id, animate), close()}.
@@ -37,8 +38,21 @@
     var lo = Math.floor(rows.length * 0.02), hi = rows.length - 1 - lo;
     var x0 = xs[lo], x1 = xs[hi], y0 = ys[lo], y1 = ys[hi];
     var bw = Math.max(1e-3, x1 - x0) * state.fit, bh = Math.max(1e-3, y1 - y0) * state.fit;
-    var k = Math.max(1, Math.min(view.maxZoom(), 0.7 * Math.min(state.w / bw, state.h / bh)));
-    lk.zoom.setTransform(lk.zoom.transformAt((x0 + x1) / 2, (y0 + y1) / 2, k), animate);
+    var free = freeArea();
+    var k = Math.max(1, Math.min(view.maxZoom(), 0.7 * Math.min(free.w / bw, free.h / bh)));
+    // The box's centre at the free area's centre (transformAt puts a point at the map's centre).
+    var cx = (x0 + x1) / 2 - (free.x + free.w / 2 - state.w / 2) / (k * state.fit);
+    var cy = (y0 + y1) / 2 - (free.y + free.h / 2 - state.h / 2) / (k * state.fit);
+    lk.zoom.setTransform(lk.zoom.transformAt(cx, cy, k), animate);
+  }
+  /* The part of the map the open panel leaves free: right of it (beside the map's left edge),
+     or above it (a phone's bottom sheet). */
+  function freeArea() {
+    var a = { x: 0, y: 0, w: state.w, h: state.h };
+    if (panel.hidden || !panel.offsetWidth) return a;
+    var left = panel.offsetLeft + panel.offsetWidth, top = panel.offsetTop;
+    if (left < state.w * 0.5) { a.x = left; a.w = state.w - left; } else if (top > state.h * 0.3) a.h = top;
+    return a;
   }
   function open(facet, id, animate, fly) {
     var grp = find(facet, id);
@@ -81,31 +95,46 @@
     headEl.textContent = broad.length + " groups" + (g.ungrouped ? " \u00b7 " + g.ungrouped.toLocaleString("en") +
       " images not in a group" : "") + (D.facetNames.length > 1 ? " (" + state.facet + ")" : "");
     broad.forEach(function (x) {
-      var li = el("li"), b = el("button", "lk-group"), img = el("img"), name = el("bdi", "lk-group-name", x.label);
-      b.type = "button"; b.setAttribute("data-group", x.id);
-      b.setAttribute("aria-pressed", "false");
-      img.src = D.thumbUrl(x.face); img.alt = ""; img.loading = "lazy"; img.width = 40; img.height = 40;
-      b.appendChild(img); b.appendChild(name); b.appendChild(el("span", "lk-count", x.size.toLocaleString("en")));
-      if (!x.named) b.classList.add("lk-group-unnamed");
-      b.addEventListener("click", function () {
-        if (state.group && state.group.facet === state.facet && state.group.id === x.id) close();
-        else open(state.facet, x.id, true);
-      });
-      li.appendChild(b);
-      if (x.page) {
-        var a = el("a", "lk-group-page", "page");
-        a.href = x.page; a.setAttribute("aria-label", "Page of the group " + x.label);
-        li.appendChild(a);
+      var li = item(x), subs = g.list.filter(function (y) { return y.level > 0 && y.parent === x.id; });
+      if (subs.length) {                            // its sub-groups, shown while it (or one of them) is open
+        var ul = el("ul", "lk-subgroups");
+        ul.hidden = true; ul.setAttribute("data-parent", x.id);
+        subs.forEach(function (y) { ul.appendChild(item(y)); });
+        li.appendChild(ul);
       }
       listEl.appendChild(li);
     });
     mark();
   }
+  /* One group's line: a button (face, name, size) that opens it, and a link to its page. */
+  function item(x) {
+    var li = el("li"), b = el("button", "lk-group"), img = el("img"), name = el("bdi", "lk-group-name", x.label);
+    b.type = "button"; b.setAttribute("data-group", x.id);
+    b.setAttribute("aria-pressed", "false");
+    img.src = D.thumbUrl(x.face); img.alt = ""; img.loading = "lazy"; img.width = 40; img.height = 40;
+    b.appendChild(img); b.appendChild(name); b.appendChild(el("span", "lk-count", x.size.toLocaleString("en")));
+    if (!x.named) b.classList.add("lk-group-unnamed");
+    b.addEventListener("click", function () {
+      if (state.group && state.group.facet === state.facet && state.group.id === x.id) close();
+      else open(state.facet, x.id, true);
+    });
+    li.appendChild(b);
+    if (x.page) {
+      var a = el("a", "lk-group-page", "page");
+      a.href = x.page; a.setAttribute("aria-label", "Page of the group " + x.label);
+      li.appendChild(a);
+    }
+    return li;
+  }
   function mark() {
     if (!listEl) return;
+    var grp = state.group && state.group.facet === shownFacet ? find(shownFacet, state.group.id) : null;
+    var top = grp ? (grp.level > 0 ? grp.parent : grp.id) : null;
     Array.prototype.forEach.call(listEl.querySelectorAll("button[data-group]"), function (b) {
-      var on = !!state.group && state.group.facet === shownFacet && String(state.group.id) === b.getAttribute("data-group");
-      b.setAttribute("aria-pressed", String(on));
+      b.setAttribute("aria-pressed", String(!!grp && String(grp.id) === b.getAttribute("data-group")));
+    });
+    Array.prototype.forEach.call(listEl.querySelectorAll("ul[data-parent]"), function (ul) {
+      ul.hidden = top === null || String(top) !== ul.getAttribute("data-parent");
     });
   }
   btn.addEventListener("click", fill);                // before the panel opens (panels.js listens after)

@@ -213,7 +213,7 @@ def test_year_range_and_a_shared_url_restore_the_filters_and_the_open_group(brow
     _check_mask(page, grouped, in_range)
     # Open a group from the panel: the map flies to it and rings its members.
     page.click("#lk-groups-btn")
-    page.locator("#lk-groups-panel button.lk-group", has_text="Blues").click()
+    page.locator("#lk-groups-panel button.lk-group", has_text="Blues").first.click()
     page.wait_for_timeout(900)
     wait_idle(page)
     shot(page, "groups-open-blues")
@@ -245,8 +245,17 @@ def test_panels_pass_axe_and_the_nu_checker(page, grouped):
         pytest.skip(f"axe-core is not installed ({AXE}); run npm ci")
     open_map(page, grouped["http"])
     page.click("#lk-groups-btn")
-    page.locator("#lk-groups-panel button.lk-group", has_text="Reds").click()
+    page.locator("#lk-groups-panel button.lk-group", has_text="Reds").first.click()
     page.wait_for_timeout(700)
+    # An open group shows its sub-groups; one opens like a group (its id in the URL).
+    subs = page.locator("#lk-groups-panel .lk-subgroups:not([hidden]) button.lk-group")
+    assert [t.split("\n")[0] for t in subs.all_inner_texts()] == ["Reds east", "Reds west"]  # larger first
+    subs.nth(0).click()
+    page.wait_for_timeout(700)
+    assert "group=content-5" in page.url
+    assert page.locator("#lk-groups-panel button[aria-pressed='true']").all_inner_texts()[0].startswith("Reds east")
+    assert subs.count() == 2  # still open under its broad group
+    shot(page, "groups-sub-group")
     page.click("#lk-filter-btn")
     page.locator("#lk-filter-panel label", has_text="Ann").locator("input").check()
     # The panels as the scripts filled them, in a page of their own for the Nu checker (the live
