@@ -72,7 +72,8 @@
 
   function draw(ctx, st, fr) {
     var t0 = performance.now();
-    if (st.anim || !G[st.facet]) { labels.placed.length = 0; return; }
+    // Names sit where the facet's map puts a group: not on another arrangement (state.arr, #28's arrange.js)
+    if (st.anim || !G[st.facet] || (st.arr && st.arr !== "map")) { labels.placed.length = 0; return; }
     var c = labels.card;
     var now = [fr.tx, fr.ty, fr.tk, fr.w, fr.h, st.facet, st.hover, c ? [c.x, c.y, c.w, c.h].join() : "",
                chrome.map(function (e) { return e && !e.hidden ? 1 : 0; }).join("")].join();
