@@ -1,10 +1,12 @@
 """Benchmark the map explorer on a synthetic 20,000-image site in headless Chromium.
 
 Prints: time to the first drawn map, hover handling time (median / p95 / worst),
-draw time and frame interval while zooming and panning. Figures, not assertions:
-compare runs on the same machine.
+draw time and frame interval while zooming and panning, the group names' placement and drawing
+per frame, and what toggling a filter costs until the map is drawn again (issue #27). Figures,
+not assertions: compare runs on the same machine.
 
     .venv/bin/python bench/explorer_bench.py [--n 20000] [--keep DIR] [--over http|file]
+    .venv/bin/python bench/explorer_bench.py --n 100000 --fast --only filters   # #27's figures
 
 By default the site is served over HTTP from 127.0.0.1, as GitHub Pages serves it (sheets are
 then fetched and decoded off the main thread); --over file opens index.html from disk.
@@ -26,7 +28,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "browser")]
 
-from sitegen import FakeImage, refresh_explorer, serve, write_map_site, write_site  # noqa: E402
+from sitegen import FakeImage, refresh_explorer, serve, synthetic_extras, write_map_site, write_site  # noqa: E402
 
 SHOTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -116,7 +118,9 @@ def build_fast(n: int, dest: Path, k: int = 8) -> float:
                                    for d in (2, 4)]}}
     rows = [{"id": ids[i], "title": points["titles"][i], "page_url": f"image/{ids[i]}.html",
              "thumb_url": f"thumbs/{ids[i]}.jpg", "width": 4, "height": 3} for i in range(500)]
-    write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500)
+    # groups, catalogue columns, dates and tags (data/groups.js, data/filters.js) as render/map_extras.py writes them
+    extras = synthetic_extras(facets["content"]["xy"], label)
+    write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500, extras=extras)
     return time.perf_counter() - t0
 
 
@@ -137,7 +141,45 @@ NO_WEBGL2 = """HTMLCanvasElement.prototype.getContext = (orig => function (type,
   return type === "webgl2" ? null : orig.call(this, type, opts); })(HTMLCanvasElement.prototype.getContext);"""
 
 
-def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
+FILTER_TOGGLES = """async (n) => {
+  const boxes = [...document.querySelectorAll('#lk-filter-panel input[type=checkbox]')].slice(0, 5);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    boxes[i % boxes.length].click();      // change: the mask, the counts, a frame asked for
+    await new Promise(r => requestAnimationFrame(() => r()));   // runs after that frame's draw
+    out.push(performance.now() - t0);
+    await new Promise(r => setTimeout(r, 40));
+  }
+  return out;
+}"""
+
+
+def filters_and_labels(page, res: dict) -> None:
+    """Toggle filter values (five checkboxes in turn, on then off) at the whole map's view: the
+    time from the click to the end of the frame that shows it, and the frame interval meanwhile."""
+    api = "document.getElementById('lk-map').lookalike"
+    if not page.evaluate("!!document.querySelector('#lk-filter-panel input')"):
+        return
+    page.evaluate("document.getElementById('lk-reset').click()")
+    page.wait_for_timeout(800)
+    page.click("#lk-filter-btn")
+    page.evaluate(f"{api}.stats.drawMs.length = 0")
+    page.evaluate(FRAME_RECORDER)
+    toggles = page.evaluate(FILTER_TOGGLES, 40)
+    page.evaluate("window.__lkFrames.stop()")
+    frames = page.evaluate("window.__lkFrames.out")[1:]
+    draws = page.evaluate(f"{api}.stats.drawMs")
+    res["filter"] = {"toggle_median_ms": statistics.median(toggles), "toggle_p95_ms": pct(toggles, 0.95),
+                     "toggle_max_ms": max(toggles), "draw_p95_ms": pct(draws, 0.95),
+                     "frame_p95_ms": pct(frames, 0.95), "mode": page.evaluate(f"{api}.state().mode")}
+    page.click("#lk-filter-btn")
+    page.wait_for_timeout(300)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "bench-filtered.png"))
+
+
+def run(url: str, w: int, h: int, webgl: bool = True, only: str = "") -> dict:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -173,14 +215,17 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
 
         def gesture(name, action):
             page.wait_for_timeout(300)
-            page.evaluate(f"{api}.stats.drawMs.length = 0")
+            page.evaluate(f"{api}.stats.drawMs.length = 0; {api}.stats.labelMs && ({api}.stats.labelMs.length = 0)")
             page.evaluate(FRAME_RECORDER)
             loaded_before = page.evaluate(f"{api}.state().sheetsLoaded")
             action()
             page.evaluate("window.__lkFrames.stop()")
             draws = page.evaluate(f"{api}.stats.drawMs")
             frames = page.evaluate("window.__lkFrames.out")[1:]
+            labels = page.evaluate(f"{api}.stats.labelMs || []")
             res[name] = {"draws": len(draws), "draw_median_ms": statistics.median(draws),
+                         "label_median_ms": statistics.median(labels) if labels else float("nan"),
+                         "label_p95_ms": pct(labels, 0.95), "labels": len(page.evaluate(f"{api}.stats.labels || []")),
                          "draw_p95_ms": pct(draws, 0.95),
                          "draw_max_ms": max(draws), "frame_median_ms": statistics.median(frames),
                          "frame_p95_ms": pct(frames, 0.95), "state": page.evaluate(f"{api}.state()")}
@@ -215,6 +260,21 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
             except PlaywrightTimeout:
                 res["unsettled"] = res.get("unsettled", 0) + 1
 
+        if only == "filters":
+            filters_and_labels(page, res)
+            page.evaluate("document.getElementById('lk-reset').click()")
+
+            def zoom_some():  # to k ~ 6: broad names and sub-group names, every frame placed anew
+                page.mouse.move(cx, cy)
+                for _ in range(14):
+                    page.mouse.wheel(0, -100)
+                    page.wait_for_timeout(16)
+            gesture("labels_zoom", zoom_some)
+            gesture("labels_pan", pan)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(SHOTS / "bench-labels-zoomed.png"))
+            browser.close()
+            return res
         gesture("zoom_in", zoom_in)
         gesture("pan_zoomed", pan)
         gesture("zoom_out", zoom_out)
@@ -245,6 +305,7 @@ def run(url: str, w: int, h: int, webgl: bool = True) -> dict:
         page.mouse.move(p["x"] + 2, p["y"] + 2)
         page.wait_for_timeout(600)
         page.screenshot(path=str(SHOTS / "bench-closeup.png"))
+        filters_and_labels(page, res)
         browser.close()
     return res
 
@@ -257,6 +318,10 @@ def main(argv=None):
     ap.add_argument("--renderers", default="webgl2,2d", help="dots by WebGL2, by the 2-D canvas, or both (default)")
     ap.add_argument("--over", choices=("http", "file"), default="http",
                     help="open the site from a local HTTP server (default, as Pages serves it) or from disk")
+    ap.add_argument("--fast", action="store_true", help="make the site by numpy at any size (build_fast: "
+                    "shaded cells for thumbnails, groups, filters); by default only above 200,000 images")
+    ap.add_argument("--only", choices=("filters",), help="filters: only the filter toggles and the labels while "
+                    "zooming and panning (issue #27)")
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep: reuse the site there, refreshing only the explorer (static/explorer* "
                          "and index.html's script tags for it)")
@@ -268,16 +333,17 @@ def main(argv=None):
             build_s = 0.0
             refresh_explorer(site)
         else:
-            build_s = build_fast(args.n, site) if args.n > FAST_FROM else build(args.n, site)
+            build_s = build_fast(args.n, site) if args.n > FAST_FROM or args.fast else build(args.n, site)
         sheets = sorted((site / "atlas").glob("*.jpg"))
         print(f"site: {args.n} images built in {build_s:.1f} s; atlas {len(sheets)} sheets, "
               f"{sum(p.stat().st_size for p in sheets) / 1e6:.1f} MB; map data (data/points*.js) "
               f"{sum(p.stat().st_size for p in (site / 'data').glob('points*.js')) / 1e6:.1f} MB; index.html "
-              f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB")
+              f"{(site / 'index.html').stat().st_size / 1e6:.1f} MB; groups and filters (data/groups.js, "
+              f"data/filters.js) {sum(p.stat().st_size for p in (site / 'data').glob('[gf]*.js')) / 1e6:.2f} MB")
         with (serve(site) if args.over == "http" else contextlib.nullcontext(None)) as base:
             url = f"{base}/index.html" if base else (site / "index.html").as_uri()
             print(f"opened from {url}")
-            results = {r: run(url, w, h, webgl=r == "webgl2") for r in args.renderers.split(",")}
+            results = {r: run(url, w, h, webgl=r == "webgl2", only=args.only or "") for r in args.renderers.split(",")}
     for asked, res in results.items():
         report(asked, res, w, h)
 
@@ -289,17 +355,29 @@ def report(asked: str, res: dict, w: int, h: int) -> None:
           f"(explorer started {res['start_ms']:.0f} ms, DOMContentLoaded {res['dcl_ms']:.0f} ms)")
     print(f"hover handling      : median {res['hover_median_ms']:.3f} ms, p95 {res['hover_p95_ms']:.3f} ms, "
           f"worst {res['hover_max_ms']:.3f} ms")
-    print(f"JS heap used        : {res['heap_first_mb']:.0f} MB at the first draw, "
-          f"{res['heap_after_gestures_mb']:.0f} MB after the gestures")
+    if "heap_after_gestures_mb" in res:
+        print(f"JS heap used        : {res['heap_first_mb']:.0f} MB at the first draw, "
+              f"{res['heap_after_gestures_mb']:.0f} MB after the gestures")
     if res.get("unsettled"):
         print(f"(sheets still loading after the wait, {res['unsettled']} times: the bench went on)")
-    for g in ("zoom_in", "pan_zoomed", "zoom_out", "zoom_in_again", "zoom_out_again", "pan_densest_thumbs"):
+    f = res.get("filter")
+    if f:
+        print(f"filter toggle       : click to drawn median {f['toggle_median_ms']:.1f} ms, "
+              f"p95 {f['toggle_p95_ms']:.1f}, "
+              f"max {f['toggle_max_ms']:.1f} ({f['mode']}); draw p95 {f['draw_p95_ms']:.1f} ms; "
+              f"frame interval p95 {f['frame_p95_ms']:.1f} ms")
+    for g in ("zoom_in", "pan_zoomed", "zoom_out", "zoom_in_again", "zoom_out_again", "pan_densest_thumbs",
+              "labels_zoom", "labels_pan"):
+        if g not in res:
+            continue
         r = res[g]
         st = r["state"]
         print(f"{g:<20}: draw median {r['draw_median_ms']:.1f} ms, p95 {r['draw_p95_ms']:.1f}, "
               f"max {r['draw_max_ms']:.1f} "
               f"({r['draws']} draws); frame interval median {r['frame_median_ms']:.1f} ms, p95 {r['frame_p95_ms']:.1f} "
               f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible; {r['sheets_loaded']} sheets came]")
+        print(f"{'':<20}  group names: placed and drawn median {r['label_median_ms']:.2f} ms, "
+              f"p95 {r['label_p95_ms']:.2f} a frame ({r['labels']} names at the end)")
 
 
 if __name__ == "__main__":

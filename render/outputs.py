@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import arrangements_data, assets, exports, group_pages, index, pages, search
+from render import arrangements_data, assets, exports, group_pages, index, map_extras, pages, search
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -132,8 +132,19 @@ def _lists(b):
             for rel, n in index.list_pages(b.records)]
 
 
+def _extras(b):
+    """The map's groups and filters (render/map_extras.py), made again when their inputs change."""
+    key = site_key(*map_extras.extras_key_parts(b.manifest, b.groups, b.opts.image_pages))
+    @lru_cache(maxsize=1)
+    def made():
+        files, note = map_extras.extras_made(b.manifest, b.groups, b.opts.image_pages)
+        b.log.info(f"render: {note}")
+        return files
+    return [File(rel, key, lambda rel=rel: made()[rel]) for rel in map_extras.SCRIPTS]
+
+
 def _index(b):
-    ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts),
+    ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts + map_extras.SCRIPTS),
            "groups_url": group_pages.GROUPS_PAGE if group_pages.present(b.groups) else ""}
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]
 
@@ -197,6 +208,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("atlas", write=_atlas),
     Output("points", _points, paths=lambda b: b.data_scripts, group=_points_key),
     Output("arrangements", _arrangements, when=lambda b: bool(b.layouts)),
+    Output("map-extras", _extras),
     Output("exports", _exports),
     Output("", _static),
     Output("", lambda b: [File("favicon.png", None, lambda: assets.favicon(b.records, b.image_cache)),

@@ -104,10 +104,18 @@
     }).catch(function (err) { if (mine === seq) cannotSearch(err.message); });
   }
 
+  // The map's filters (static/explorer/filters.js) narrow the results: of those loaded, the ones they let through.
+  function mapFilters() { var lk = onMap && window.Lookalike; return lk && lk.filters && lk.filters.active() ? lk.filters : null; }
+  if (onMap) document.addEventListener("lookalike:filters", function () { if (input.value.trim() || Object.keys(chosen).length) run(); });
+
   function show(total, data) {
     list.textContent = "";
+    var mf = mapFilters(), loaded = data.length;
+    if (mf) data = data.filter(function (d) { return mf.accepts(d.meta.id); });
     first = data.length ? data[0].meta.id : null;
-    say(total ? total + (total === 1 ? " image matches" : " images match") + (onMap && total ? ", ringed on the map" : "")
+    say(mf ? data.length + " of " + (loaded < total ? "the first " + loaded + " of " : "") + total +
+             (total === 1 ? " image" : " images") + " matching pass the map's filters" + (data.length ? ", ringed on the map" : "")
+           : total ? total + (total === 1 ? " image matches" : " images match") + (onMap && total ? ", ringed on the map" : "")
               : "No image matches.");
     data.slice(0, SHOWN).forEach(function (d) {
       var li = document.createElement("li"), a = document.createElement("a"), img = document.createElement("img");

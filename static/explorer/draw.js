@@ -97,7 +97,7 @@
   /* The dots as device pixels, in row order like gl.js: the canvas's own rect() and fill() of
      100,000 dots cost ~110 ms a frame in the raster step after draw() (a performance trace),
      this a few ms. Squares snap to whole pixels; hover still hit-tests the exact positions. */
-  var px = { img: null, u32: null, w: 0, h: 0, col: null, bg: 0 };
+  var px = { img: null, u32: null, w: 0, h: 0, col: null, bg: 0, dim: null, side: 1 };
   function pixelDots(r) {
     var dpr = fr.dpr, W = Math.round(fr.w * dpr), H = Math.round(fr.h * dpr);
     if (!px.img || px.w !== W || px.h !== H) {
@@ -113,11 +113,21 @@
       for (var i = 0; i < N; i++) px.col[i] = pack(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
       px.bg = pack(view.BG_RGB[0], view.BG_RGB[1], view.BG_RGB[2]);
     }
-    var u32 = px.u32, col = px.col, side = Math.max(1, Math.round(2 * r * dpr)), half = side / 2;
+    var col = px.col;
+    px.side = Math.max(1, Math.round(2 * r * dpr));
+    px.u32.fill(px.bg);
+    var mask = state.mask;            // filters.js: images outside the filter dimmed, drawn first
+    if (mask && !px.dim) px.dim = dimmed(px.col, littleEndian(), px.bg);
+    for (var pass = mask ? 0 : 1; pass < 2; pass++) pixelPass(mask, pass, pass ? col : px.dim);
+    ctx.putImageData(px.img, 0, 0);
+  }
+  /* One pass of the dots: pass 0 those outside the mask (in their dim colour), 1 the others. */
+  function pixelPass(mask, pass, col) {
+    var dpr = fr.dpr, W = px.w, H = px.h, u32 = px.u32, side = px.side, half = side / 2;
     var pos = state.pos, tx = fr.tx * dpr, ty = fr.ty * dpr, tk = fr.tk * dpr, idx = fr.idx, n = fr.n;
-    u32.fill(px.bg);
     for (var v = 0; v < n; v++) {
       var j = idx[v], c = col[j];
+      if (mask && mask[j] !== pass) continue;
       var x0 = Math.round(tx + tk * pos[2 * j] - half), y0 = Math.round(ty + tk * pos[2 * j + 1] - half);
       var x1 = Math.min(W, x0 + side), y1 = Math.min(H, y0 + side);
       if (x0 < 0) x0 = 0;
@@ -126,7 +136,20 @@
         for (var o = y * W + x0, end = y * W + x1; o < end; o++) u32[o] = c;
       }
     }
-    ctx.putImageData(px.img, 0, 0);
+  }
+  function littleEndian() { return new Uint8Array(new Uint32Array([1]).buffer)[0] === 1; }
+  /* Each dot's colour a fifth of the way from the ground: a dimmed dot still shows where it is. */
+  function dimmed(col, le, bg) {
+    var out = new Uint32Array(col.length), sh = le ? [0, 8, 16] : [24, 16, 8];
+    for (var i = 0; i < col.length; i++) {
+      var c = col[i], w = 0;
+      for (var k = 0; k < 3; k++) {
+        var a = (c >>> sh[k]) & 255, b = (bg >>> sh[k]) & 255;
+        w |= ((b + (a - b) * 0.22) & 255) << sh[k];
+      }
+      out[i] = (w | (le ? 255 << 24 : 255)) >>> 0;
+    }
+    return out;
   }
 
   /* Shapes the highlight layers draw with, in CSS px (the transform is the frame's dpr). */

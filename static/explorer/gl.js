@@ -30,11 +30,13 @@
   if (!forced && /swiftshader|llvmpipe|software/i.test(gpu)) return;  // measured slower than the 2-D canvas
 
   var VERTEX = "#version 300 es\n" +
-    "in vec2 a_pos; in vec3 a_col; uniform vec2 u_t; uniform float u_k; uniform vec2 u_size; uniform float u_pt;\n" +
-    "out vec3 v_col;\n" +
+    "in vec2 a_pos; in vec3 a_col; in float a_on; uniform vec2 u_t; uniform float u_k; uniform vec2 u_size;\n" +
+    "uniform float u_pt; uniform float u_pass; uniform vec3 u_bg; out vec3 v_col;\n" +
     "void main() { vec2 p = u_t + u_k * a_pos;\n" +          // CSS px, as view.sx / view.sy
     "  gl_Position = vec4(p.x / u_size.x * 2.0 - 1.0, 1.0 - p.y / u_size.y * 2.0, 0.0, 1.0);\n" +
-    "  gl_PointSize = u_pt; v_col = a_col; }\n";
+    // the filter (state.mask, filters.js): pass 0 draws the dots outside it dimmed, pass 1 the others over them
+    "  if ((a_on > 0.5) != (u_pass > 0.5)) gl_Position = vec4(2.0, 2.0, 2.0, 1.0);\n" +
+    "  gl_PointSize = u_pt; v_col = u_pass > 0.5 ? a_col : mix(u_bg, a_col, 0.22); }\n";
   var FRAGMENT = "#version 300 es\nprecision mediump float; in vec3 v_col; out vec4 o;\n" +
     "void main() { o = vec4(v_col, 1.0); }\n";
 
@@ -49,7 +51,7 @@
   gl.attachShader(prog, vs); gl.attachShader(prog, fs); gl.linkProgram(prog);
   if (!gl.getProgramParameter(prog, gl.LINK_STATUS)) return;
   var u = {};
-  ["u_t", "u_k", "u_size", "u_pt"].forEach(function (n) { u[n] = gl.getUniformLocation(prog, n); });
+  ["u_t", "u_k", "u_size", "u_pt", "u_pass", "u_bg"].forEach(function (n) { u[n] = gl.getUniformLocation(prog, n); });
 
   var col = D.dotRGB;  /* each image's dot colour (data.js), as the 2-D dots */
   var vao = gl.createVertexArray();
@@ -66,6 +68,12 @@
   gl.bufferData(gl.ARRAY_BUFFER, pos32.byteLength, gl.DYNAMIC_DRAW);
   gl.enableVertexAttribArray(aPos);
   gl.vertexAttribPointer(aPos, 2, gl.FLOAT, false, 0, 0);
+  var onBuf = gl.createBuffer(), on8 = new Uint8Array(N).fill(1), sentMask = -1;
+  var aOn = gl.getAttribLocation(prog, "a_on");
+  gl.bindBuffer(gl.ARRAY_BUFFER, onBuf);
+  gl.bufferData(gl.ARRAY_BUFFER, on8, gl.DYNAMIC_DRAW);
+  gl.enableVertexAttribArray(aOn);
+  gl.vertexAttribPointer(aOn, 1, gl.UNSIGNED_BYTE, false, 0, 0);
   var sentFacet = null, wasMoving = false;
   var bg = view.BG_RGB.map(function (v) { return v / 255; });
 
@@ -83,6 +91,11 @@
       sentFacet = state.facet;
     }
     wasMoving = animating;
+    if (sentMask !== state.maskVersion) {  // the filter changed: one byte a row
+      gl.bindBuffer(gl.ARRAY_BUFFER, onBuf);
+      gl.bufferSubData(gl.ARRAY_BUFFER, 0, state.mask || on8);
+      sentMask = state.maskVersion;
+    }
     gl.viewport(0, 0, w, h);
     gl.clearColor(bg[0], bg[1], bg[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
@@ -92,7 +105,11 @@
     gl.uniform1f(u.u_k, fr.tk);
     gl.uniform2f(u.u_size, fr.w, fr.h);
     gl.uniform1f(u.u_pt, 2 * r * fr.dpr);
-    gl.drawArrays(gl.POINTS, 0, N);
+    gl.uniform3f(u.u_bg, bg[0], bg[1], bg[2]);
+    for (var pass = state.mask ? 0 : 1; pass < 2; pass++) {
+      gl.uniform1f(u.u_pass, pass);
+      gl.drawArrays(gl.POINTS, 0, N);
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(canvas, 0, 0);
     ctx.setTransform(fr.dpr, 0, 0, fr.dpr, 0, 0);

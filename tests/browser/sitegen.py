@@ -25,6 +25,8 @@ from core.summary import count
 from render.atlas import write_atlases
 from render.data import data_scripts, part_rows, split_files
 from render.index import explorer_scripts
+from render.map_extras import SCRIPTS as EXTRA_SCRIPTS
+from render.map_extras import extras_files
 from render.vendor import copy_vendor_scripts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,8 +59,8 @@ STANDIN_INDEX = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ site_title }}</title>
 <style>html,body{margin:0;background:#141416;color:#ece8df;font-family:system-ui,sans-serif}
-header{padding:10px 16px;font-size:15px}</style></head>
-<body><header><strong>{{ site_title }}</strong></header>
+header{padding:10px 16px;font-size:15px}h1{margin:0;font-size:inherit}</style></head>
+<body><header><h1>{{ site_title }}</h1></header>
 <main>{% include "_map.html" %}</main></body></html>
 """
 
@@ -120,12 +122,14 @@ def refresh_explorer(dest: Path) -> None:
 
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
                default_facet: str = "content", k: int = 6, image_pages: bool = True,
-               grid_max: int | None = None, cells_reversed: bool = False, repo: Path = REPO) -> dict:
+               grid_max: int | None = None, cells_reversed: bool = False, repo: Path = REPO,
+               extras: dict | None = None) -> dict:
     """Write a complete static site for `images` into dest; return points dict.
 
     cells_reversed: the atlas holds the images last row first, with atlas["cells"] saying
     where, as the atlas of a grown collection does (render/atlas.py place_cells).
-    repo: the tree whose templates/ and static/explorer* make the map (this one by default)."""
+    repo: the tree whose templates/ and static/explorer* make the map (this one by default).
+    extras: data/groups.js and data/filters.js (site path -> text: map_extras below)."""
     dest = Path(dest)
     (dest / "thumbs").mkdir(parents=True, exist_ok=True)
     (dest / "data").mkdir(exist_ok=True)
@@ -164,7 +168,7 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
     rows = [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
              "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
             for im in images]
-    write_map_site(dest, points, rows, site_title, k, grid_max, vendor, repo)
+    write_map_site(dest, points, rows, site_title, k, grid_max, vendor, repo, extras)
     if image_pages:
         for im in images:
             (dest / "image" / f"{im.id}.html").write_text(
@@ -176,13 +180,16 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
 
 
 def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, k: int,
-                   grid_max: int | None = None, vendor: list | None = None, repo: Path = REPO) -> None:
+                   grid_max: int | None = None, vendor: list | None = None, repo: Path = REPO,
+                   extras: dict | None = None) -> None:
     """The map's data files (as a build splits them), index.html and the explorer for a points
     dict; `rows` are the grid's images. bench/explorer_bench.py uses it alone at 1M points."""
     dest = Path(dest)
     (dest / "data").mkdir(parents=True, exist_ok=True)
     vendor = vendor if vendor is not None else copy_vendor_scripts(dest)
     for rel, content in split_files(points, part_rows(k)).items():  # points.js and neighbour parts
+        (dest / rel).write_text(content, "utf-8")
+    for rel, content in (extras or {}).items():  # data/groups.js, data/filters.js
         (dest / rel).write_text(content, "utf-8")
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.DictLoader({"index.html": STANDIN_INDEX}),
@@ -198,7 +205,7 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
         "image_count": points["count"],
         "page_url_template": "image/{id}.html",  # flat here: the stand-in site writes flat files
         "thumb_url_template": "thumbs/{id}.jpg",
-        "data_scripts": data_scripts(list(points["facets"]), points["count"], k),
+        "data_scripts": data_scripts(list(points["facets"]), points["count"], k) + (EXTRA_SCRIPTS if extras else []),
         "vendor_scripts": vendor,
         "explorer_scripts": explorer_scripts("static/"),
         "static_url": "static/",  # templates from before EXPLORER_SCRIPTS (tests/browser/test_layers.py) need it
@@ -206,3 +213,58 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
     }
     (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
     copy_explorer(dest, repo)
+
+
+def map_extras(metas: list[dict], tops: list[str], groups: dict | None = None,
+               image_pages: bool = True) -> dict[str, str]:
+    """data/groups.js and data/filters.js as render/map_extras.py makes them, for images with
+    these catalogue fields (metas), top machine tags (tops: "" for none) and groups (facet ->
+    core/group_files.py FacetGroups)."""
+    from types import SimpleNamespace
+
+    images = [SimpleNamespace(meta=m, tags=[{"label": t}] if t else []) for m, t in zip(metas, tops)]
+    return extras_files(SimpleNamespace(images=images), groups or {}, image_pages)
+
+
+GROUP_WORDS = ("harbours", "portraits", "dogs", "still lifes", "mountains", "flowers", "horses", "ships",
+               "churches", "birds", "gardens", "interiors", "bridges", "forests", "the sea", "winter")
+
+
+def synthetic_extras(xy, label, facet: str = "content", seed: int = 3) -> dict[str, str]:
+    """Groups (the clusters: level 0; the big ones split east and west: level 1; 4 % not in a
+    group), catalogue columns (creator, kind, a date in museum spellings) and top tags for a
+    synthetic site of clustered points (bench/explorer_bench.py), by render/map_extras.py."""
+    import numpy as np
+
+    from core.group_files import FacetGroups, Group
+
+    rng = np.random.default_rng(seed)
+    xy, label = np.asarray(xy, float).reshape(-1, 2), np.asarray(label)
+    n = len(label)
+    kinds = ("painting", "print", "drawing", "photograph", "sculpture", "textile", "ceramic", "book")
+    creator = (label * 7 + rng.integers(0, 3, n)) % 40
+    year = 1800 + (label * 13) % 200 + rng.integers(0, 10, n)
+    spell = rng.integers(0, 5, n)
+    spellings = ("", "{y}", "c. {y}", "{y}-{z}", "{d}0s")
+    dates = [spellings[s].format(y=y, z=y + 5, d=y // 10) for y, s in zip(year.tolist(), spell.tolist())]
+    metas = [{"creator": f"Artist {c:02d}", "kind": kinds[(lab + k) % 8], "date": d}
+             for c, lab, k, d in zip(creator.tolist(), label.tolist(), rng.integers(0, 2, n).tolist(), dates)]
+    tops = [f"tag {t}" for t in (label % 80).tolist()]
+    of0 = np.where(rng.random(n) < 0.04, -1, label).astype(np.int32)
+    of1 = np.full(n, -1, np.int32)
+    groups, next_id = [], int(label.max()) + 1
+    for g in sorted(set(of0.tolist()) - {-1}):
+        rows = np.flatnonzero(of0 == g)
+        cx, cy = xy[rows].mean(0)
+        groups.append(Group(g, 0, len(rows), int(rows[0]), None, GROUP_WORDS[g % 16].capitalize() if g % 5 else "",
+                            "machine tags", float(cx), float(cy)))
+        if len(rows) >= 300:
+            for side in (0, 1):
+                sub = rows[(xy[rows, 0] >= cx) == bool(side)]
+                of1[sub] = next_id
+                sx, sy = xy[sub].mean(0)
+                name = f"{GROUP_WORDS[g % 16]} {'east' if side else 'west'}"
+                groups.append(Group(next_id, 1, len(sub), int(sub[0]), g, name, "machine tags", float(sx), float(sy)))
+                next_id += 1
+    fg = FacetGroups(facet, groups, [of0, of1], [np.ones(n, np.float32), np.ones(n, np.float32)])
+    return map_extras(metas, tops, {facet: fg})
