@@ -15,7 +15,9 @@ GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200
 # (templates/_map.html loops over it; docs/explorer.md says what each does). A new layer or mode
 # is one file that registers itself (registry.js) and its name here, after draw and before main.
 EXPLORER_SCRIPTS = ("data", "view", "registry", "gl", "sheets", "layer", "draw", "rings", "focus",
-                    "card", "route", "zoom", "hover", "input", "main")
+                    "card", "route", "zoom", "hover", "input",
+                    "arrange", "selection", "selexport", "lasso",  # arrangements, selection (#28)
+                    "main")
 
 
 def explorer_scripts(static_url: str) -> list[str]:

@@ -36,7 +36,11 @@
     cardDirty: true,
     anim: null,                     // {step(now)} while the points move (input.js setFacet), else null
     moving: false,                  // pan/zoom under way (settles SETTLE_MS after the last)
-    keyboard: false
+    keyboard: false,
+    arr: "map",                     // the arrangement shown (arrange.js): "map", "grid", "timeline", "groups"
+    cell: 0.8 / Math.sqrt(N),       // nominal drawn size in world units (arrange.js: the arrangement's cell)
+    sel: null,                      // the kept selection (selection.js): {rows: Int32Array sorted, mask: Uint8Array}
+    lasso: null                     // the lasso or rectangle being drawn (lasso.js): {rect, pts: [x, y, ...] CSS px}
   };
   var view = lk.view = {
     lastFound: 0,                   // last hit: where the next Delaunay search starts
@@ -48,8 +52,8 @@
 
   /* ---------- geometry ---------- */
   function baseSize() {
-    // Nominal drawn size at k = 1: about the mean spacing of the points.
-    return Math.min(110, state.fit * 0.8 / Math.sqrt(N));
+    // Nominal drawn size at k = 1: about the mean spacing of the points (state.cell: an arrangement's cell).
+    return Math.min(110, state.fit * state.cell);
   }
   function maxThumb() { return Math.max(150, Math.min(300, state.fit * 0.3)); }
   function thumbSize(k) { return Math.min(maxThumb(), baseSize() * k); }
@@ -66,10 +70,13 @@
   function focusIndex() { return state.hover >= 0 ? state.hover : state.selected; }
 
   /* ---------- hit testing ---------- */
-  var delaunays = {};               // per facet, built once from a flat Float64Array
+  var delaunays = {};               // per facet and arrangement, built once from a flat Float64Array
+  /* Facet f's positions in the arrangement shown (arrange.js, a later part: its grid, timeline...). */
+  function xyFor(f) { return (lk.arrange && lk.arrange.xyFor(f)) || P.facets[f].xy; }
   function delaunayFor(f) {
-    if (!delaunays[f]) delaunays[f] = new lk.d3.Delaunay(Float64Array.from(P.facets[f].xy));
-    return delaunays[f];
+    var key = f + "\n" + state.arr;
+    if (!delaunays[key]) delaunays[key] = new lk.d3.Delaunay(Float64Array.from(xyFor(f)));
+    return delaunays[key];
   }
   delaunayFor(state.facet);
   function contains(i, x, y, s, pad) {
@@ -125,6 +132,6 @@
   view.baseSize = baseSize; view.maxThumb = maxThumb; view.thumbSize = thumbSize; view.maxZoom = maxZoom;
   view.sx = sx; view.sy = sy; view.worldX = worldX; view.worldY = worldY; view.rectSize = rectSize;
   view.focusIndex = focusIndex;
-  view.delaunayFor = delaunayFor; view.hitTest = hitTest; view.nearestToCentre = nearestToCentre;
+  view.delaunayFor = delaunayFor; view.xyFor = xyFor; view.hitTest = hitTest; view.nearestToCentre = nearestToCentre;
   view.requestFrame = requestFrame;
 })(window.Lookalike);
