@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
+
+from PIL import Image
+from sitegen import FakeImage, write_site
 
 
 def _r(v: float) -> float:
@@ -99,3 +103,43 @@ def _js(value) -> str:
 def arrangements_js(arr: dict) -> str:
     return f"window.LOOKALIKE_POINTS.arrangements = {_js(arr)};\n"
 
+
+
+# --- the site the arrangement and selection tests share ---
+
+TARGET = "Dated 1905"
+GROUPS = ["Studio Alpha"] * 20 + ["Archive Beta"] * 14 + ["Gamma"] * 6  # blocks by size
+
+
+def arrange_images() -> list[FakeImage]:
+    """41 images: one bright red image dated 1905 (alone in its year), the others muted, dated
+    1890-1915 except 1905, five undated; three groups of 20, 14 and 6 (the red one in the 6)."""
+    rnd = random.Random(7)
+    out = []
+    years = [y for y in range(1890, 1916) if y != 1905]
+    for n in range(40):
+        date = "" if n % 8 == 3 else f"c. {years[n % len(years)]}"
+        rgb = (60 + (n * 37) % 90, 80 + (n * 53) % 90, 110 + (n * 29) % 90)
+        out.append(FakeImage(title=f"Photo {n:02d}", xy=(rnd.uniform(0.05, 0.95), rnd.uniform(0.05, 0.95)),
+                             pixels=Image.new("RGB", (64, 48) if n % 3 else (48, 64), rgb),
+                             extra_xy={"colour": (rnd.uniform(0.05, 0.95), rnd.uniform(0.05, 0.95))},
+                             meta={"date": date, "group": GROUPS[n], "creator": f"Maker {n % 5}"}))
+    out.append(FakeImage(title=TARGET, xy=(0.5, 0.5), pixels=Image.new("RGB", (64, 64), (250, 20, 20)),
+                         extra_xy={"colour": (0.2, 0.8)}, meta={"date": "1905", "group": "Gamma", "creator": "=cmd"}))
+    return out
+
+
+_SITES: dict = {}
+
+
+def arrange_site_in(www) -> dict:
+    """The arrangement site under the session's www folder, written once (the test modules'
+    `arrange_site` fixtures share it)."""
+    root, base = www
+    if base in _SITES:
+        return _SITES[base]
+    site = root / "arrange"
+    points = write_site(site, arrange_images(), arrangements=True)
+    _SITES[base] = {"dir": site, "points": points, "http": f"{base}/arrange/index.html",
+                    "file": (site / "index.html").as_uri()}
+    return _SITES[base]

@@ -4,43 +4,15 @@ an image dated 1905 in the 1905 column, the grid puts no two images in one cell,
 and is kept in the URL, and facets, hover and search rings work the same in every arrangement."""
 from __future__ import annotations
 
-import random
-
 import pytest
-from PIL import Image
+from arrangegen import TARGET, arrange_site_in
 from pagetools import map_state, open_map, project, shot, wait_idle
-from sitegen import FakeImage, write_site
 
 pytestmark = pytest.mark.browser
 
-TARGET = "Dated 1905"
-GROUPS = ["Studio Alpha"] * 20 + ["Archive Beta"] * 14 + ["Gamma"] * 6  # blocks by size
-
-
-def arrange_images() -> list[FakeImage]:
-    """41 images: one bright red image dated 1905 (alone in its year), the others muted, dated
-    1890-1915 except 1905, five undated; three groups of 20, 14 and 6 (the red one in the 6)."""
-    rnd = random.Random(7)
-    out = []
-    years = [y for y in range(1890, 1916) if y != 1905]
-    for n in range(40):
-        date = "" if n % 8 == 3 else f"c. {years[n % len(years)]}"
-        rgb = (60 + (n * 37) % 90, 80 + (n * 53) % 90, 110 + (n * 29) % 90)
-        out.append(FakeImage(title=f"Photo {n:02d}", xy=(rnd.uniform(0.05, 0.95), rnd.uniform(0.05, 0.95)),
-                             pixels=Image.new("RGB", (64, 48) if n % 3 else (48, 64), rgb),
-                             extra_xy={"colour": (rnd.uniform(0.05, 0.95), rnd.uniform(0.05, 0.95))},
-                             meta={"date": date, "group": GROUPS[n], "creator": f"Maker {n % 5}"}))
-    out.append(FakeImage(title=TARGET, xy=(0.5, 0.5), pixels=Image.new("RGB", (64, 64), (250, 20, 20)),
-                         extra_xy={"colour": (0.2, 0.8)}, meta={"date": "1905", "group": "Gamma", "creator": "=cmd"}))
-    return out
-
-
 @pytest.fixture(scope="session")
 def arrange_site(www):
-    root, base = www
-    site = root / "arrange"
-    points = write_site(site, arrange_images(), arrangements=True)
-    return {"dir": site, "points": points, "http": f"{base}/arrange/index.html", "file": (site / "index.html").as_uri()}
+    return arrange_site_in(www)
 
 
 def switch(page, name: str):
