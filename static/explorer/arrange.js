@@ -85,8 +85,10 @@
           state.anim = null; state.pos = to; state.cell = cell1;
           zoom.behavior.scaleExtent([0.5, view.maxZoom()]);
           if (lk.layer) lk.layer.dirty = true;
-          view.delaunayFor(state.facet);        // hover finds the images in their new places
-          state.hoverStale = true;
+          setTimeout(function () {              // hover finds the images in their new places (not in a frame:
+            view.delaunayFor(state.facet);      // ~0.4 s at 100,000 images)
+            state.hoverStale = true; view.requestFrame();
+          }, 0);
           if (state.selected >= 0) zoom.reveal(state.selected);
         }
       }
