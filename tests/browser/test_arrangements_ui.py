@@ -81,6 +81,11 @@ def test_switch_animates_keeps_facet_and_hover(page, arrange_site):
     page.wait_for_function("!document.getElementById('lk-map').lookalike.state().animating")
     after = project(page, ids[TARGET])
     assert abs(mid["x"] - before["x"]) > 2 and abs(mid["x"] - after["x"]) > 2
+    page.mouse.move(after["x"], after["y"])           # hover finds it in its new place
+    page.wait_for_function(f"document.getElementById('lk-map').lookalike.state().hover === {ids[TARGET]!r}")
+    page.mouse.move(before["x"], before["y"])         # ... and nothing where it was
+    page.wait_for_timeout(100)
+    assert map_state(page)["hover"] != ids[TARGET]
     # The facet switch keeps the arrangement: the image goes to the other facet's block place.
     page.click("#lk-facets button[data-facet='colour']")
     page.wait_for_function("!document.getElementById('lk-map').lookalike.state().animating")
