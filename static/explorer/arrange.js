@@ -126,7 +126,7 @@
       var y = Math.max(6, Math.min(st.h - 22, Y(bottomOf(st.facet, a)) + 6)), right = -Infinity;
       ctx.textAlign = "center"; ctx.textBaseline = "top";
       var ticks = a.axis.slice();
-      if (a.undated) ticks.push({ label: "undated (" + a.undated + ")", x: a.undated_x });
+      if (a.undated && a.undated_x != null) ticks.push({ label: "undated (" + a.undated + ")", x: a.undated_x });
       for (var t = 0; t < ticks.length; t++) {
         var x = X(ticks[t].x), s = String(ticks[t].label), w = ctx.measureText(s).width;
         if (x < -w || x > st.w + w || x - w / 2 < right + 10) continue;   // off screen, or too close to the last
