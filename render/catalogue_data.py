@@ -7,8 +7,8 @@ catalogue column. Shape (docs/contract.md):
     window.LOOKALIKE_CATALOGUE = {"columns": [name...], "paths": [path per row],
                                   "rows": [[cell per column] per row]}   (manifest row order)
 
-Columns are the catalogue sidecar's, in the order they first appear; a row without a value has
-"". Values are written as they are (the export is data; the spreadsheet guard is applied when
+Columns are the catalogue sidecar's, in the order they first appear (less id, path and title,
+which the export has already); a row without a value has "". Values are written as they are (the export is data; the spreadsheet guard is applied when
 the CSV is made in the browser, as render/exports.py does for its CSVs); '<' and the two line
 separators are escaped so no value can end the script element.
 """
@@ -22,11 +22,15 @@ PATH = "data/catalogue.js"
 VERSION = "catalogue-v1"  # change when catalogue_js writes other bytes for the same inputs
 
 
+OWN = ("id", "path", "title")  # the export's first three columns: a catalogue column of that name is not repeated
+
+
 def columns_of(metas: list[dict]) -> list[str]:
     seen: dict[str, None] = {}
     for meta in metas:
         for name in meta:
-            seen.setdefault(str(name), None)
+            if str(name).strip().lower() not in OWN:
+                seen.setdefault(str(name), None)
     return list(seen)
 
 

@@ -13,10 +13,10 @@ def _parse(js: str) -> dict:
 
 
 def test_columns_in_first_seen_order_and_empty_cells():
-    metas = [{"title": "A", "creator": "X"}, {"date": "1905", "title": "B"}, {}]
+    metas = [{"Title": "A", "creator": "X"}, {"date": "1905", "title": "B", "shelf": "C2"}, {}]
     data = _parse(catalogue_data.catalogue_js(["a.jpg", "b/c.jpg", "d.png"], metas))
-    assert data["columns"] == ["title", "creator", "date"]
-    assert data["rows"] == [["A", "X", ""], ["B", "", "1905"], ["", "", ""]]
+    assert data["columns"] == ["creator", "date", "shelf"]          # the export has its own title column
+    assert data["rows"] == [["X", "", ""], ["", "1905", "C2"], ["", "", ""]]
     assert data["paths"] == ["a.jpg", "b/c.jpg", "d.png"]
 
 

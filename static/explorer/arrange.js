@@ -70,7 +70,7 @@
     var to = Float64Array.from(view.xyFor(state.facet)), cell1 = cellFor(state.facet, name);
     state.hover = -1; state.cardDirty = true; view.lastFound = 0;
     buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-arr") === name)); });
-    lk.dom.map.setAttribute("data-arr", name);   // explorer.css: the help line leaves the timeline's axis room
+    lk.dom.map.setAttribute("data-arr", name);   // explorer.css: the help line makes room for the timeline's axis
     route.scheduleHash();
     var dur = animate && !zoom.REDUCED_MOTION ? DURATION : 0;
     var ease = lk.d3.easeCubicInOut || function (x) { return x; }, start = -1;
