@@ -2,8 +2,8 @@
  * Namespace window.Lookalike (`lk`); load order in render/index.py EXPLORER_SCRIPTS; see docs/explorer.md.
  *
  * state.sel is {rows: Int32Array ascending, mask: Uint8Array(N)} or null. The lasso mode
- * (lasso.js) and "Select found" (the search results, state.matches; or the filters' rows,
- * state.filterMask, when that exists) fill it. The layer "selection" (order 250) outlines the
+ * (lasso.js) and "Select found" (the search results, state.matches; else the open group's members,
+ * state.group.rows; else the rows the filters keep, state.mask: groups.js and filters.js of #27) fill it. The layer "selection" (order 250) outlines the
  * selected images on screen and draws the lasso being drawn. The panel #lk-sel shows the count
  * and the first thumbnails; its buttons export CSV and JSON (selexport.js), open selection.html
  * (the list page, which reads the same hash part) and copy the link. The hash part "sel" is the
@@ -59,11 +59,18 @@
   function rows() { return state.sel ? Array.prototype.slice.call(state.sel.rows) : []; }
   function count(n) { return n + (n === 1 ? " image" : " images"); }
   function say(t) { var live = $("lk-live"); if (live) live.textContent = t; }
-  /* What "Select found" takes: the search results, else the rows the filters keep. */
+  /* What "Select found" takes: the search results, else the open group's members (groups.js:
+     state.group.rows), else the rows the filters keep (filters.js: state.mask, 1 = matches). */
+  function source() {
+    if (state.matches && state.matches.length) return "found";
+    if (state.group && state.group.rows && state.group.rows.length) return "group";
+    return state.mask && state.mask.length === N ? "filtered" : "";
+  }
   function matching() {
-    if (state.matches && state.matches.length) return Array.prototype.slice.call(state.matches);
-    var m = state.filterMask, out = [];
-    if (m && m.length === N) for (var i = 0; i < N; i++) if (m[i]) out.push(i);
+    var kind = source(), out = [];
+    if (kind === "found") return Array.prototype.slice.call(state.matches);
+    if (kind === "group") return Array.prototype.slice.call(state.group.rows);
+    if (kind === "filtered") for (var i = 0; i < N; i++) if (state.mask[i]) out.push(i);
     return out;
   }
 
@@ -102,15 +109,24 @@
     if (!found) return;
     var n = matching().length;
     found.hidden = !n;
-    found.textContent = "Select " + (state.matches && state.matches.length ? "found" : "filtered") + " (" + n + ")";
+    found.textContent = "Select " + source() + " (" + n + ")";
   }
   var matches = lk.matches;
   if (matches) lk.matches = function (list) { matches(list); updateFound(); };
+  /* The group and filter panels change state without telling this part: a frame that sees another
+     source than the last updates the button after itself (draw only reads; the DOM waits). */
+  var seen = [null, null, -1];
+  function watch(st) {
+    if (st.matches === seen[0] && st.group === seen[1] && st.maskVersion === seen[2]) return;
+    seen = [st.matches, st.group, st.maskVersion];
+    setTimeout(updateFound, 0);
+  }
   lk.selection = { set: set, clear: clear, rows: rows, encode: encode, decode: decode, matching: matching,
                    updateFound: updateFound };
 
   /* ---------- the layer: outlines, and the lasso being drawn ---------- */
   function draw(ctx, st, fr) {
+    watch(st);
     var sel = st.sel;
     if (sel) {
       var r = sel.rows, mark = fr.mark;

@@ -185,6 +185,12 @@ def test_keyboard_selects_the_search_results(page, arrange_site):
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('lk-map').lookalike.state().sel.length === 0")
     assert page.locator("#lk-sel").is_hidden()
+    # The filters' rows (#27's filters.js: state.mask, 1 = matches), once the search is cleared.
+    page.evaluate("(() => { const s = window.Lookalike.state, m = new Uint8Array(s.pos.length / 2);"
+                  " m[2] = m[5] = 1; s.mask = m; s.maskVersion = 1; window.Lookalike.matches(null); })()")
+    page.wait_for_function("document.getElementById('lk-sel-match').textContent === 'Select filtered (2)'")
+    page.click("#lk-sel-match")
+    assert sorted(map_state(page)["sel"]) == sorted([ids[2], ids[5]])
 
 
 def test_a_link_for_1000_of_100000_images_stays_small(page, arrange_site):
