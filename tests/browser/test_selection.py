@@ -226,3 +226,23 @@ def test_panel_open_has_no_accessibility_or_html_errors(page, arrange_site, tmp_
                          capture_output=True, text=True)
     messages = json.loads(run.stderr or '{"messages": []}')["messages"]
     assert [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']}" for m in messages] == [], messages[:3]
+
+
+def test_a_real_build_exports_its_catalogue(page, built, tmp_path):
+    """The real pipeline's site (conftest.built: a sidecar with hostile titles): data/catalogue.js is
+    there, and the CSV holds the sidecar's columns with the titles as they are, as data."""
+    from conftest import ATTR, EVIL
+    points = built["points"]
+    rows = [points["titles"].index(t) for t in (EVIL, ATTR, "Quiet harbour")]
+    open_map(page, built["http"])
+    page.evaluate(f"window.Lookalike.matches({json.dumps([points['ids'][r] for r in rows])})")
+    page.click("#lk-sel-match")
+    with page.expect_download() as dl:
+        page.click("#lk-sel-csv")
+    got = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    assert got[0] == ["id", "path", "title", "creator"]
+    by_id = {r[0]: r for r in got[1:]}
+    assert sorted(by_id) == sorted(points["ids"][r] for r in rows)
+    assert by_id[points["ids"][rows[0]]][2:] == [EVIL, "<b>nobody</b>"]
+    assert by_id[points["ids"][rows[2]]][2:] == ["Quiet harbour", "A. Painter"]
+    assert not page.evaluate("window.pwned || false")
