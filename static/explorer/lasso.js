@@ -6,7 +6,8 @@
  * in any arrangement. The path being drawn is state.lasso {rect, pts: [x0, y0, x1, y1, ...] CSS px},
  * drawn by selection.js's layer; on release the images whose current positions (state.pos, on
  * screen) fall inside are the selection (lk.selection.set). The pointerdown is taken before
- * d3-zoom sees it (no pan), and the click that ends a drag opens no image.
+ * d3-zoom sees it (no pan), and the click that ends a drag opens no image. Escape drops the lasso
+ * being drawn, or turns the toggle off.
  * Exports: the mode "lasso", lk.lasso {inside(pts, x, y), toggle(on); own mutable: on}.
  */
 (function (lk) {
@@ -76,6 +77,12 @@
     }
   };
 
+  /* Escape drops the lasso being drawn, else turns the Select toggle off. */
+  function key(e) {
+    if (e.key !== "Escape" || !canvas) return;
+    if (state.lasso) { state.lasso = null; state.pointerDown = false; dragged = true; requestFrame(); e.stopPropagation(); }
+    else if (api.on) toggle(false);
+  }
   function toggle(v) {
     api.on = v == null ? !api.on : !!v;
     if (button) button.setAttribute("aria-pressed", String(api.on));
@@ -89,10 +96,12 @@
       canvas = c; state = st; requestFrame = rf;
       // Capture: before the hover mode's click and d3-zoom's own listeners on the same canvas.
       Object.keys(on).forEach(function (type) { canvas.addEventListener(type, on[type], true); });
+      window.addEventListener("keydown", key, true);
     },
     detach: function () {
       if (!canvas) return;
       Object.keys(on).forEach(function (type) { canvas.removeEventListener(type, on[type], true); });
+      window.removeEventListener("keydown", key, true);
       state.lasso = null; canvas = null;
     }
   });

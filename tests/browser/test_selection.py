@@ -159,6 +159,15 @@ def test_rectangle_in_the_timeline(page, arrange_site):
     draw(page, [(x0, y0), (x1, y1)], modifier="Shift", close=False)                      # shift-drag: a rectangle
     page.wait_for_function("document.getElementById('lk-map').lookalike.state().sel.length > 0")
     assert sorted(map_state(page)["sel"]) == expected and ids[-1] in expected and len(expected) > 2
+    # Escape drops a rectangle being drawn: the selection stays as it was.
+    page.keyboard.down("Shift")
+    page.mouse.move(x0 - 200, y0 - 200)
+    page.mouse.down()
+    page.mouse.move(x1 + 200, y1 + 200, steps=6)
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    assert sorted(map_state(page)["sel"]) == expected
     # Without a modifier and the toggle off, a drag pans as before.
     k = map_state(page)["k"]
     before = project(page, ids[0])
