@@ -8,9 +8,10 @@ catalogue column. Shape (docs/contract.md):
                                   "rows": [[cell per column] per row]}   (manifest row order)
 
 Columns are the catalogue sidecar's, in the order they first appear (less id, path and title,
-which the export has already); a row without a value has "". Values are written as they are (the export is data; the spreadsheet guard is applied when
-the CSV is made in the browser, as render/exports.py does for its CSVs); '<' and the two line
-separators are escaped so no value can end the script element.
+which the export has already); a row without a value has "". Values are written as they are
+(the export is data; the spreadsheet guard is applied when the CSV is made in the browser, as
+render/exports.py does for its CSVs); '<' and the two line separators are escaped so no value
+can end the script element.
 """
 from __future__ import annotations
 
