@@ -139,8 +139,11 @@
         var bl = a.blocks[b], x0 = X(bl.x), y0 = Y(bl.y), bw = fr.tk * bl.w, bh = fr.tk * bl.h;
         if (bw < 24 || x0 > st.w || y0 > st.h + 20 || x0 + bw < 0 || y0 + bh < 0) continue;
         ctx.lineWidth = 1; ctx.strokeStyle = "rgba(236,232,223,0.28)"; ctx.strokeRect(x0 - 2, y0 - 2, bw + 4, bh + 4);
-        var label = fitText(ctx, String(bl.label) + " \u00b7 " + bl.size, Math.max(bw, 24));
-        if (label) text(ctx, label, x0, y0 - 4);
+        // Zoomed into a block, its label stays in view while the block does (on the right half, under the toolbar).
+        var lx = Math.max(x0, Math.min(8, x0 + bw - 60)), top = lx < st.w / 2 ? 20 : 68;
+        var ly = Math.max(y0 - 4, Math.min(top, y0 + bh - 4));
+        var label = fitText(ctx, String(bl.label) + " \u00b7 " + bl.size, Math.max(x0 + bw - lx, 24));
+        if (label) text(ctx, label, lx, ly);
       }
     }
   }
