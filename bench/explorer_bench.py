@@ -71,7 +71,7 @@ def build(n: int, dest: Path) -> float:
 FAST_FROM = 200_000  # above this many points the site is made by numpy (build_fast)
 
 
-def build_fast(n: int, dest: Path, k: int = 8) -> float:
+def build_fast(n: int, dest: Path, k: int = 8, extra: dict | None = None) -> float:
     """A site of n points without a thumbnail per image (making 100,000 took 11 minutes):
     three clustered facets by numpy, neighbours by a k-d tree on the map, and atlas sheets of
     cells shaded in each image's colour, one sheet per 1,024 images as a build makes them.
@@ -120,7 +120,7 @@ def build_fast(n: int, dest: Path, k: int = 8) -> float:
              "thumb_url": f"thumbs/{ids[i]}.jpg", "width": 4, "height": 3} for i in range(500)]
     # groups, catalogue columns, dates and tags (data/groups.js, data/filters.js) as render/map_extras.py writes them
     extras = synthetic_extras(facets["content"]["xy"], label)
-    write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500, extras=extras)
+    write_map_site(dest, points, rows, f"Bench {n}", k, grid_max=500, extras=extras, extra=extra)
     return time.perf_counter() - t0
 
 
@@ -322,11 +322,16 @@ def main(argv=None):
                     "shaded cells for thumbnails, groups, filters); by default only above 200,000 images")
     ap.add_argument("--only", choices=("filters",), help="filters: only the filter toggles and the labels while "
                     "zooming and panning (issue #27)")
+    ap.add_argument("--arrangements", action="store_true",
+                    help="only the arrangements section: a numpy-made site with stand-in arrangements (grid, "
+                         "timeline, groups), switching between them and panning/zooming in each (2-D canvas dots)")
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep: reuse the site there, refreshing only the explorer (static/explorer* "
                          "and index.html's script tags for it)")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
+    if args.arrangements:
+        return arrangements_main(args, w, h)
     with tempfile.TemporaryDirectory() as tmp:
         site = (args.keep or Path(tmp) / "site").resolve()
         if args.reuse and (site / "index.html").exists():
@@ -378,6 +383,100 @@ def report(asked: str, res: dict, w: int, h: int) -> None:
               f"[end: k={st['k']:.1f} {st['mode']}, {st['visible']} visible; {r['sheets_loaded']} sheets came]")
         print(f"{'':<20}  group names: placed and drawn median {r['label_median_ms']:.2f} ms, "
               f"p95 {r['label_p95_ms']:.2f} a frame ({r['labels']} names at the end)")
+
+
+# --- arrangements (#28): switching animates, and pan/zoom in each arrangement ----------------------
+
+def write_arrangements(site: Path) -> float:
+    """data/arrangements.js for a written site: tests/browser/arrangegen.py's stand-ins, with a
+    year (1850-1949, every 12th undated) and one of 24 groups (by map region) per image."""
+    import json
+
+    from arrangegen import arrangements, arrangements_js
+
+    t0 = time.perf_counter()
+    text = (site / "data" / "points.js").read_text("utf-8")
+    points = json.loads(text[text.index("{"):text.rindex("}") + 1])
+    first = points["facets"][points["default_facet"]]["xy"]
+    metas = [{"date": "" if i % 12 == 5 else str(1850 + (i * 7919) % 100),
+              "group": f"Region {int(first[2 * i] * 5.999) + 6 * int(first[2 * i + 1] * 3.999):02d}"}
+             for i in range(points["count"])]
+    (site / "data" / "arrangements.js").write_text(arrangements_js(arrangements(points, metas)), "utf-8")
+    return time.perf_counter() - t0
+
+
+def run_arrangements(url: str, w: int, h: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    api = "document.getElementById('lk-map').lookalike"
+    res = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": w, "height": h})
+        page.add_init_script(NO_WEBGL2)  # a visitor without a GPU gets the 2-D canvas at any size (gl.js)
+        page.goto(url, wait_until="commit")
+        page.wait_for_function(f"document.getElementById('lk-map') && {api} && {api}.stats.draws > 0", timeout=120000)
+        t0 = time.perf_counter()
+        page.evaluate("new Promise(r => window.Lookalike.arrange.load(r))")
+        res["load_s"] = time.perf_counter() - t0
+        box = page.locator("#lk-canvas").bounding_box()
+        cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55
+
+        def frames(action, until):
+            page.wait_for_timeout(300)
+            page.evaluate(FRAME_RECORDER)
+            action()
+            page.wait_for_function(until, timeout=60000)
+            page.evaluate("window.__lkFrames.stop()")
+            out = page.evaluate("window.__lkFrames.out")[1:]
+            return {"frames": len(out), "median": statistics.median(out), "p95": pct(out, 0.95), "max": max(out)}
+
+        def gestures():
+            page.mouse.move(cx, cy)
+            for _ in range(20):
+                page.mouse.wheel(0, -120)
+                page.wait_for_timeout(16)
+            page.mouse.down()
+            for i in range(40):
+                page.mouse.move(cx - 4 * i, cy - 2 * i)
+                page.wait_for_timeout(8)
+            page.mouse.up()
+            for _ in range(20):
+                page.mouse.wheel(0, 120)
+                page.wait_for_timeout(16)
+
+        for name in ("grid", "timeline", "groups", "map"):
+            done = f"{api}.state().arr === '{name}' && !{api}.state().animating"
+            res[f"switch to {name}"] = frames(lambda: page.click(f"#lk-arrange button[data-arr='{name}']"), done)
+            page.screenshot(path=str(SHOTS / f"bench-arrange-{name}.png"))
+            res[f"pan/zoom in {name}"] = frames(gestures, "true")
+            page.evaluate(f"{api}.state()")
+            page.click("#lk-reset")
+            page.wait_for_timeout(700)
+        browser.close()
+    return res
+
+
+def arrangements_main(args, w: int, h: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        site = (args.keep or Path(tmp) / "site").resolve()
+        if args.reuse and (site / "data" / "arrangements.js").exists():
+            refresh_explorer(site)
+            build_s = arr_s = 0.0
+        else:
+            build_s = build_fast(args.n, site, extra={"arrangements": ["map", "grid", "timeline", "groups"]})
+            arr_s = write_arrangements(site)
+        size = (site / "data" / "arrangements.js").stat().st_size / 1e6
+        print(f"site: {args.n} images (numpy-made) in {build_s:.1f} s; stand-in arrangements in {arr_s:.1f} s, "
+              f"data/arrangements.js {size:.1f} MB")
+        with (serve(site) if args.over == "http" else contextlib.nullcontext(None)) as base:
+            url = f"{base}/index.html" if base else (site / "index.html").as_uri()
+            res = run_arrangements(url, w, h)
+    print(f"\n[arrangements] viewport {w}x{h}, headless Chromium (--disable-gpu), 2-D canvas dots; "
+          f"data/arrangements.js loaded in {res.pop('load_s'):.2f} s")
+    for name, r in res.items():
+        print(f"{name:<22}: frame interval median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms, "
+              f"max {r['max']:.1f} ms ({r['frames']} frames)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200
 # is one file that registers itself (registry.js) and its name here, after draw and before main.
 EXPLORER_SCRIPTS = ("data", "view", "registry", "gl", "sheets", "layer", "draw", "rings", "focus",
                     "card", "route", "zoom", "hover", "input",
-                    "panels", "labels", "groups", "filters", "main")
+                    "panels", "labels", "groups", "filters",  # group names, groups and filters (#27)
+                    "arrange", "selection", "selexport", "lasso",  # arrangements, selection (#28)
+                    "main")
 
 
 def explorer_scripts(static_url: str) -> list[str]:

@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import arrangements_data, assets, exports, group_pages, index, map_extras, pages, search
+from render import arrangements_data, assets, catalogue_data, exports, group_pages, index, map_extras, pages, search
+from render import selection_page
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -146,7 +147,15 @@ def _extras(b):
 def _index(b):
     ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts + map_extras.SCRIPTS),
            "groups_url": group_pages.GROUPS_PAGE if group_pages.present(b.groups) else ""}
+    ctx["arrangements"] = list(getattr(b, "arrangement_order", None) or [])  # data/arrangements.js's order (#28)
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]
+
+
+def _selection(b):
+    """data/catalogue.js (loaded by the map on export) and selection.html (a selection as a list)."""
+    ctx = selection_page.selection_context(b.opts)
+    return [File(rel, key, make) for rel, key, make in catalogue_data.files(b.manifest)] + [
+        File(selection_page.PATH, None, lambda: b.env.get_template("selection.html").render(**b.common, **ctx))]
 
 
 def _pages(b):
@@ -215,6 +224,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
                           File(".nojekyll", None, lambda: "")]),
     Output("", _index),
     Output("lists", _lists),
+    Output("selection", _selection),
     Output("pages", _pages, paths=lambda b: b.page_paths, group=_pages_key, when=lambda b: b.with_pages, inode=True),
     Output("", write=_search, when=lambda b: b.with_pages),
     Output("groups", _groups, paths=lambda b: [group_pages.GROUPS_PAGE, *_group_site(b).paths()], group=_groups_key,

@@ -18,7 +18,7 @@
   var facetButtons = [];
   function setFacet(name, animate) {
     if (name === state.facet || facetNames.indexOf(name) < 0) return;
-    var from = Float64Array.from(state.pos), to = Float64Array.from(P.facets[name].xy);
+    var from = Float64Array.from(state.pos), to = Float64Array.from(view.xyFor(name));  // in the arrangement shown
     state.facet = name;
     view.delaunayFor(name);           // built now, not on the first hover after the switch
     view.lastFound = 0;

@@ -37,7 +37,10 @@
                layers: lk.layers.list().map(function (l) { return l.name; }),
                modes: lk.modes.list().map(function (m) { return m.name; }),
                sheetLevels: loaded, sheetsLoaded: loaded.reduce(function (a, b) { return a + b; }, 0),
-               sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder, sheetFallbacks: sheets.fallbacks };
-    }
+               sheetsLoading: sheets.loading, sheetDecoder: sheets.decoder, sheetFallbacks: sheets.fallbacks,
+               arr: state.arr, animating: !!state.anim,                                   // arrange.js
+               sel: state.sel ? Array.prototype.map.call(state.sel.rows, function (i) { return ids[i]; }) : [] };  // selection.js
+    },
+    world: function (i) { return [state.pos[2 * i], state.pos[2 * i + 1]]; }   // image i's world position now
   };
 })(window.Lookalike);

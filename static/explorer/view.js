@@ -5,7 +5,7 @@
  * Exports: lk.state (all view/interaction state; handlers write it, draw() reads it),
  *   lk.stats (read-only figures for tests and the bench),
  *   lk.view {BG, BG_RGB, THUMB_MIN, HIT_MOUSE, HIT_TOUCH, record, baseSize, maxThumb, thumbSize,
- *   maxZoom, sx, sy, worldX, worldY, rectSize, focusIndex, delaunayFor, hitTest,
+ *   maxZoom, sx, sy, worldX, worldY, rectSize, focusIndex, xyFor, delaunayFor, hitTest,
  *   nearestToCentre, requestFrame; own mutable: lastFound, frameRequested}.
  * frame() steps state.anim, then calls lk.draw and lk.card.update (later parts).
  */
@@ -36,7 +36,11 @@
     cardDirty: true,
     anim: null,                     // {step(now)} while the points move (input.js setFacet), else null
     moving: false,                  // pan/zoom under way (settles SETTLE_MS after the last)
-    keyboard: false
+    keyboard: false,
+    arr: "map",                     // the arrangement shown (arrange.js): "map", "grid", "timeline", "groups"
+    cell: 0.8 / Math.sqrt(N),       // nominal drawn size in world units (arrange.js: the arrangement's cell)
+    sel: null,                      // the kept selection (selection.js): {rows: Int32Array sorted, mask: Uint8Array}
+    lasso: null                     // the lasso or rectangle being drawn (lasso.js): {rect, pts: [x, y, ...] CSS px}
   };
   var view = lk.view = {
     lastFound: 0,                   // last hit: where the next Delaunay search starts
@@ -48,8 +52,8 @@
 
   /* ---------- geometry ---------- */
   function baseSize() {
-    // Nominal drawn size at k = 1: about the mean spacing of the points.
-    return Math.min(110, state.fit * 0.8 / Math.sqrt(N));
+    // Nominal drawn size at k = 1: about the mean spacing of the points (state.cell: an arrangement's cell).
+    return Math.min(110, state.fit * state.cell);
   }
   function maxThumb() { return Math.max(150, Math.min(300, state.fit * 0.3)); }
   function thumbSize(k) { return Math.min(maxThumb(), baseSize() * k); }
@@ -66,10 +70,21 @@
   function focusIndex() { return state.hover >= 0 ? state.hover : state.selected; }
 
   /* ---------- hit testing ---------- */
-  var delaunays = {};               // per facet, built once from a flat Float64Array
+  var delaunays = {};               // per facet and arrangement, built once from a flat Float64Array
+  /* Facet f's positions in the arrangement shown (arrange.js, a later part: its grid, timeline...). */
+  function xyFor(f) { return (lk.arrange && lk.arrange.xyFor(f)) || P.facets[f].xy; }
   function delaunayFor(f) {
-    if (!delaunays[f]) delaunays[f] = new lk.d3.Delaunay(Float64Array.from(P.facets[f].xy));
-    return delaunays[f];
+    var key = f + "\n" + state.arr;
+    if (!delaunays[key]) {
+      var xy = Float64Array.from(xyFor(f));
+      // An arrangement is a lattice, many points on one circle: Delaunator took 8 s for a 100,000-image
+      // timeline, 0.45 s once each point moves by up to 5e-8 (a thousandth of a pixel on screen).
+      if (state.arr !== "map") {
+        for (var q = 0, s = 1; q < xy.length; q++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; xy[q] += 1e-7 * (s / 4294967296 - 0.5); }
+      }
+      delaunays[key] = new lk.d3.Delaunay(xy);
+    }
+    return delaunays[key];
   }
   delaunayFor(state.facet);
   function contains(i, x, y, s, pad) {
@@ -125,6 +140,6 @@
   view.baseSize = baseSize; view.maxThumb = maxThumb; view.thumbSize = thumbSize; view.maxZoom = maxZoom;
   view.sx = sx; view.sy = sy; view.worldX = worldX; view.worldY = worldY; view.rectSize = rectSize;
   view.focusIndex = focusIndex;
-  view.delaunayFor = delaunayFor; view.hitTest = hitTest; view.nearestToCentre = nearestToCentre;
+  view.delaunayFor = delaunayFor; view.xyFor = xyFor; view.hitTest = hitTest; view.nearestToCentre = nearestToCentre;
   view.requestFrame = requestFrame;
 })(window.Lookalike);

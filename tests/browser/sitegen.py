@@ -71,6 +71,7 @@ class FakeImage:
     xy: tuple[float, float]
     pixels: Image.Image
     extra_xy: dict[str, tuple[float, float]] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # catalogue columns (arrangements: "date", "group")
 
     @property
     def id(self) -> str:
@@ -123,13 +124,14 @@ def refresh_explorer(dest: Path) -> None:
 def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test collection",
                default_facet: str = "content", k: int = 6, image_pages: bool = True,
                grid_max: int | None = None, cells_reversed: bool = False, repo: Path = REPO,
-               extras: dict | None = None) -> dict:
+               extras: dict | None = None, arrangements: bool = False) -> dict:
     """Write a complete static site for `images` into dest; return points dict.
 
     cells_reversed: the atlas holds the images last row first, with atlas["cells"] saying
     where, as the atlas of a grown collection does (render/atlas.py place_cells).
     repo: the tree whose templates/ and static/explorer* make the map (this one by default).
-    extras: data/groups.js and data/filters.js (site path -> text: map_extras below)."""
+    extras: data/groups.js and data/filters.js (site path -> text: map_extras below);
+    arrangements: also data/arrangements.js (arrangegen.py's stand-ins), data/catalogue.js, selection.html."""
     dest = Path(dest)
     (dest / "thumbs").mkdir(parents=True, exist_ok=True)
     (dest / "data").mkdir(exist_ok=True)
@@ -168,7 +170,8 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
     rows = [{"id": im.id, "title": im.title, "page_url": f"image/{im.id}.html",
              "thumb_url": f"thumbs/{im.id}.jpg", "width": im.pixels.width, "height": im.pixels.height}
             for im in images]
-    write_map_site(dest, points, rows, site_title, k, grid_max, vendor, repo, extras)
+    extra = _arrangements(dest, points, images) if arrangements else None
+    write_map_site(dest, points, rows, site_title, k, grid_max, vendor, repo, extras, extra)
     if image_pages:
         for im in images:
             (dest / "image" / f"{im.id}.html").write_text(
@@ -179,9 +182,21 @@ def write_site(dest: Path, images: list[FakeImage], site_title: str = "Test coll
     return points
 
 
+def _arrangements(dest: Path, points: dict, images: list[FakeImage]) -> dict:
+    """The files of #28 (arrangements, catalogue); the template values that go with them."""
+    from arrangegen import arrangements, arrangements_js
+
+    from render.catalogue_data import catalogue_js
+    arr = arrangements(points, [im.meta for im in images])
+    (dest / "data" / "arrangements.js").write_text(arrangements_js(arr), "utf-8")
+    (dest / "data" / "catalogue.js").write_text(catalogue_js([f"photos/{im.title}.jpg" for im in images],
+                                                             [im.meta for im in images]), "utf-8")
+    return {"arrangements": arr["order"], "selection_page": True}
+
+
 def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, k: int,
                    grid_max: int | None = None, vendor: list | None = None, repo: Path = REPO,
-                   extras: dict | None = None) -> None:
+                   extras: dict | None = None, extra: dict | None = None) -> None:
     """The map's data files (as a build splits them), index.html and the explorer for a points
     dict; `rows` are the grid's images. bench/explorer_bench.py uses it alone at 1M points."""
     dest = Path(dest)
@@ -210,8 +225,15 @@ def write_map_site(dest: Path, points: dict, rows: list[dict], site_title: str, 
         "explorer_scripts": explorer_scripts("static/"),
         "static_url": "static/",  # templates from before EXPLORER_SCRIPTS (tests/browser/test_layers.py) need it
         "explorer_css_url": "static/explorer.css",
+        **(extra or {}),
     }
     (dest / "index.html").write_text(env.get_template("index.html").render(ctx), "utf-8")
+    if ctx.get("selection_page"):  # templates/selection.html as the build renders it
+        (dest / "selection.html").write_text(env.get_template("selection.html").render(
+            {**ctx, "root": "", "style_url": "static/style.css", "site_description": "", "canonical": "",
+             "og_image": ""}), "utf-8")
+        (dest / "static" / "style.css").write_bytes((repo / "static" / "style.css").read_bytes())
+        (dest / "static" / "selection-page.js").write_bytes((repo / "static" / "selection-page.js").read_bytes())
     copy_explorer(dest, repo)
 
 

@@ -105,7 +105,7 @@ def test_every_link_resolves_over_http_under_a_subpath(built):
                 assert target.startswith(prefix), f"{url} links outside the site: {link}"
                 queue.append(target)
     assert missing == []
-    assert sum(u.endswith(".html") for u in seen) == 36 + 1
+    assert sum(u.endswith(".html") for u in seen) == 36 + 2  # the image pages, index.html, selection.html (#28)
 
 
 def test_facet_switch_on_the_real_map_keeps_selection(page, built):
