@@ -21,8 +21,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import arrangements_data, assets, catalogue_data, exports, group_pages, index, map_extras, pages, search
-from render import selection_page
+from render import (
+    arrangements_data,
+    assets,
+    catalogue_data,
+    exports,
+    group_pages,
+    index,
+    map_extras,
+    pages,
+    search,
+    selection_page,
+)
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
