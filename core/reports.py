@@ -72,6 +72,7 @@ class RenderReport:
     disk_bytes: int = 0  # what the site takes on this disk (blocks), beside `bytes` (what Pages counts)
     removed_files: list[str] = field(default_factory=list)  # the stale files removed, by site path
     kept_files: list[str] = field(default_factory=list)  # stale, but edited since Lookalike wrote them: kept
+    photo_query: str = ""  # "find look-alikes of your photo": the index's shape and recall, or why it is off
 
 
 @dataclass

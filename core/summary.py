@@ -50,7 +50,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    output_folders=render.folders, warnings=render.warnings, removed_stale_files=render.removed,
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
                    sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes,
-                   removed_files=render.removed_files, kept_edited_files=render.kept_files)
+                   removed_files=render.removed_files, kept_edited_files=render.kept_files,
+                   photo_query=render.photo_query)
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
         out["deployed"] = {"remote": deploy.remote, "branch": deploy.branch, "commit": deploy.commit}
@@ -91,6 +92,8 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
                 f"{name + '/' if name != '.' else 'top level'} {count(f['files'], 'file')} "
                 f"{f['bytes'] / 1e6:.1f} MB"
                 for name, f in sorted(render.folders.items(), key=lambda kv: -kv[1]["bytes"])))
+        if render.photo_query:  # "find look-alikes of your photo" (render/photo_query.py)
+            lines.append(f"          photo query {render.photo_query}")
     if deploy:
         lines.append(f"  deploy  {deploy.seconds:7.1f} s   {count(deploy.files, 'file')} pushed to {deploy.remote}/"
                      f"{deploy.branch} (commit {deploy.commit})")

@@ -15,7 +15,7 @@ GRID_PAGE = 500  # images a page of the no-JavaScript list: ~100 kB of HTML, 200
 # (templates/_map.html loops over it; docs/explorer.md says what each does). A new layer or mode
 # is one file that registers itself (registry.js) and its name here, after draw and before main.
 EXPLORER_SCRIPTS = ("data", "view", "registry", "gl", "sheets", "layer", "draw", "rings", "focus",
-                    "card", "route", "zoom", "hover", "input", "main")
+                    "card", "route", "zoom", "hover", "input", "photoquery", "main")
 
 
 def explorer_scripts(static_url: str) -> list[str]:

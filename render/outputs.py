@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from render import assets, exports, index, pages, search
+from render import assets, exports, index, pages, photo_query, search
 from render import data as site_data
 from render.keyed import KeyedFiles
 from render.memo import site_key
@@ -166,6 +166,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("atlas", write=_atlas),
     Output("points", _points, paths=lambda b: b.data_scripts, group=_points_key),
     Output("exports", _exports),
+    Output("query", photo_query.files, when=lambda b: b.query.on),  # the photo query's model, runtime and index
     Output("", _static),
     Output("", lambda b: [File("favicon.png", None, lambda: assets.favicon(b.records, b.image_cache)),
                           File(".nojekyll", None, lambda: "")]),

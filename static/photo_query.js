@@ -1,0 +1,259 @@
+/* Lookalike photo query: "Find look-alikes of your photo", on the map page and on image pages.
+ *
+ * The visitor picks, drops or takes a photo; it is decoded here (EXIF orientation applied by
+ * createImageBitmap), prepared exactly as the build prepares an image (static/photo_resize.js),
+ * embedded by the build's own model (query/model.onnx) under onnxruntime-web's single-thread
+ * WebAssembly backend (no cross-origin isolation needed: GitHub Pages works), and compared with
+ * the compact index of the collection (query/index*.bin, render/query_index.py). The nearest
+ * images are listed with their similarity and linked to their pages; on the map a marker shows
+ * where the photo would sit (static/explorer/photoquery.js, lk.photo) and the map flies there.
+ * Nothing leaves the browser. The runtime, model and index load on the first photo only, with
+ * progress. From file:// the browser refuses to load them, and the panel says so.
+ */
+(function () {
+  "use strict";
+  var panel = document.getElementById("lk-photo");
+  if (!panel || !window.fetch || !window.createImageBitmap) return;
+  var root = panel.getAttribute("data-root") || "", onMap = panel.getAttribute("data-on-map") === "true";
+  var status = document.getElementById("lk-photo-status"), bar = document.getElementById("lk-photo-progress");
+  var list = document.getElementById("lk-photo-results"), drop = document.getElementById("lk-photo-drop");
+  var preview = document.getElementById("lk-photo-preview");
+  var opens = Array.prototype.slice.call(document.querySelectorAll(".lk-photo-open"));
+  var SHOWN = 12, loading = null, busy = false, previewUrl = null;
+  var base = new URL(root + "query/", location.href).href;
+
+  function say(text) { status.textContent = text; }
+  function progress(v) { if (v == null) { bar.hidden = true; } else { bar.hidden = false; bar.value = v; } }
+  function mb(n) { return (n / 1e6).toFixed(1) + " MB"; }
+
+  function toggle(open) {
+    panel.hidden = !open;
+    opens.forEach(function (b) { b.setAttribute("aria-expanded", open ? "true" : "false"); });
+    if (open && location.protocol === "file:") {
+      say("Finding look-alikes works when the site is served (GitHub Pages, or python -m http.server in its " +
+          "folder): opened as a file from disk, the browser refuses to load the model.");
+      panel.classList.add("lk-photo-off");
+      Array.prototype.forEach.call(panel.querySelectorAll("input[type=file]"), function (i) { i.disabled = true; });
+    }
+    if (open) { var first = panel.querySelector("input:not([disabled]), button"); if (first) first.focus(); }
+  }
+  opens.forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { toggle(panel.hidden); }); });
+  var close = document.getElementById("lk-photo-close");
+  if (close) close.addEventListener("click", function () { toggle(false); opens[0] && opens[0].focus(); });
+
+  /* ---------- loading (once): the index's description, the runtime, the model, the codes ---------- */
+  function fetchBytes(url, done, total, note) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      if (!r.body || !r.body.getReader) return r.arrayBuffer();
+      var reader = r.body.getReader(), chunks = [], got = 0;
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) {
+            var out = new Uint8Array(got), at = 0;
+            chunks.forEach(function (c) { out.set(c, at); at += c.length; });
+            return out.buffer;
+          }
+          chunks.push(step.value); got += step.value.length;
+          progress(Math.min(1, (done + got) / total));
+          say(note + " (" + mb(done + got) + " of " + mb(total) + ")");
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+  function script(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = resolve; s.onerror = function () { reject(new Error(src + " did not load")); };
+      document.head.appendChild(s);
+    });
+  }
+  function load() {
+    if (loading) return loading;
+    if (location.protocol === "file:") return Promise.reject(new Error("served only"));
+    var meta, session, done = 0, total = 1, note = "Loading the model and the index, once";
+    loading = fetch(base + "index.json").then(function (r) {
+      if (!r.ok) throw new Error("index.json: HTTP " + r.status);
+      return r.json();
+    }).then(function (m) {
+      meta = m; total = m.bytes.total;
+      return script(base + "ort.wasm.min.js");
+    }).then(function () {
+      return fetchBytes(base + "ort-wasm-simd-threaded.wasm", done, total, note);
+    }).then(function (wasm) {
+      done += meta.bytes.wasm;
+      var ort = window.ort;
+      ort.env.wasm.numThreads = 1; ort.env.wasm.proxy = false;
+      ort.env.wasm.wasmPaths = base; ort.env.wasm.wasmBinary = wasm;
+      return fetchBytes(base + meta.model, done, total, note);
+    }).then(function (model) {
+      done += meta.bytes.model;
+      return window.ort.InferenceSession.create(new Uint8Array(model), { executionProviders: ["wasm"] });
+    }).then(function (s) {
+      session = s;
+      return fetchBytes(base + meta.head, done, total, note);
+    }).then(function (head) {
+      done += meta.bytes.head;
+      var parts = [], at = Promise.resolve();
+      meta.parts.forEach(function (p, k) {
+        at = at.then(function () { return fetchBytes(base + p, done, total, note); })
+          .then(function (b) { parts[k] = new Int8Array(b); done += b.byteLength; });
+      });
+      return at.then(function () { return { meta: meta, session: session, head: new Float32Array(head), parts: parts }; });
+    }).catch(function (err) { loading = null; throw err; });
+    return loading;
+  }
+
+  /* ---------- the photo: bytes -> the model's input ---------- */
+  function jpegInfo(buf) {
+    var v = new DataView(buf), info = { jpeg: false, progressive: false, orientation: 1, w: 0, h: 0 }, p = 2;
+    if (v.byteLength < 4 || v.getUint16(0) !== 0xFFD8) return info;
+    info.jpeg = true;
+    while (p + 4 <= v.byteLength) {
+      if (v.getUint8(p) !== 0xFF) break;
+      var m = v.getUint8(p + 1);
+      if (m === 0xFF) { p++; continue; }
+      if (m === 0x01 || (m >= 0xD0 && m <= 0xD8)) { p += 2; continue; }
+      var len = v.getUint16(p + 2);
+      if (m === 0xE1 && info.orientation === 1 && len > 16 && v.getUint32(p + 4) === 0x45786966) info.orientation = exifOrientation(v, p + 10);
+      if (m >= 0xC0 && m <= 0xCF && m !== 0xC4 && m !== 0xC8 && m !== 0xCC) {
+        info.progressive = m === 0xC2 || m === 0xC6 || m === 0xCA || m === 0xCE;   // Pillow's "progressive"
+        info.h = v.getUint16(p + 5); info.w = v.getUint16(p + 7);
+      }
+      if (m === 0xDA) break;
+      p += 2 + len;
+    }
+    return info;
+  }
+  function exifOrientation(v, t) {
+    try {
+      var le = v.getUint16(t) === 0x4949, ifd = t + v.getUint32(t + 4, le), n = v.getUint16(ifd, le);
+      for (var e = 0; e < n; e++) {
+        var at = ifd + 2 + e * 12;
+        if (v.getUint16(at, le) === 0x0112) { var o = v.getUint16(at + 8, le); return o >= 1 && o <= 8 ? o : 1; }
+      }
+    } catch (err) { /* damaged EXIF: upright, as the build */ }
+    return 1;
+  }
+  function pixels(file, info) {
+    return createImageBitmap(file, { imageOrientation: "from-image", premultiplyAlpha: "none" }).then(function (bmp) {
+      var c = document.createElement("canvas");
+      c.width = bmp.width; c.height = bmp.height;
+      var ctx = c.getContext("2d", { willReadFrequently: true });
+      ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);   // transparency on white, as the build
+      ctx.drawImage(bmp, 0, 0);
+      var rgba = ctx.getImageData(0, 0, c.width, c.height).data, rgb = new Uint8Array(c.width * c.height * 3);
+      for (var i = 0, j = 0; i < rgba.length; i += 4, j += 3) { rgb[j] = rgba[i]; rgb[j + 1] = rgba[i + 1]; rgb[j + 2] = rgba[i + 2]; }
+      // a browser that left a quarter-turned photo as stored: it is at its stored orientation already
+      var turned = info.orientation >= 5 && info.w && info.w !== info.h && bmp.width === info.w && bmp.height === info.h;
+      if (bmp.close) bmp.close();
+      return { img: { w: c.width, h: c.height, data: rgb }, stored: turned };
+    });
+  }
+
+  /* ---------- the model and the index ---------- */
+  function embed(ix, input, side) {
+    var x = new Float32Array(input.length);
+    for (var i = 0; i < input.length; i++) x[i] = input[i];
+    var feeds = {};
+    feeds[ix.session.inputNames[0]] = new window.ort.Tensor("float32", x, [1, side, side, 3]);
+    return ix.session.run(feeds).then(function (out) {
+      var v = out[ix.session.outputNames[0]].data, norm = 0;
+      for (var k = 0; k < v.length; k++) norm += v[k] * v[k];
+      norm = Math.sqrt(norm) || 1;
+      return Float32Array.from(v, function (a) { return a / norm; });
+    });
+  }
+  function nearest(ix, q, count) {
+    var m = ix.meta, D = m.features, d = m.dims, head = ix.head, z = new Float32Array(d), offset = 0, i, k;
+    for (k = 0; k < D; k++) offset += q[k] * head[k];                           // q . mean
+    for (i = 0; i < d; i++) {
+      var s = 0;
+      if (m.reduced) { var row = D + d + i * D; for (k = 0; k < D; k++) s += head[row + k] * q[k]; } else s = q[i];
+      z[i] = s * head[D + i];                                                     // times the scale
+    }
+    var best = [], row0 = 0;
+    ix.parts.forEach(function (codes) {
+      var rows = codes.length / d;
+      for (var r = 0; r < rows; r++) {
+        var score = offset, base = r * d;
+        for (var j = 0; j < d; j++) score += z[j] * codes[base + j];
+        if (best.length < count || score > best[best.length - 1][1]) {
+          best.push([row0 + r, score]);
+          best.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+          if (best.length > count) best.pop();
+        }
+      }
+      row0 += rows;
+    });
+    return best;
+  }
+
+  function url(template, id) { return root + template.replace("{shard}", id.slice(0, 2)).replace("{id}", id); }
+  function show(ix, best) {
+    var m = ix.meta;
+    list.textContent = "";
+    best.forEach(function (hit) {
+      var id = m.ids[hit[0]], li = document.createElement("li"), a = document.createElement("a"), img = document.createElement("img");
+      var sim = document.createElement("span");
+      a.href = url(m.page, id); a.setAttribute("data-id", id);
+      img.src = url(m.thumb, id); img.alt = ""; img.width = 64; img.height = 64; img.loading = "lazy";
+      a.appendChild(img);
+      var title = document.createElement("span");
+      title.className = "lk-photo-title"; title.textContent = m.titles[hit[0]] || id;
+      a.appendChild(title);
+      sim.className = "similarity"; sim.textContent = "similarity " + hit[1].toFixed(2);
+      sim.setAttribute("data-sim", hit[1].toFixed(4));
+      a.appendChild(sim);
+      li.appendChild(a); list.appendChild(li);
+    });
+    if (onMap && window.Lookalike && window.Lookalike.photo) {
+      window.Lookalike.photo({ rows: best.map(function (h) { return h[0]; }), sims: best.map(function (h) { return h[1]; }) });
+    }
+  }
+
+  function run(file) {
+    if (busy || !file) return;
+    if (file.type && file.type.indexOf("image/") !== 0) { say("That file is not an image."); return; }
+    busy = true; panel.classList.add("lk-photo-busy"); list.textContent = "";
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(file); preview.src = previewUrl; preview.hidden = false;
+    var ix, t0;
+    load().then(function (loaded) {
+      ix = loaded; progress(null); say("Looking at your photo\u2026");
+      return file.arrayBuffer();
+    }).then(function (buf) {
+      var info = jpegInfo(buf);
+      return pixels(file, info).then(function (px) {
+        var meta = { orientation: info.orientation, jpeg: info.jpeg, progressive: info.progressive, stored: px.stored };
+        t0 = performance.now();
+        return embed(ix, window.LookalikeResize.modelInput(px.img, meta, ix.meta.display_size, ix.meta.input), ix.meta.input);
+      });
+    }).then(function (q) {
+      var best = nearest(ix, q, SHOWN);
+      show(ix, best);
+      panel.setAttribute("data-ms", String(Math.round(performance.now() - t0)));
+      say("The " + best.length + " most similar images" + (onMap ? ", and where your photo would sit on the map:" : ":"));
+    }).catch(function (err) {
+      progress(null);
+      say(location.protocol === "file:" ? status.textContent : "Your photo could not be compared: " + (err && err.message || err));
+    }).then(function () { busy = false; panel.classList.remove("lk-photo-busy"); });
+  }
+
+  Array.prototype.forEach.call(panel.querySelectorAll("input[type=file]"), function (input) {
+    input.addEventListener("change", function () { run(input.files && input.files[0]); input.value = ""; });
+  });
+  ["dragenter", "dragover"].forEach(function (t) {
+    drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("lk-photo-over"); });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    drop.addEventListener(t, function () { drop.classList.remove("lk-photo-over"); });
+  });
+  drop.addEventListener("drop", function (e) {
+    e.preventDefault();
+    if (location.protocol === "file:") return;
+    run(e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0]);
+  });
+})();
