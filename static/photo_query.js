@@ -204,7 +204,7 @@
       var title = document.createElement("span");
       title.className = "lk-photo-title"; title.textContent = m.titles[hit[0]] || id;
       a.appendChild(title);
-      sim.className = "similarity"; sim.textContent = "similarity " + hit[1].toFixed(2);
+      sim.className = "similarity"; sim.textContent = "similarity " + Math.min(1, hit[1]).toFixed(2);
       sim.setAttribute("data-sim", hit[1].toFixed(4));
       a.appendChild(sim);
       li.appendChild(a); list.appendChild(li);
