@@ -107,8 +107,9 @@
   }
 
   /* ---------- the photo: bytes -> the model's input ---------- */
-  function jpegInfo(buf) {
+  function imageInfo(buf) {
     var v = new DataView(buf), info = { jpeg: false, progressive: false, orientation: 1, w: 0, h: 0 }, p = 2;
+    if (v.byteLength > 24 && v.getUint32(0) === 0x89504E47) return pngInfo(v, info);
     if (v.byteLength < 4 || v.getUint16(0) !== 0xFFD8) return info;
     info.jpeg = true;
     while (p + 4 <= v.byteLength) {
@@ -124,6 +125,17 @@
       }
       if (m === 0xDA) break;
       p += 2 + len;
+    }
+    return info;
+  }
+  /* A PNG's size (IHDR) and its eXIf chunk's orientation, which Pillow and browsers both apply. */
+  function pngInfo(v, info) {
+    info.w = v.getUint32(16); info.h = v.getUint32(20);
+    for (var p = 8; p + 12 <= v.byteLength;) {
+      var len = v.getUint32(p), type = v.getUint32(p + 4);
+      if (type === 0x65584966) { info.orientation = exifOrientation(v, p + 8); break; }   // "eXIf"
+      if (type === 0x49444154) break;                                                     // "IDAT": as Pillow, before
+      p += 12 + len;
     }
     return info;
   }
@@ -225,7 +237,7 @@
       ix = loaded; progress(null); say("Looking at your photo\u2026");
       return file.arrayBuffer();
     }).then(function (buf) {
-      var info = jpegInfo(buf);
+      var info = imageInfo(buf);
       return pixels(file, info).then(function (px) {
         var meta = { orientation: info.orientation, jpeg: info.jpeg, progressive: info.progressive, stored: px.stored };
         t0 = performance.now();
