@@ -150,7 +150,7 @@ def test_rings_and_focus_are_layers_drawn_where_they_belong(page, small_site):
         assert around(_id(points, title), MATCH) == 0, title
     assert around(hovered, HOVER, tol=4) == 0
     st = map_state(page)
-    assert st["layers"] == ["points", "search-rings", "focus"] and st["modes"] == ["panzoom", "hover"]
+    assert st["layers"] == ["points", "search-rings", "photo-marker", "focus"] and st["modes"] == ["panzoom", "hover"]
 
 
 def test_a_detached_mode_stops_listening(page, small_site):
