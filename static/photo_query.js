@@ -17,7 +17,7 @@
   var root = panel.getAttribute("data-root") || "", onMap = panel.getAttribute("data-on-map") === "true";
   var status = document.getElementById("lk-photo-status"), bar = document.getElementById("lk-photo-progress");
   var list = document.getElementById("lk-photo-results"), drop = document.getElementById("lk-photo-drop");
-  var preview = document.getElementById("lk-photo-preview");
+  var preview = null;   // the visitor's photo, shown once given
   var opens = Array.prototype.slice.call(document.querySelectorAll(".lk-photo-open"));
   var SHOWN = 12, loading = null, busy = false, previewUrl = null;
   var base = new URL(root + "query/", location.href).href;
@@ -231,7 +231,12 @@
     if (file.type && file.type.indexOf("image/") !== 0) { say("That file is not an image."); return; }
     busy = true; panel.classList.add("lk-photo-busy"); list.textContent = "";
     if (previewUrl) URL.revokeObjectURL(previewUrl);
-    previewUrl = URL.createObjectURL(file); preview.src = previewUrl; preview.hidden = false;
+    if (!preview) {
+      preview = document.createElement("img");
+      preview.className = "lk-photo-preview"; preview.alt = "Your photo";
+      drop.insertBefore(preview, drop.firstChild);
+    }
+    previewUrl = URL.createObjectURL(file); preview.src = previewUrl;
     var ix, t0;
     load().then(function (loaded) {
       ix = loaded; progress(null); say("Looking at your photo\u2026");
