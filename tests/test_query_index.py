@@ -86,3 +86,30 @@ def test_shipped_model_keeps_the_first_output_with_half_weights():
     got = ort.InferenceSession(half).run(None, {"pixels": x})[0]
     assert got.dtype == np.float32 and np.allclose(got, x @ w, atol=0.02)
     assert photo_query.half_model(model.SerializeToString()) == half  # the same bytes each build
+
+
+class _Manifest:
+    def __init__(self, model, images=("x",)):
+        self.model, self.images = model, list(images)
+
+
+def test_the_setting_and_the_export_decide_whether_the_site_has_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOOKALIKE_CACHE", str(tmp_path))
+    key = "efficientnet_lite0-imagenet-224-centre875"
+    off = photo_query.plan(False, _Manifest(key), True)
+    assert not off.on and off.why == "off ([site] photo_query = false)"
+    missing = photo_query.plan(True, _Manifest(key), True)
+    assert not missing.on and "no ONNX export of " + key in missing.why
+    assert not photo_query.plan(True, _Manifest(key), False).on  # no content vectors
+    (tmp_path / "onnx").mkdir()
+    export = tmp_path / "onnx" / f"{key}-out6dbe9b5a9b-onnx1.onnx"
+    export.write_bytes(b"")
+    (tmp_path / "onnx" / "resnet50-imagenet-224-centre875-outaa-onnx1.onnx").write_bytes(b"")  # another model's
+    from render.vendor import REPO_ROOT
+
+    if not (REPO_ROOT / "node_modules" / "onnxruntime-web").is_dir():
+        pytest.skip("onnxruntime-web is not installed (npm ci)")
+    on = photo_query.plan(True, _Manifest(key + "-bfloat16"), True)  # a bf16 build: the float32 export
+    assert on.on and on.source == export
+    assert [name for name, _ in on.runtime] == ["ort.wasm.min.js", "ort-wasm-simd-threaded.wasm",
+                                                "ort-wasm-simd-threaded.mjs"]
