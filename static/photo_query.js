@@ -8,7 +8,7 @@
  * images are listed with their similarity and linked to their pages; on the map a marker shows
  * where the photo would sit (static/explorer/photoquery.js, lk.photo) and the map flies there.
  * Nothing leaves the browser. The runtime, model and index load on the first photo only, with
- * progress. From file:// the browser refuses to load them, and the panel says so.
+ * progress (static/photo_load.js). From file:// the browser refuses to load them, and the panel says so.
  */
 (function () {
   "use strict";
@@ -41,67 +41,13 @@
   var close = document.getElementById("lk-photo-close");
   if (close) close.addEventListener("click", function () { toggle(false); opens[0] && opens[0].focus(); });
 
-  /* ---------- loading (once): the index's description, the runtime, the model, the codes ---------- */
-  function fetchBytes(url, done, total, note) {
-    return fetch(url).then(function (r) {
-      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-      if (!r.body || !r.body.getReader) return r.arrayBuffer();
-      var reader = r.body.getReader(), chunks = [], got = 0;
-      function pump() {
-        return reader.read().then(function (step) {
-          if (step.done) {
-            var out = new Uint8Array(got), at = 0;
-            chunks.forEach(function (c) { out.set(c, at); at += c.length; });
-            return out.buffer;
-          }
-          chunks.push(step.value); got += step.value.length;
-          progress(Math.min(1, (done + got) / total));
-          say(note + " (" + mb(done + got) + " of " + mb(total) + ")");
-          return pump();
-        });
-      }
-      return pump();
-    });
-  }
-  function script(src) {
-    return new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = src; s.onload = resolve; s.onerror = function () { reject(new Error(src + " did not load")); };
-      document.head.appendChild(s);
-    });
-  }
+  /* ---------- loading, once (static/photo_load.js) ---------- */
   function load() {
     if (loading) return loading;
     if (location.protocol === "file:") return Promise.reject(new Error("served only"));
-    var meta, session, done = 0, total = 1, note = "Loading the model and the index, once";
-    loading = fetch(base + "index.json").then(function (r) {
-      if (!r.ok) throw new Error("index.json: HTTP " + r.status);
-      return r.json();
-    }).then(function (m) {
-      meta = m; total = m.bytes.total;
-      return script(base + "ort.wasm.min.js");
-    }).then(function () {
-      return fetchBytes(base + "ort-wasm-simd-threaded.wasm", done, total, note);
-    }).then(function (wasm) {
-      done += meta.bytes.wasm;
-      var ort = window.ort;
-      ort.env.wasm.numThreads = 1; ort.env.wasm.proxy = false;
-      ort.env.wasm.wasmPaths = base; ort.env.wasm.wasmBinary = wasm;
-      return fetchBytes(base + meta.model, done, total, note);
-    }).then(function (model) {
-      done += meta.bytes.model;
-      return window.ort.InferenceSession.create(new Uint8Array(model), { executionProviders: ["wasm"] });
-    }).then(function (s) {
-      session = s;
-      return fetchBytes(base + meta.head, done, total, note);
-    }).then(function (head) {
-      done += meta.bytes.head;
-      var parts = [], at = Promise.resolve();
-      meta.parts.forEach(function (p, k) {
-        at = at.then(function () { return fetchBytes(base + p, done, total, note); })
-          .then(function (b) { parts[k] = new Int8Array(b); done += b.byteLength; });
-      });
-      return at.then(function () { return { meta: meta, session: session, head: new Float32Array(head), parts: parts }; });
+    loading = window.LookalikePhotoLoad(base, function (done, total) {
+      progress(Math.min(1, done / total));
+      say("Loading the model and the index, once (" + mb(done) + " of " + mb(total) + ")");
     }).catch(function (err) { loading = null; throw err; });
     return loading;
   }
