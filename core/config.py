@@ -78,6 +78,8 @@ class SiteSection:
                             help="CSV sidecar keyed by path (default: metadata.csv in the collection, when present)")
     pages_max: int = setting(0, at_least(0), "an integer >= 0 (0 = no limit)", "--pages-max",
                              "no page per image above this many images (the map links to the picture; 0 = no limit)")
+    photo_query: bool = setting(True, help='"find look-alikes of your photo" on the site (the model runs in the '
+                                           'visitor\'s browser; false: no button, no model shipped)')
 
 
 @dataclass

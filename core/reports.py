@@ -75,6 +75,7 @@ class RenderReport:
     removed_files: list[str] = field(default_factory=list)  # the stale files removed, by site path
     kept_files: list[str] = field(default_factory=list)  # stale, but edited since Lookalike wrote them: kept
     arrangements_bytes: int = 0  # data/arrangements.js (grid, timeline, blocks: render/arrangements_data.py)
+    photo_query: str = ""  # "find look-alikes of your photo": the index's shape and recall, or why it is off
 
 
 @dataclass

@@ -53,7 +53,8 @@ def to_json(embed: EmbedReport | None, layout: LayoutReport | None, render: Rend
                    pages_rendered=render.pages_rendered, copied=render.copied, data_written=render.data_written,
                    sheets=render.sheets, sheets_made=render.sheets_made, output_disk_bytes=render.disk_bytes,
                    removed_files=render.removed_files, kept_edited_files=render.kept_files,
-                   arrangements_bytes=render.arrangements_bytes)
+                   arrangements_bytes=render.arrangements_bytes,
+                   photo_query=render.photo_query)
     if deploy:
         out["seconds"]["deploy"] = round(deploy.seconds, 2)
         out["deployed"] = {"remote": deploy.remote, "branch": deploy.branch, "commit": deploy.commit}
@@ -100,6 +101,8 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
             lines.append(f"{'':10}the other arrangements (grid, timeline, blocks): data/arrangements.js "
                          + (f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB")
                          + ", loaded when a visitor first switches")
+        if render.photo_query:  # "find look-alikes of your photo" (render/photo_query.py)
+            lines.append(f"          photo query {render.photo_query}")
     if deploy:
         lines.append(f"  deploy  {deploy.seconds:7.1f} s   {count(deploy.files, 'file')} pushed to {deploy.remote}/"
                      f"{deploy.branch} (commit {deploy.commit})")

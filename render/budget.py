@@ -32,6 +32,7 @@ FOLDER_ADVICE = {
                 "the search index holds a file per page)",
     "data": "lower [neighbours] map_neighbours, or list fewer facets or [map] arrangements",
     "atlas": "lower the number of images (the map's thumbnail sheets grow with it)",
+    "query": "set [site] photo_query = false (the photo query's model, runtime and index)",
 }
 
 
@@ -97,6 +98,7 @@ class Planned:
     k: int  # neighbours a page lists per facet
     map_neighbours: int
     search: bool
+    query: int = 0  # bytes of query/ (render/photo_query.py estimated_bytes), 0 without the photo query
 
 
 def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
@@ -124,6 +126,7 @@ def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
     arranged = images * facets * 45  # data/arrangements.js: 3 arrangements x 2 coordinates x ~7 bytes an image
     folders["data"] = points + images * (60 + facets * k * 9) + arranged  # points.js, the gzipped exports
     folders["list"] = images * 330
+    folders["query"] = planned.query
     folders = {top: size for top, size in folders.items() if size}
     per_shard = -(-images // SHARDS)
     per_shard += int(3 * per_shard ** 0.5) if images >= SHARDS else 0  # the fullest of 256 shards, not the mean

@@ -18,6 +18,7 @@ EXPLORER_SCRIPTS = ("data", "view", "registry", "gl", "sheets", "layer", "draw",
                     "card", "route", "zoom", "hover", "input",
                     "panels", "labels", "groups", "filters",  # group names, groups and filters (#27)
                     "arrange", "selection", "selexport", "lasso",  # arrangements, selection (#28)
+                    "photoquery",  # find look-alikes of your photo (#29)
                     "main")
 
 

@@ -30,6 +30,7 @@ from render import (
     index,
     map_extras,
     pages,
+    photo_query,
     search,
     selection_page,
 )
@@ -229,6 +230,7 @@ OUTPUTS = [  # in the order they are written (each may use what the ones before 
     Output("arrangements", _arrangements, when=lambda b: bool(b.layouts)),
     Output("map-extras", _extras),
     Output("exports", _exports),
+    Output("query", photo_query.files, when=lambda b: b.query.on),  # the photo query's model, runtime and index
     Output("", _static),
     Output("", lambda b: [File("favicon.png", None, lambda: assets.favicon(b.records, b.image_cache)),
                           File(".nojekyll", None, lambda: "")]),

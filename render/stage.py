@@ -29,7 +29,7 @@ from core.files import WriteError
 from core.reports import RenderReport
 from core.site_state import SiteState
 from core.workfolder import BuildFolder
-from render import arrangements_data, assets, budget, group_pages, output, pages, search
+from render import arrangements_data, assets, budget, group_pages, output, pages, photo_query, search
 from render import data as site_data
 from render.memo import code_digest, templates_digest
 from render.outputs import OUTPUTS, write
@@ -60,6 +60,7 @@ class Build:
     sheets_made: int = 0
     groups: dict = field(default_factory=dict)  # facet -> FacetGroups of groups/ (render/group_pages.py read)
     arrangements: dict = field(default_factory=dict)  # facet -> [Arrangement] (layout/arrangements.py)
+    query: photo_query.QueryPlan = field(default_factory=photo_query.QueryPlan)  # "find look-alikes of your photo"
 
     @property
     def records(self):
@@ -126,7 +127,8 @@ def run(folder: BuildFolder, settings, log) -> RenderReport:
                         warnings=sizes["warnings"], seconds=time.perf_counter() - start,
                         copied=len(b.made.get("copies", [])), data_written=data, sheets=len(b.atlas.get("sheets", [])),
                         sheets_made=b.sheets_made, disk_bytes=sizes["disk_bytes"], removed_files=removed,
-                        kept_files=kept, arrangements_bytes=_size(out / "data" / "arrangements.js"))
+                        kept_files=kept, arrangements_bytes=_size(out / "data" / "arrangements.js"),
+                        photo_query=photo_query.summary_line(b.query, out))
 
 
 def read(folder: BuildFolder, settings, log) -> Build:
@@ -146,6 +148,8 @@ def read(folder: BuildFolder, settings, log) -> Build:
               state=folder.site_state(Path(site.output)), collection=Path(manifest.collection),
               map_neighbours=settings.neighbours.map_neighbours,
               common={"site_title": site.title, "site_description": site.description, "search": no_search is None})
+    b.query = photo_query.plan(site.photo_query, manifest, "content" in b.features)
+    b.common["photo_query"] = b.query.on
     b.copies = assets.ImageCopies(b.records, b.image_cache, opts, b.state)
     b.groups = group_pages.read(folder, manifest)
     b.arrangements = {facet: folder.read_arrangements(manifest, facet) or [] for facet in manifest.facets}
@@ -160,7 +164,8 @@ def _estimate(b: Build) -> list[str]:
     planned = budget.Planned(pages=len(b.records) if b.with_pages else 0, images=len(b.records),
                              facets=len(b.layouts), k=max((lay.neighbours.shape[1] for lay in b.layouts.values()),
                                                           default=0),
-                             map_neighbours=b.map_neighbours, search=b.common["search"])
+                             map_neighbours=b.map_neighbours, search=b.common["search"],
+                             query=photo_query.estimated_bytes(b.query, b.features))
     guess = budget.estimate(known, planned, previous=output.previous_sizes(b.state))
     return budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
 

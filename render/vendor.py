@@ -79,3 +79,28 @@ def copy_vendor_scripts(site_dir: Path, node_modules: Path = REPO_ROOT / "node_m
             write_bytes(Path(site_dir) / rel, src.read_bytes())  # atomic; unchanged files untouched
         paths.append(rel)
     return paths
+
+
+# The photo query's runtime (render/photo_query.py): onnxruntime-web's WebAssembly-only build, a
+# classic script and the one single-thread-capable .wasm with its loader (no other backend).
+RUNTIME_PACKAGE = "onnxruntime-web"
+RUNTIME_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs")
+
+
+def runtime_files(node_modules: Path = REPO_ROOT / "node_modules") -> list[tuple[str, Path]]:
+    """(file name, source) of onnxruntime-web's files, at the version package.json pins; raises
+    MissingFrontendError when they are missing or another version is installed."""
+    hint = "run `npm ci` (or `make setup`) in the repository root"
+    folder = Path(node_modules) / RUNTIME_PACKAGE
+    try:
+        have = json.loads((folder / "package.json").read_text("utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        raise MissingFrontendError(f"front-end package {RUNTIME_PACKAGE} missing ({folder}); {hint}") from None
+    want = _pinned_versions().get(RUNTIME_PACKAGE)
+    if want and have != want:
+        raise MissingFrontendError(f"front-end package {RUNTIME_PACKAGE} is {have}, package.json pins {want}; {hint}")
+    files = [(name, folder / "dist" / name) for name in RUNTIME_FILES]
+    missing = [str(src) for _, src in files if not src.is_file()]
+    if missing:
+        raise MissingFrontendError(f"front-end package {RUNTIME_PACKAGE} lacks {', '.join(missing)}; {hint}")
+    return files

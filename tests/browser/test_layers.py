@@ -152,7 +152,7 @@ def test_rings_and_focus_are_layers_drawn_where_they_belong(page, small_site):
         assert around(_id(points, title), MATCH) == 0, title
     assert around(hovered, HOVER, tol=4) == 0
     st = map_state(page)
-    assert st["layers"] == ["points", "arrange-labels", "search-rings", "selection", "focus"]
+    assert st["layers"] == ["points", "arrange-labels", "search-rings", "selection", "photo-marker", "focus"]
     assert st["modes"] == ["panzoom", "hover", "lasso"]
 
 
