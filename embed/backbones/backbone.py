@@ -117,8 +117,14 @@ class ModelSpec:
     style_layers: tuple | list | None  # None: content only
     precision: str
     tags: bool = False  # also the classifier's tags (embed/tags.py), where the backbone has a head
+    runtime: str = "keras"  # or "onnxruntime" / "openvino": the exported graph (embed/runtimes.py)
 
     def load(self) -> "Backbone":
+        if self.runtime != "keras":
+            from embed.runtimes import load_graph_backbone
+
+            return load_graph_backbone(self.runtime, self.name, self.weights, self.batch_size,
+                                       self.style_layers, self.tags, self.precision)
         backbone = load_backbone(self.name, self.weights, self.batch_size,
                                  style_layers=self.style_layers, precision=self.precision)
         backbone.with_tags = self.tags
