@@ -121,7 +121,7 @@ class ModelSpec:
 
     def load(self) -> "Backbone":
         if self.runtime != "keras":
-            from embed.runtimes import load_graph_backbone
+            from embed.runtime_graph import load_graph_backbone
 
             return load_graph_backbone(self.runtime, self.name, self.weights, self.batch_size,
                                        self.style_layers, self.tags, self.precision)
