@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from embed.backbones.registry import ModelError
 from embed.style import style_recipe_vectors
 from embed.tags import CACHED, softmax
 from embed.vectors import l2_normalise
@@ -85,7 +86,7 @@ def load_graph_backbone(runtime: str, name: str, weights, batch_size: int, style
     elif runtime == "openvino":
         run, label = _openvino(path, threads, batch_size, precision)
     else:
-        raise ValueError(f"unknown graph runtime {runtime!r}; expected one of {', '.join(GRAPH_RUNTIMES)}")
+        raise ModelError(f"unknown graph runtime {runtime!r}; expected one of {', '.join(GRAPH_RUNTIMES)}")
     return GraphBackbone(run, names, batch_size, tags, label)
 
 
@@ -93,7 +94,7 @@ def _onnxruntime(path, threads: int, precision: str):
     import onnxruntime as ort
 
     if precision != "float32":
-        raise ValueError(f"onnxruntime runs this model in float32 only, not {precision} (use runtime = \"openvino\")")
+        raise ModelError(f"onnxruntime runs this model in float32 only, not {precision} (use runtime = \"openvino\")")
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -109,7 +110,7 @@ def _openvino(path, threads: int, batch_size: int, precision: str):
     import openvino as ov
 
     if precision not in OPENVINO_HINTS:
-        raise ValueError(f"openvino precision must be one of {', '.join(OPENVINO_HINTS)}, not {precision}")
+        raise ModelError(f"openvino precision must be one of {', '.join(OPENVINO_HINTS)}, not {precision}")
     streams = 2 if threads >= 2 and batch_size >= 2 else 1
     part = -(-batch_size // streams)
     core = ov.Core()

@@ -22,6 +22,7 @@ import json
 
 import numpy as np
 
+from embed.backbones.registry import ModelError
 from embed.runtime_graph import has_head, load_graph_backbone
 
 RUNTIMES = ("auto", "keras", "onnxruntime", "openvino")
@@ -42,15 +43,18 @@ def choose(model, precision: str, style_layers, log=None) -> tuple[str, str]:
     """(the runtime to embed with, why) for [model] runtime; exports and checks at first use."""
     requested = getattr(model, "runtime", "auto")
     if requested not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, found {requested!r}")
+        raise ModelError(f"runtime must be one of {', '.join(RUNTIMES)}, found {requested!r}")
     if requested == "keras":
         return "keras", "set in [model] runtime"
     if requested != "auto":
         if not installed(requested):
-            raise ValueError(f"[model] runtime = {requested!r} but {_MODULE[requested]} is not installed "
+            raise ModelError(f"[model] runtime = {requested!r} but {_MODULE[requested]} is not installed "
                              f"(pip install {_MODULE[requested]}, or runtime = \"auto\")")
         return requested, f"set in [model] runtime, {precision}"
     if precision != "float32":
+        if getattr(model, "precision", "") == "bfloat16" and installed("openvino"):  # opted in: the fast bf16
+            return _exported("openvino", model, style_layers, log,
+                             "auto: precision = bfloat16 asked for, OpenVINO's bf16 (neighbours move, README)")
         return "keras", f"auto: the other runtimes are only checked against Keras at float32, not {precision}"
     candidates = [r for r in sorted(SPEEDUP, key=SPEEDUP.get, reverse=True) if installed(r)]
     if not candidates:
@@ -69,6 +73,16 @@ def choose(model, precision: str, style_layers, log=None) -> tuple[str, str]:
                              f"(cosine >= {_floor(cos)} on {CHECK_IMAGES} check images)")
         failed.append(f"{runtime} cosine {cos:.6f}")
     return "keras", f"auto: no runtime agreed with Keras ({'; '.join(failed)})"
+
+
+def _exported(runtime: str, model, style_layers, log, why: str) -> tuple[str, str]:
+    from embed.onnx_export import ExportError, onnx_model_path
+
+    try:
+        onnx_model_path(model.name, model.weights, style_layers, has_head(model.name, model.weights), log)
+    except ExportError as exc:
+        return "keras", f"auto: {model.name} does not export to ONNX ({exc})"
+    return runtime, why
 
 
 def _floor(cos: float) -> str:
