@@ -203,7 +203,7 @@ def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
         loaded[runtime, precision].embed_batch([np.zeros((224, 224, 3), np.uint8)])  # compile outside the timings
     real_load, real_choose = backbones.ModelSpec.load, embed_stage.choose_runtime
     speed, per_cpu = {arm: [] for arm in arms}, {arm: [] for arm in arms}
-    naive, out = [], {}
+    naive, naive_cpu, out = [], [], {}
     sample = [coll / c.path for c in cands[:sample_size]]
     try:
         backbones.ModelSpec.load = lambda self: loaded[self.runtime, self.precision]
@@ -223,7 +223,9 @@ def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
                         manifest = build.read_manifest()
                         out[arm] = ({f: build.read_features(manifest, f) for f in ("content", "style")},
                                     [[t["class"] for t in im.tags] for im in manifest.images])
+                c = cpu_seconds()
                 naive.append(1 / naive_loop(sample, loaded["keras", "float32"]))
+                naive_cpu.append(len(sample) / (cpu_seconds() - c))
                 print(f"round {r + 1}: " + ", ".join(f"{a[0]} {a[1]} {speed[a][-1]:.1f}" for a in arms)
                       + f", naive {naive[-1]:.1f} images/s", flush=True)
     finally:
@@ -232,7 +234,7 @@ def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
     base = med(speed["keras", "float32"])
     print(f"\n{n} images, full default embed (content + style + colour + tags, thumbnails), medians of {rounds} "
           f"interleaved rounds; naive loop timed on {len(sample)} images each round")
-    print(f"  {'naive one-image loop (Keras)':<30} {med(naive):6.1f} images/s")
+    print(f"  {'naive one-image loop (Keras)':<30} {med(naive):6.1f} images/s  ({med(naive_cpu):.1f} per CPU-s)")
     ref, ref_tags = out["keras", "float32"]
     for arm in arms:
         vecs, tags = out[arm]
@@ -240,7 +242,8 @@ def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
         same_tags = np.mean([a == b for a, b in zip(ref_tags, tags)])
         print(f"  {arm[0] + ' ' + arm[1]:<30} {med(speed[arm]):6.1f} images/s  {med(speed[arm]) / base:5.2f}x Keras  "
               f"{med(speed[arm]) / med(naive):5.1f}x naive  ({med(per_cpu[arm]):.1f} per CPU-s, "
-              f"{med(per_cpu[arm]) / med(per_cpu['keras', 'float32']):.2f}x)   {agree}  "
+              f"{med(per_cpu[arm]) / med(per_cpu['keras', 'float32']):.2f}x Keras, "
+              f"{med(per_cpu[arm]) / med(naive_cpu):.1f}x naive)   {agree}  "
               f"tags same {100 * same_tags:.1f}%")
 
 
