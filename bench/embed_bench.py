@@ -183,7 +183,18 @@ def naive_loop(sample, bb) -> float:
     return (time.perf_counter() - t) / len(sample)
 
 
-def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
+def int8_backbone(name: str, settings, layers, coll, paths):
+    """OpenVINO running the static int8 export, calibrated on `paths` (photos outside the timed set)."""
+    from embed.images import decode
+    from embed.onnx_export import onnx_model_path, quantized_model_path
+    from embed.runtime_graph import load_graph_file
+
+    cal = np.stack([decode(p, 224, 128, 256).model_input for p in paths]).astype(np.float32)
+    path = quantized_model_path(onnx_model_path(name, settings.model.weights, layers, True), cal)
+    return load_graph_file("openvino", path, settings.model.batch_size, True)
+
+
+def runtime_ab(rounds: int, cands, coll, settings, sample_size: int, calibration_paths) -> None:
     """Keras against the graph runtimes, the full default embed, interleaved; then agreement."""
     from core.log import QUIET
     from core.views import for_step
@@ -200,19 +211,25 @@ def runtime_ab(rounds: int, cands, coll, settings, sample_size: int) -> None:
         spec = backbones.ModelSpec(name, settings.model.weights, settings.model.batch_size, layers, precision,
                                    tags=True, runtime=runtime)
         loaded[runtime, precision] = spec.load()
-        loaded[runtime, precision].embed_batch([np.zeros((224, 224, 3), np.uint8)])  # compile outside the timings
+    if runtimes.installed("openvino") and runtimes.installed("onnxruntime"):
+        arms.append(("openvino", "int8"))
+        loaded["openvino", "int8"] = int8_backbone(name, settings, layers, coll, calibration_paths)
+    for net in loaded.values():
+        net.embed_batch([np.zeros((224, 224, 3), np.uint8)])  # compile outside the timings
     real_load, real_choose = backbones.ModelSpec.load, embed_stage.choose_runtime
     speed, per_cpu = {arm: [] for arm in arms}, {arm: [] for arm in arms}
     naive, naive_cpu, out = [], [], {}
     sample = [coll / c.path for c in cands[:sample_size]]
+    naive_loop(sample[:1], loaded["keras", "float32"])  # Keras' predict traces its function on the first call
     try:
-        backbones.ModelSpec.load = lambda self: loaded[self.runtime, self.precision]
+        current = [arms[0]]
+        backbones.ModelSpec.load = lambda self: loaded[current[0]]
         with tempfile.TemporaryDirectory() as tmp:
             src = linked_collection(Path(tmp) / "coll", cands, coll)
             settings.site.collection = str(src)
             for r in range(rounds):
                 for arm in arms:
-                    settings.model.precision = arm[1]
+                    settings.model.precision, current[0] = ("float32" if arm[1] == "int8" else arm[1]), arm
                     embed_stage.choose_runtime = lambda *a, _arm=arm, **k: (_arm[0], "bench")
                     build = WorkFolder(Path(tmp) / f"w-{r}-{arm[0]}-{arm[1]}").build(src)
                     t, c = time.perf_counter(), cpu_seconds()
@@ -299,7 +316,9 @@ def main() -> None:
         return style_ab(args.style_ab, paths, cands, coll, settings)
     if args.runtimes:
         settings.facets.enabled = ["content", "style", "colour"]
-        return runtime_ab(args.runtimes, cands, coll, settings, min(args.baseline_sample, n))
+        rest = scan(coll).candidates[len(cands):]  # int8 is calibrated on 40 photos outside the timed ones
+        return runtime_ab(args.runtimes, cands, coll, settings, min(args.baseline_sample, n),
+                          [coll / c.path for c in rest[:: max(1, len(rest) // 40)][:40]])
 
     bb = backbones.load_backbone(model.name, model.weights, model.batch_size)
     bb.embed(np.zeros((1, 224, 224, 3), np.uint8))  # compile outside the timings

@@ -76,9 +76,16 @@ def tag_rows(logits: np.ndarray) -> np.ndarray:
 def load_graph_backbone(runtime: str, name: str, weights, batch_size: int, style_layers=None, tags: bool = False,
                         precision: str = "float32") -> GraphBackbone:
     """The exported model (exported now if not cached) under onnxruntime or openvino."""
-    from embed.onnx_export import graph_outputs, onnx_model_path
+    from embed.onnx_export import onnx_model_path
 
     path = onnx_model_path(name, weights, style_layers, has_head(name, weights))
+    return load_graph_file(runtime, path, batch_size, tags, precision)
+
+
+def load_graph_file(runtime: str, path, batch_size: int, tags: bool = False, precision: str = "float32"):
+    """An exported file (a quantized one too: its int8 operators run whatever the hint) under a runtime."""
+    from embed.onnx_export import graph_outputs
+
     names = graph_outputs(path)
     threads = os.cpu_count() or 1
     if runtime == "onnxruntime":
