@@ -316,7 +316,8 @@ def main() -> None:
         return style_ab(args.style_ab, paths, cands, coll, settings)
     if args.runtimes:
         settings.facets.enabled = ["content", "style", "colour"]
-        rest = scan(coll).candidates[len(cands):]  # int8 is calibrated on 40 photos outside the timed ones
+        rest = scan(coll).candidates[len(cands):] or cands  # int8: calibrated on 40 photos outside the timed
+        # ones where there are any (--limit), else on 40 of them
         return runtime_ab(args.runtimes, cands, coll, settings, min(args.baseline_sample, n),
                           [coll / c.path for c in rest[:: max(1, len(rest) // 40)][:40]])
 

@@ -27,8 +27,8 @@ from embed.runtime_graph import has_head, load_graph_backbone
 
 RUNTIMES = ("auto", "keras", "onnxruntime", "openvino")
 # images/s of the full default embed relative to Keras, float32, same neighbours (bench/embed_bench.py
-# --runtimes 5, imagen 300, 2 shared cores, AVX-512; per CPU-second 1.48x and 1.37x; README "Faster on CPUs").
-SPEEDUP = {"openvino": 1.32, "onnxruntime": 1.15}
+# --runtimes 3, all 1,000 imagen photos, 2 cores, AVX-512; 1.48x and 1.40x on 300; README "Faster on CPUs").
+SPEEDUP = {"openvino": 1.39, "onnxruntime": 1.30}
 AGREE_COSINE = 0.99999
 CHECK_IMAGES = 8
 CHECK_VERSION = 2  # of the check and of how the runtimes are set up: a new one checks again
