@@ -161,3 +161,11 @@ def graph_outputs(path: Path) -> list[str]:
     model = onnx.load(str(path), load_external_data=False)
     meta = {p.key: p.value for p in model.metadata_props}
     return json.loads(meta.get("lookalike.outputs", "[]"))
+
+
+def graph_widths(path: Path) -> list[int]:
+    """The width (second dimension) of each output of an exported model, in order."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return [o.type.tensor_type.shape.dim[1].dim_value for o in model.graph.output]

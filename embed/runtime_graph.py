@@ -35,12 +35,13 @@ def has_head(name: str, weights) -> bool:
 class GraphBackbone:
     """The exported graph under a runtime, answering ``embed_batch`` like embed/backbones' Backbone."""
 
-    def __init__(self, run, names: list[str], batch_size: int, with_tags: bool, label: str):
+    def __init__(self, run, names: list[str], batch_size: int, with_tags: bool, label: str, dims: dict):
         self.run = run  # float32 (batch_size, S, S, 3) -> list of arrays, one per name
         self.names = names
         self.batch_size = batch_size
         self.with_tags = with_tags and "logits" in names
         self.label = label  # "openvino 2026.4 f32"
+        self.dims = dims  # {output name: width}, from the graph
 
     def raw(self, images: np.ndarray) -> list[np.ndarray]:
         """Every output for uint8 (N, S, S, 3) images, in padded batches of batch_size (as Keras runs)."""
@@ -53,6 +54,17 @@ class GraphBackbone:
                 x = np.concatenate([x, np.zeros((pad,) + x.shape[1:], np.float32)])
             parts.append([np.asarray(y, np.float32)[: len(chunk)] for y in self.run(x)])
         return [np.concatenate(p) for p in zip(*parts)]
+
+    def facet_dims(self) -> dict[str, int]:
+        """{facet: width} of what embed_batch returns (the Ray engine's columns)."""
+        from embed.style import STYLE_DIM
+
+        dims = {"content": self.dims["pooled"]}
+        if any(n not in ("pooled", "logits") for n in self.names):
+            dims["style"] = STYLE_DIM
+        if self.with_tags:
+            dims["tags"] = 2 * CACHED
+        return dims
 
     def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
         outs = dict(zip(self.names, self.raw(np.stack(inputs))))
@@ -84,7 +96,7 @@ def load_graph_backbone(runtime: str, name: str, weights, batch_size: int, style
 
 def load_graph_file(runtime: str, path, batch_size: int, tags: bool = False, precision: str = "float32"):
     """An exported file (a quantized one too: its int8 operators run whatever the hint) under a runtime."""
-    from embed.onnx_export import graph_outputs
+    from embed.onnx_export import graph_outputs, graph_widths
 
     names = graph_outputs(path)
     threads = os.cpu_count() or 1
@@ -94,7 +106,7 @@ def load_graph_file(runtime: str, path, batch_size: int, tags: bool = False, pre
         run, label = _openvino(path, threads, batch_size, precision)
     else:
         raise ModelError(f"unknown graph runtime {runtime!r}; expected one of {', '.join(GRAPH_RUNTIMES)}")
-    return GraphBackbone(run, names, batch_size, tags, label)
+    return GraphBackbone(run, names, batch_size, tags, label, dict(zip(names, graph_widths(path))))
 
 
 def _onnxruntime(path, threads: int, precision: str):

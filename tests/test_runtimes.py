@@ -42,6 +42,7 @@ def test_runtime_gives_keras_vectors_and_tags_on_real_photos(runtime, photos, ke
     net = ModelSpec(NAME, "imagenet", 32, LAYERS, "float32", tags=True, runtime=runtime).load()
     rows = net.embed_batch(photos)
     assert set(rows) == {"content", "style", "tags"}  # one forward pass: all three
+    assert net.facet_dims() == {f: v.shape[1] for f, v in rows.items()}  # the Ray engine's columns
     for facet in ("content", "style"):
         assert rows[facet].shape == keras_rows[facet].shape
         cos, same = runtimes.neighbour_agreement(keras_rows[facet], rows[facet], 10)

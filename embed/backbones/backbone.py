@@ -89,6 +89,17 @@ class Backbone:
         pooled, grams = self.style_grams(images)
         return {"content": l2_normalise(pooled), "style": style_recipe_vectors(self.style_layers, grams)}
 
+    def facet_dims(self) -> dict[str, int]:
+        """{facet: width} of what embed_batch returns (the Ray engine's columns)."""
+        from embed.tags import CACHED
+
+        dims = {"content": self.spec.feature_dim}
+        if self.style_model is not None:
+            dims["style"] = STYLE_DIM
+        if self.with_tags and self.classifier is not None:
+            dims["tags"] = 2 * CACHED
+        return dims
+
     def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
         """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone
         makes, and the tags (embed/tags.py) when asked for and the backbone has a head."""
