@@ -17,6 +17,14 @@ Usage: .venv/bin/python bench/embed_bench.py [--set flowers|imagen] [--limit N] 
 pipeline (content + style + colour, models loaded beforehand, fresh caches each time) and the
 one-pass model step alone, alternating the seed's recipe (Gram matrices, SEED_STYLE_LAYERS) and
 today's (DEFAULT_STYLE_LAYERS), ROUNDS times each; prints the medians and their ratio.
+
+--runtimes ROUNDS: only the model runtimes ([model] runtime, embed/runtimes.py) against each other,
+interleaved in one run: the full default embed (content + style + colour facets and tags, thumbnails
+and display copies, fresh caches each time, each model loaded beforehand) under Keras, ONNX Runtime
+and OpenVINO at float32 (and OpenVINO at bfloat16, opt-in), and the naive one-image loop on a
+sample, ROUNDS times each; prints the medians, their ratios to Keras and to the naive loop, and
+how far each runtime's vectors are from Keras' (least cosine per image, share of images whose
+top-10 neighbour set is the same, tags the same).
 """
 from __future__ import annotations
 
@@ -162,6 +170,107 @@ def style_ab(rounds: int, paths, cands, coll, settings) -> None:
           f"when other work shares the cores)")
 
 
+def naive_loop(sample, bb) -> float:
+    """Seconds per image of what common tools do: full decode, resize, a thumbnail, predict one image."""
+    from PIL import Image
+
+    t = time.perf_counter()
+    for p in sample:
+        im = Image.open(p).convert("RGB")
+        arr = np.asarray(im.resize((224, 224), Image.BICUBIC))[None].astype(np.float32)
+        im.copy().thumbnail((256, 256))
+        bb.model.predict(arr, verbose=0)
+    return (time.perf_counter() - t) / len(sample)
+
+
+def int8_backbone(name: str, settings, layers, coll, paths):
+    """OpenVINO running the static int8 export, calibrated on `paths` (photos outside the timed set)."""
+    from embed.images import decode
+    from embed.onnx_export import onnx_model_path, quantized_model_path
+    from embed.runtime_graph import load_graph_file
+
+    cal = np.stack([decode(p, 224, 128, 256).model_input for p in paths]).astype(np.float32)
+    path = quantized_model_path(onnx_model_path(name, settings.model.weights, layers, True), cal)
+    return load_graph_file("openvino", path, settings.model.batch_size, True)
+
+
+def runtime_ab(rounds: int, cands, coll, settings, sample_size: int, calibration_paths) -> None:
+    """Keras against the graph runtimes, the full default embed, interleaved; then agreement."""
+    from core.log import QUIET
+    from core.views import for_step
+    from core.workfolder import WorkFolder
+    from embed import backbones, runtimes
+    from embed import stage as embed_stage
+
+    name, n = settings.model.name, len(cands)
+    arms = [("keras", "float32")] + [(r, "float32") for r in ("onnxruntime", "openvino") if runtimes.installed(r)]
+    arms += [("openvino", "bfloat16")] if runtimes.installed("openvino") else []
+    layers = tuple(backbones.DEFAULT_STYLE_LAYERS[name])
+    loaded = {}
+    for runtime, precision in arms:
+        spec = backbones.ModelSpec(name, settings.model.weights, settings.model.batch_size, layers, precision,
+                                   tags=True, runtime=runtime)
+        loaded[runtime, precision] = spec.load()
+    if runtimes.installed("openvino") and runtimes.installed("onnxruntime"):
+        arms.append(("openvino", "int8"))
+        loaded["openvino", "int8"] = int8_backbone(name, settings, layers, coll, calibration_paths)
+    for net in loaded.values():
+        net.embed_batch([np.zeros((224, 224, 3), np.uint8)])  # compile outside the timings
+    real_load, real_choose = backbones.ModelSpec.load, embed_stage.choose_runtime
+    speed, per_cpu = {arm: [] for arm in arms}, {arm: [] for arm in arms}
+    naive, naive_cpu, out = [], [], {}
+    sample = [coll / c.path for c in cands[:sample_size]]
+    naive_loop(sample[:1], loaded["keras", "float32"])  # Keras' predict traces its function on the first call
+    try:
+        current = [arms[0]]
+        backbones.ModelSpec.load = lambda self: loaded[current[0]]
+        with tempfile.TemporaryDirectory() as tmp:
+            src = linked_collection(Path(tmp) / "coll", cands, coll)
+            settings.site.collection = str(src)
+            for r in range(rounds):
+                for arm in arms:
+                    settings.model.precision, current[0] = ("float32" if arm[1] == "int8" else arm[1]), arm
+                    embed_stage.choose_runtime = lambda *a, _arm=arm, **k: (_arm[0], "bench")
+                    build = WorkFolder(Path(tmp) / f"w-{r}-{arm[0]}-{arm[1]}").build(src)
+                    t, c = time.perf_counter(), cpu_seconds()
+                    embed_stage.run(build, for_step(settings, "embed"), QUIET)
+                    speed[arm].append(n / (time.perf_counter() - t))
+                    per_cpu[arm].append(n / (cpu_seconds() - c))
+                    if r == 0:
+                        manifest = build.read_manifest()
+                        out[arm] = ({f: build.read_features(manifest, f) for f in ("content", "style")},
+                                    [[t["class"] for t in im.tags] for im in manifest.images])
+                c = cpu_seconds()
+                naive.append(1 / naive_loop(sample, loaded["keras", "float32"]))
+                naive_cpu.append(len(sample) / (cpu_seconds() - c))
+                print(f"round {r + 1}: " + ", ".join(f"{a[0]} {a[1]} {speed[a][-1]:.1f}" for a in arms)
+                      + f", naive {naive[-1]:.1f} images/s", flush=True)
+    finally:
+        backbones.ModelSpec.load, embed_stage.choose_runtime = real_load, real_choose
+    med = lambda v: float(np.median(v))  # noqa: E731
+    base = med(speed["keras", "float32"])
+    print(f"\n{n} images, full default embed (content + style + colour + tags, thumbnails), medians of {rounds} "
+          f"interleaved rounds; naive loop timed on {len(sample)} images each round")
+    print(f"  {'naive one-image loop (Keras)':<30} {med(naive):6.1f} images/s  ({med(naive_cpu):.1f} per CPU-s)")
+    ref, ref_tags = out["keras", "float32"]
+    for arm in arms:
+        vecs, tags = out[arm]
+        agree = "  ".join(f"{f}: {_agreement(ref[f], vecs[f])}" for f in ("content", "style"))
+        same_tags = np.mean([a == b for a, b in zip(ref_tags, tags)])
+        print(f"  {arm[0] + ' ' + arm[1]:<30} {med(speed[arm]):6.1f} images/s  {med(speed[arm]) / base:5.2f}x Keras  "
+              f"{med(speed[arm]) / med(naive):5.1f}x naive  ({med(per_cpu[arm]):.1f} per CPU-s, "
+              f"{med(per_cpu[arm]) / med(per_cpu['keras', 'float32']):.2f}x Keras, "
+              f"{med(per_cpu[arm]) / med(naive_cpu):.1f}x naive)   {agree}  "
+              f"tags same {100 * same_tags:.1f}%")
+
+
+def _agreement(a: np.ndarray, b: np.ndarray, k: int = 10) -> str:
+    from embed.runtimes import neighbour_agreement
+
+    cos, same = neighbour_agreement(a, b, k)
+    return f"cosine min {cos.min():.7f} mean {cos.mean():.7f}, top-{k} same {100 * same.mean():.1f}%"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default="flowers")
@@ -171,6 +280,8 @@ def main() -> None:
     ap.add_argument("--only-decoders", action="store_true", help="only the threads/processes sweep")
     ap.add_argument("--style-ab", type=int, default=0, metavar="ROUNDS",
                     help="only the seed's style recipe against today's, interleaved, ROUNDS each")
+    ap.add_argument("--runtimes", type=int, default=0, metavar="ROUNDS",
+                    help="only the model runtimes against each other, interleaved, ROUNDS each")
     args = ap.parse_args()
     from PIL import Image
 
@@ -203,6 +314,12 @@ def main() -> None:
           f"Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}")
     if args.style_ab:
         return style_ab(args.style_ab, paths, cands, coll, settings)
+    if args.runtimes:
+        settings.facets.enabled = ["content", "style", "colour"]
+        rest = scan(coll).candidates[len(cands):] or cands  # int8: calibrated on 40 photos outside the timed
+        # ones where there are any (--limit), else on 40 of them
+        return runtime_ab(args.runtimes, cands, coll, settings, min(args.baseline_sample, n),
+                          [coll / c.path for c in rest[:: max(1, len(rest) // 40)][:40]])
 
     bb = backbones.load_backbone(model.name, model.weights, model.batch_size)
     bb.embed(np.zeros((1, 224, 224, 3), np.uint8))  # compile outside the timings

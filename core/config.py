@@ -29,6 +29,7 @@ FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
 ENGINES = ("local", "ray")
 DECODE_POOLS = ("auto", "processes", "threads")
+RUNTIMES = ("auto", "keras", "onnxruntime", "openvino")  # embed/runtimes.py
 SEED_MAX = 2**31 - 1  # Annoy's set_seed takes a C int; numpy and openTSNE accept 0 to 2**32 - 1
 
 
@@ -98,6 +99,9 @@ class ModelSection:
                              '"auto", "float32" or "bfloat16"', "--precision",
                              "model arithmetic (default auto: bfloat16 only where measured faster)",
                              choices=("auto", "float32", "bfloat16"))
+    runtime: str = setting("auto", lambda v: v in RUNTIMES, '"auto", "keras", "onnxruntime" or "openvino"', "--runtime",
+                           "where the model runs (default auto: the fastest installed that gives Keras' vectors)",
+                           choices=RUNTIMES)
 
 
 @dataclass

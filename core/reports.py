@@ -22,6 +22,7 @@ class EmbedReport:
     precision: str
     facets: list[str]  # feature arrays written, blend included
     embed_engine: str = ""  # who embedded: "local, 2 decode threads", "ray (address), ..."
+    runtime: str = ""  # where the model ran and why: "openvino 2026.4 f32 (auto: ...)" (embed/runtimes.py)
     tags: dict = field(default_factory=dict)  # {"images_tagged", "tags", "labels"} or {"none": why not}
     seconds: float = 0.0
 

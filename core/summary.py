@@ -74,7 +74,8 @@ def summary_text(embed: EmbedReport | None, layout: LayoutReport | None, render:
     if embed:
         lines.append(f"  embed   {embed.seconds:7.1f} s   {embed.decoded} decoded, {embed.embedded} embedded"
                      + (f", {embed.cached} from the cache" if embed.cached else "") + f" ({embed.model})"
-                     + (f"\n{'':22}engine: {embed.embed_engine}" if embed.decoded else ""))
+                     + (f"\n{'':22}engine: {embed.embed_engine}" if embed.decoded else "")
+                     + (f"\n{'':22}model runtime: {embed.runtime}" if embed.runtime else ""))
     if layout:
         lines.append(f"  layout  {layout.seconds:7.1f} s   {count(layout.k, 'neighbour')} each, facets: "
                      f"{', '.join(f.facet for f in layout.facets)}" + (" (cached)" if layout.cached else ""))

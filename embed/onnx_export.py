@@ -127,6 +127,33 @@ def finish(data: bytes, names: list[str], key: str) -> bytes:
     return model.SerializeToString()
 
 
+def quantized_model_path(path: Path, calibration) -> Path:
+    """Static int8 of an export (QDQ: per-channel int8 weights, uint8 activations, ranges from
+    the calibration images, float32 (N, S, S, 3) in 0..255), cached beside it by their digest.
+    Needs onnxruntime (its quantizer). Opt-in only: it moves neighbours (README)."""
+    digest = hashlib.sha256(calibration.tobytes()).hexdigest()[:10]
+    out = path.with_name(f"{path.stem}-int8-cal{digest}.onnx")
+    if out.is_file():
+        return out
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Batches(CalibrationDataReader):
+        def __init__(self):
+            self.left = iter([{"pixels": calibration[i:i + 8]} for i in range(0, len(calibration), 8)])
+
+        def get_next(self):
+            return next(self.left, None)
+
+    with tempfile.TemporaryDirectory(prefix="lookalike-int8-") as tmp:
+        pre, q = Path(tmp) / "pre.onnx", Path(tmp) / "q.onnx"
+        quant_pre_process(str(path), str(pre), skip_symbolic_shape=True)
+        quantize_static(str(pre), str(q), Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+        write_bytes(out, q.read_bytes())
+    return out
+
+
 def graph_outputs(path: Path) -> list[str]:
     """The output names recorded in an exported model's metadata (onnx needed, not Keras)."""
     import onnx
@@ -134,3 +161,11 @@ def graph_outputs(path: Path) -> list[str]:
     model = onnx.load(str(path), load_external_data=False)
     meta = {p.key: p.value for p in model.metadata_props}
     return json.loads(meta.get("lookalike.outputs", "[]"))
+
+
+def graph_widths(path: Path) -> list[int]:
+    """The width (second dimension) of each output of an exported model, in order."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return [o.type.tensor_type.shape.dim[1].dim_value for o in model.graph.output]

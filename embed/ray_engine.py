@@ -154,16 +154,8 @@ class EmbedRows:
     that carry a model input, and drops the inputs (the driver needs only the vectors)."""
 
     def __init__(self, model_spec):
-        from embed.style import STYLE_DIM
-
-        self.backbone = model_spec.load()
-        self.dims = {"content": self.backbone.spec.feature_dim}
-        if self.backbone.style_model is not None:
-            self.dims["style"] = STYLE_DIM
-        if self.backbone.with_tags and self.backbone.classifier is not None:
-            from embed.tags import CACHED
-
-            self.dims["tags"] = 2 * CACHED
+        self.backbone = model_spec.load()  # Keras, or the exported graph under [model] runtime
+        self.dims = self.backbone.facet_dims()
 
     def __call__(self, batch: dict) -> dict:
         inputs = batch.pop("model_input")

@@ -31,6 +31,7 @@ from embed.plan import MODEL_FACETS, Plan, make_plan
 from embed.precision import resolve as resolve_precision
 from embed.profiles import ProfileRecord
 from embed.reader import Decoder, Keeper
+from embed.runtimes import choose as choose_runtime
 from embed.tags import tag_cache_key
 
 
@@ -73,7 +74,7 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
     plan = make_plan(scan, root, caches, image_cache, profiles)
     stores = CommitGroup(caches.values())  # an image's facets are committed in the same round
     try:
-        embedded, engine_used = _compute(plan, caches, image_cache, settings, (precision, why_precision),
+        embedded, engine_used, runtime = _compute(plan, caches, image_cache, settings, (precision, why_precision),
                                          len(scan.candidates), log)
     finally:  # what was computed is kept, Ctrl-C or not
         stores.flush()
@@ -109,28 +110,31 @@ def run(folder: BuildFolder, settings, log) -> EmbedReport:
         images=len(records), skipped=manifest.skipped, ignored=manifest.ignored, metadata=manifest.metadata,
         duplicates=[{"path": im.path, "same_as": im.also} for im in records if im.also],
         decoded=len(plan.jobs), embedded=embedded, cached=_cached(records, plan),
-        model=manifest.model, precision=precision, embed_engine=engine_used,
+        model=manifest.model, precision=precision, embed_engine=engine_used, runtime=runtime,
         facets=manifest.facets, tags=tag_counts(records, no_tags), seconds=time.perf_counter() - start)
 
 
 def _compute(plan: Plan, caches, image_cache, settings, precision: tuple[str, str], total: int,
-             log) -> tuple[int, str]:
+             log) -> tuple[int, str, str]:
     """Decode and embed what the caches lack; returns how many images went through the
-    model, and the engine that did it in words ("local, 2 decode processes").
+    model, the engine that did it in words ("local, 2 decode processes") and the runtime
+    the model ran on, with why (embed/runtimes.py).
     precision: the model's arithmetic and why (embed/precision.py)."""
     model, facets = settings.model, settings.facets
     if not plan.jobs:
         log.info(f"embed: all {total} images cached ({', '.join(caches)})")
-        return 0, "none (all cached)"
+        return 0, "none (all cached)", ""
     log.info(f"embed: {total} images, {total - len(plan.jobs)} fully cached, {len(plan.jobs)} to decode, "
              f"{plan.model_jobs} through {model.name} (facets: {', '.join(caches) or 'none of its own'})")
     from embed import backbones
 
     wants_model = plan.model_jobs > 0
     layers = (facets.style_layers or backbones.DEFAULT_STYLE_LAYERS[model.name]) if plan.wants_style else None
+    runtime = choose_runtime(model, precision[0], tuple(layers) if layers else None, log) if wants_model else (
+        "none", "no image needs the model")
     model_spec = backbones.ModelSpec(model.name, model.weights, model.batch_size,
                                      tuple(layers) if layers else None, precision[0],
-                                     tags=any("tags" in j.missing for j in plan.jobs))
+                                     tags=any("tags" in j.missing for j in plan.jobs), runtime=runtime[0])
     decoder = Decoder.of(settings.images, facets, backbones.input_size(model.name) if wants_model else None)
     keep = Keeper(plan, caches, image_cache)
 
@@ -147,18 +151,20 @@ def _compute(plan: Plan, caches, image_cache, settings, precision: tuple[str, st
         from embed import ray_engine
 
         with log.progress("embed", len(plan.jobs)) as progress:
-            return ray_engine.run(plan.jobs, decoder, model_spec if wants_model else None,
-                                  runner.Sink(keep, write, failed, progress.advance), engine, log)
+            embedded, used = ray_engine.run(plan.jobs, decoder, model_spec if wants_model else None,
+                                            runner.Sink(keep, write, failed, progress.advance), engine, log)
+        return embedded, used, f"{runtime[0]} ({runtime[1]})" if wants_model else ""
     backbone = None
     if wants_model:
-        log.info(f"embed: {model.name} in {precision[0]} ({precision[1]})")
+        log.info(f"embed: {model.name} in {precision[0]} ({precision[1]}) on {runtime[0]} ({runtime[1]})")
         backbone = model_spec.load()
     workers = model.workers or os.cpu_count() or 1
     pool = decode_pool_for(engine.decode, workers)
     with log.progress("embed", len(plan.jobs)) as progress:  # closed on errors too
         embedded = runner.run(plan.jobs, decoder, backbone.embed_batch if backbone else None,
                               runner.Sink(keep, write, failed, progress.advance), model.batch_size, workers, pool)
-    return embedded, f"local, {workers} decode {pool}"
+    return embedded, f"local, {workers} decode {pool}", (
+        f"{getattr(backbone, 'label', runtime[0])} ({runtime[1]})" if backbone else "")
 
 
 def decode_pool_for(setting: str, workers: int) -> str:

@@ -88,6 +88,7 @@ def test_ray_gives_the_local_vectors_and_the_same_site(photos, local_build, tmp_
     assert report["embedded"] == local_report["embedded"] == COUNT
     assert report["embed_engine"].startswith("ray (local), 1 model worker on CPU"), report["embed_engine"]
     assert "engine: ray (local)" in out  # the summary names the engine
+    assert report["runtime"].split()[0] == local_report["runtime"].split()[0]  # the model workers run it too
     ours, theirs = vectors(tmp_path / "work", photos), vectors(base / "work", photos)
     assert set(ours) == set(theirs) == {"content", "style", "colour"}
     for facet in ours:

@@ -89,6 +89,17 @@ class Backbone:
         pooled, grams = self.style_grams(images)
         return {"content": l2_normalise(pooled), "style": style_recipe_vectors(self.style_layers, grams)}
 
+    def facet_dims(self) -> dict[str, int]:
+        """{facet: width} of what embed_batch returns (the Ray engine's columns)."""
+        from embed.tags import CACHED
+
+        dims = {"content": self.spec.feature_dim}
+        if self.style_model is not None:
+            dims["style"] = STYLE_DIM
+        if self.with_tags and self.classifier is not None:
+            dims["tags"] = 2 * CACHED
+        return dims
+
     def embed_batch(self, inputs: list) -> dict[str, np.ndarray]:
         """The engines' model step: a list of (S, S, 3) uint8 inputs -> every facet this backbone
         makes, and the tags (embed/tags.py) when asked for and the backbone has a head."""
@@ -117,8 +128,14 @@ class ModelSpec:
     style_layers: tuple | list | None  # None: content only
     precision: str
     tags: bool = False  # also the classifier's tags (embed/tags.py), where the backbone has a head
+    runtime: str = "keras"  # or "onnxruntime" / "openvino": the exported graph (embed/runtimes.py)
 
     def load(self) -> "Backbone":
+        if self.runtime != "keras":
+            from embed.runtime_graph import load_graph_backbone
+
+            return load_graph_backbone(self.runtime, self.name, self.weights, self.batch_size,
+                                       self.style_layers, self.tags, self.precision)
         backbone = load_backbone(self.name, self.weights, self.batch_size,
                                  style_layers=self.style_layers, precision=self.precision)
         backbone.with_tags = self.tags
