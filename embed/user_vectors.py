@@ -218,7 +218,7 @@ def pick(uv: UserVectors, scan, root: Path, log) -> tuple[list[dict], np.ndarray
 
 
 def write(folder, manifest, uv: UserVectors, rows: np.ndarray) -> None:
-    """features/<name>.npy: the vectors of the manifest's images in row order, written again only
+    """The vectors of the manifest's images in row order (the facet's features array), written again only
     when the file or the rows it takes changed (the stamp layout's cache key is made of)."""
     h = hashlib.sha256(f"{uv.digest}\0".encode())
     h.update(np.ascontiguousarray(rows, np.int64).tobytes() + b"\0" + manifest.sha_bytes())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 from render.memo import site_key
+from render.text import clean
 
 PATH = "data/catalogue.js"
 VERSION = "catalogue-v1"  # change when catalogue_js writes other bytes for the same inputs
@@ -37,8 +38,8 @@ def columns_of(metas: list[dict]) -> list[str]:
 
 def catalogue_dict(paths: list[str], metas: list[dict]) -> dict:
     columns = columns_of(metas)
-    rows = [["" if meta.get(c) is None else str(meta.get(c)) for c in columns] for meta in metas]
-    return {"columns": columns, "paths": [str(p) for p in paths], "rows": rows}
+    rows = [["" if meta.get(c) is None else clean(str(meta.get(c))) for c in columns] for meta in metas]
+    return {"columns": [clean(c) for c in columns], "paths": [clean(str(p)) for p in paths], "rows": rows}
 
 
 def catalogue_js(paths: list[str], metas: list[dict]) -> str:

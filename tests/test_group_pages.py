@@ -204,6 +204,7 @@ def test_renamed_groups_change_their_members_pages_only(built, tmp_path):
     after = site_bytes(s.out)
     changed = sorted(p for p in after if before.get(p) != after[p] and not p.startswith("pagefind/"))
     assert changed == sorted([".lookalike-files.json", "data/groups.csv.gz", "groups.html",
+                              "data/groups.js", "data/filters.js",  # the map's names and its group filter
                               *(f"group/content-{i}.html" for i in (0, 3)),  # the broad group and its sub-group
                               *(page_path(i) for i in built.of("stripes"))])
     assert "Zebra crossings" in after[page_path(built.of("stripes")[2])].decode()
@@ -215,7 +216,8 @@ def test_no_groups_file_means_no_group_pages(built, tmp_path):
     s.folder.remove_groups("content")
     render(built.coll, s.work, s.out)
     files = site_bytes(s.out)
-    assert [p for p in files if "group" in p] == []
+    assert [p for p in files if p.startswith("group") or p == "data/groups.csv.gz"] == []
+    assert files["data/groups.js"] == b"window.LOOKALIKE_POINTS.groups = {};\n"  # the map: no names, no panel
     assert not any(b"In group" in data or b"groups.html" in data for p, data in files.items() if p.endswith(".html"))
     assert broken_links(s.out) == []
 

@@ -50,5 +50,10 @@ def test_every_page_passes_the_nu_html_checker(built):
     run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
                          capture_output=True, text=True)
     messages = json.loads(run.stderr or '{"messages": []}')["messages"]
-    assert len(pages) == 38  # 36 image pages, index.html, selection.html (#28)
+    names = [Path(p).relative_to(built["dir"]).as_posix() for p in pages]
+    # 36 image pages, index.html, selection.html (#28), and the groups the layout found (#27): groups.html,
+    # a page a group and one for the images in none; every one of them checked
+    assert sum(n.startswith("image/") for n in names) == 36 and {"index.html", "selection.html"} <= set(names)
+    groups = [n for n in names if n.startswith("group/")]
+    assert len(names) == 38 + (len(groups) + 1 if groups else 0) and ("groups.html" in names) == bool(groups)
     assert [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']}" for m in messages] == []

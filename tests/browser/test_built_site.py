@@ -105,7 +105,10 @@ def test_every_link_resolves_over_http_under_a_subpath(built):
                 assert target.startswith(prefix), f"{url} links outside the site: {link}"
                 queue.append(target)
     assert missing == []
-    assert sum(u.endswith(".html") for u in seen) == 36 + 2  # the image pages, index.html, selection.html (#28)
+    html = [u.removeprefix(prefix) for u in seen if u.endswith(".html")]
+    groups = [u for u in html if u.startswith("group/")]  # the groups the layout found (#27), all linked
+    assert sum(u.startswith("image/") for u in html) == 36  # every image page, reached by links
+    assert len(html) == 36 + 2 + (len(groups) + 1 if groups else 0)  # index.html, selection.html (#28), groups.html
 
 
 def test_facet_switch_on_the_real_map_keeps_selection(page, built):
