@@ -37,7 +37,7 @@ from core.years import date_column, year_of, year_span
 
 TAG_SHARE = 2 / 3  # measured on imagen (bench/groups_bench.py): at 0.6 one named group in six was wrong
 TAGGED_SHARE = 0.5
-NAMES_VERSION = 3  # of how names are chosen: a new version names cached groups again
+NAMES_VERSION = 4  # of how names are chosen: a new version names cached groups again (4: twins told apart)
 CATALOGUE_SHARE = 0.5
 LIFT_MIN = 2.0
 MIN_SUPPORT = 3

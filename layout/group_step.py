@@ -82,9 +82,10 @@ def facet_groups(folder, manifest, facet: str, report, settings, namer, log) -> 
 def _groups(levels, xy: np.ndarray, vectors, namer: Namer) -> list[Group]:
     out: list[Group] = []
     names: dict[int, str] = {}
+    members: dict[int, np.ndarray] = {}
     for level, of in enumerate(levels.of):
         for gid in np.unique(of[of >= 0]).tolist():
-            rows = np.flatnonzero(of == gid)
+            rows = members[gid] = np.flatnonzero(of == gid)
             parent = levels.parent.get(gid) if level else None
             name, named_by = namer.name(rows, avoid=names.get(parent, "") if level else "")
             if not name:
@@ -93,7 +94,29 @@ def _groups(levels, xy: np.ndarray, vectors, namer: Namer) -> list[Group]:
             names[gid] = name
             x, y = grouping.anchor(rows, xy)
             out.append(Group(gid, level, len(rows), grouping.face(rows, vectors), parent, name, named_by, x, y))
+    _tell_apart(out, members, namer)
     return out
+
+
+def _tell_apart(groups: list[Group], members: dict, namer: Namer) -> None:
+    """Two groups of one level with one name ("Impressionism" twice: a style painted by several
+    painters) get their next best name beside it ("Impressionism · alfred-sisley"), else a number by
+    size ("Impressionism 2"): a visitor must be able to tell two labels on the map apart."""
+    same: dict = {}
+    for g in groups:
+        if g.name:
+            same.setdefault((g.level, g.name), []).append(g)
+    for (_, name), twins in same.items():
+        if len(twins) < 2:
+            continue
+        twins.sort(key=lambda g: (-g.size, g.id))
+        extras = [namer.name(members[g.id], avoid=name) for g in twins]
+        words = [e[0] for e in extras]
+        for k, (g, (extra, how)) in enumerate(zip(twins, extras), 1):
+            if extra and extra != name and words.count(extra) == 1:
+                g.name, g.named_by = f"{name} · {extra}", f"{g.named_by}; and {how}"
+            else:
+                g.name = f"{name} {k}"
 
 
 def _summary(groups: FacetGroups, how: str) -> dict:

@@ -184,3 +184,23 @@ def test_a_grown_collection_keeps_its_groups_when_the_automatic_min_size_moves(t
     fake_step_run(tmp_path, 484)
     grown, _ = fake_step_run(tmp_path, 530, map_how="placed")
     assert grown["how"] == "kept"
+
+
+def test_two_groups_with_one_name_are_told_apart():
+    """Two broad groups named "Impressionism" (a style several painters share) get their next best
+    name beside it, or a number by size when there is none: two labels on the map never read the same."""
+    from types import SimpleNamespace
+
+    from core.group_files import Group
+    from layout.group_step import _tell_apart
+
+    seconds = {1: ("alfred-sisley", "catalogue: creator"), 2: ("paul-signac", "catalogue: creator"),
+               3: ("", ""), 4: ("", "")}
+    namer = SimpleNamespace(name=lambda rows, avoid="": seconds[int(rows[0])])
+    groups = [Group(1, 0, 30, 0, name="Impressionism", named_by="catalogue: style"),
+              Group(2, 0, 50, 0, name="Impressionism", named_by="catalogue: style"),
+              Group(3, 0, 20, 0, name="Ukiyo_e"), Group(4, 0, 25, 0, name="Ukiyo_e"), Group(5, 0, 9, 0, name="Cubism")]
+    _tell_apart(groups, {g.id: [g.id] for g in groups}, namer)
+    assert [g.name for g in groups] == ["Impressionism · alfred-sisley", "Impressionism · paul-signac",
+                                        "Ukiyo_e 2", "Ukiyo_e 1", "Cubism"]
+    assert groups[0].named_by == "catalogue: style; and catalogue: creator"
