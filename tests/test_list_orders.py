@@ -134,3 +134,13 @@ def test_a_build_lists_every_image_by_date_by_kind_and_in_grid_order(tmp_path, m
     build(coll, out, work)  # no dates: no timeline, no list/date/
     assert not (out / "list" / "date").exists() and (out / "list" / "group" / "1.html").is_file()
     assert "By date" not in (out / "index.html").read_text() and broken_links(out) == []
+
+
+def test_the_budget_counts_a_copy_of_the_list_for_each_order():
+    from render import budget
+
+    def list_bytes(orders):
+        return budget.estimate({}, budget.Planned(pages=100_000, images=100_000, facets=1, k=30, map_neighbours=12,
+                                                  search=True, orders=orders), previous={})["folders"]["list"]
+
+    assert list_bytes(3) == 4 * list_bytes(0) > 0

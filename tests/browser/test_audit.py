@@ -43,6 +43,16 @@ def test_image_page_has_no_accessibility_violations(page, built):
     assert axe(page) == []
 
 
+def test_the_list_in_another_order_has_no_accessibility_violations(page, built):
+    orders = sorted(p.relative_to(built["dir"]).as_posix() for p in built["dir"].glob("list/*/1.html"))
+    if not orders:
+        pytest.skip("the layout made no arrangement, so the list has no other order")
+    page.goto(built["http"].replace("index.html", orders[0]))
+    assert page.locator('.lk-orders [aria-current="true"]').count() == 1
+    shot(page, "audit-list-order")
+    assert axe(page) == []
+
+
 def test_every_page_passes_the_nu_html_checker(built):
     if not VNU.is_file() or not shutil.which("java"):
         pytest.skip("the Nu Html Checker needs npm's vnu-jar and Java (make setup installs both)")
