@@ -99,6 +99,7 @@ class Planned:
     map_neighbours: int
     search: bool
     query: int = 0  # bytes of query/ (render/photo_query.py estimated_bytes), 0 without the photo query
+    orders: int = 0  # the list's orders besides the map's (render/list_orders.py): a copy of the list each
 
 
 def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
@@ -125,7 +126,7 @@ def estimate(known: dict[str, int], planned: Planned, previous: dict) -> dict:
     points = images * (70 + facets * (30 + map_neighbours * 11))
     arranged = images * facets * 45  # data/arrangements.js: 3 arrangements x 2 coordinates x ~7 bytes an image
     folders["data"] = points + images * (60 + facets * k * 9) + arranged  # points.js, the gzipped exports
-    folders["list"] = images * 330
+    folders["list"] = images * 330 * (1 + planned.orders)
     folders["query"] = planned.query
     folders = {top: size for top, size in folders.items() if size}
     per_shard = -(-images // SHARDS)

@@ -6,6 +6,7 @@ pages_max) the list and the map link each image to its picture instead.
 """
 from __future__ import annotations
 
+from render.list_orders import MAP, order_path, page_sections
 from render.pages import PageOptions, display_copy, preview, root_of, sizes_of
 from render.urls import absolute_url, list_path, media_path, page_path, relative_url, thumb_path
 
@@ -43,12 +44,15 @@ def _grid_rows(images, opts: PageOptions, page: str) -> list[dict]:
     return rows
 
 
-def grid_context(images, opts: PageOptions, number: int) -> dict:
+def grid_context(images, opts: PageOptions, number: int, order=None, orders=()) -> dict:
     """Page `number` (1-based) of the image list: its images, and links to the first, the last
-    and the pages around it (a pager of a dozen links, however many pages there are)."""
+    and the pages around it (a pager of a dozen links, however many pages there are). order: a
+    render/list_orders.py ListOrder (None: map order, index.html and list/<n>.html); orders: all of
+    them, for the Order nav (none: no nav)."""
     count = max(1, -(-len(images) // GRID_PAGE))
-    page = list_path(number)
-    url = lambda n: relative_url(page, list_path(n)) + ("#lk-grid" if n == 1 else "")  # noqa: E731
+    path = list_path if order is None else (lambda n: order_path(order.slug, n))  # noqa: E731
+    page = path(number)
+    url = lambda n: relative_url(page, path(n)) + ("#lk-grid" if path(n) == "index.html" else "")  # noqa: E731
     show = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
     pages, last = [], 0
     for n in show:
@@ -57,31 +61,42 @@ def grid_context(images, opts: PageOptions, number: int) -> dict:
         pages.append({"gap": False, "number": n, "url": url(n), "current": n == number})
         last = n
     first = (number - 1) * GRID_PAGE
-    heading = (("The image" if len(images) == 1 else f"All {len(images)} images") if count == 1 else
-               f"All {len(images)} images: {first + 1}-{min(len(images), first + GRID_PAGE)} "
-               f"(page {number} of {count})")
-    return {"images": _grid_rows(images[first:first + GRID_PAGE], opts, page), "heading": heading, "pages": pages,
+    all_ = f"All {len(images)} images" + (f" {order.phrase}" if order is not None else "")
+    heading = (("The image" if len(images) == 1 else all_) if count == 1 else
+               f"{all_}: {first + 1}-{min(len(images), first + GRID_PAGE)} (page {number} of {count})")
+    sections = [{"heading": title, "continued": continued,
+                 "images": _grid_rows([images[r] for r in order.rows[lo:hi]] if order is not None else images[lo:hi],
+                                      opts, page)}
+                for lo, hi, title, continued in page_sections(order, first, min(GRID_PAGE, len(images) - first))]
+    nav = [{"label": o.label if o is not None else MAP, "current": o is order,
+            "url": relative_url(page, list_path(1) if o is None else order_path(o.slug, 1))
+            + ("#lk-grid" if o is None else "")} for o in (None, *orders)] if orders else []
+    return {"sections": sections, "heading": heading, "pages": pages, "orders": nav,
             "prev_url": url(number - 1) if number > 1 else "", "next_url": url(number + 1) if number < count else ""}
 
 
-def list_pages(images) -> list[tuple[str, int]]:
-    """(path, number) of list/2.html ... (the first page of the list is on index.html)."""
-    return [(list_path(n), n) for n in range(2, -(-len(images) // GRID_PAGE) + 1)]
+def list_pages(images, orders=()) -> list[tuple[str, int, object]]:
+    """(path, number, order) of list/2.html ... (the first page of the list is on index.html), then
+    every page of each other order: list/<slug>/1.html ..."""
+    count = -(-len(images) // GRID_PAGE)
+    return [(list_path(n), n, None) for n in range(2, count + 1)] + [
+        (order_path(o.slug, n), n, o) for o in orders for n in range(1, count + 1)]
 
 
-def list_context(images, opts: PageOptions, number: int) -> dict:
-    page = list_path(number)
-    return {"page": page, "root": root_of(page), "grid": grid_context(images, opts, number),
+def list_context(images, opts: PageOptions, number: int, order=None, orders=()) -> dict:
+    page = list_path(number) if order is None else order_path(order.slug, number)
+    return {"page": page, "root": root_of(page), "grid": grid_context(images, opts, number, order, orders),
             "style_url": relative_url(page, "static/style.css"),
             "canonical": absolute_url(opts.base_url, page), "og_image": ""}
 
 
-def index_context(images, opts: PageOptions, vendor_scripts: list[str], data_scripts: list[str]) -> dict:
+def index_context(images, opts: PageOptions, vendor_scripts: list[str], data_scripts: list[str],
+                  orders=()) -> dict:
     page = "index.html"
     return {
         "page": page,
         "root": "",
-        "grid": grid_context(images, opts, 1),
+        "grid": grid_context(images, opts, 1, None, orders),
         "vendor_scripts": [relative_url(page, s) for s in vendor_scripts],
         "data_scripts": data_scripts,  # data/points.js and its neighbour parts (render/data.py)
         # the explorer fills in {shard} and {id} (static/explorer/data.js); render/urls.py says where files live

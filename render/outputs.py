@@ -137,11 +137,15 @@ def _static(b):
 
 
 def _lists(b):
-    key = site_key("list-v1", b.salt, b.common, repr(b.opts),
-                   [(im.id, im.title, im.width, im.height) for im in b.records])
+    """list/<n>.html (map order) and list/<slug>/<n>.html (the arrangements' orders: render/list_orders.py)."""
+    orders = b.list_orders
+    key = site_key("list-v2", b.salt, b.common, repr(b.opts),
+                   [(im.id, im.title, im.width, im.height) for im in b.records],
+                   [(o.slug, o.label, o.phrase, o.rows, o.sections) for o in orders])
     template = b.env.get_template("list.html")
-    return [File(rel, key, lambda n=n: template.render(**b.common, **index.list_context(b.records, b.opts, n)))
-            for rel, n in index.list_pages(b.records)]
+    return [File(rel, key, lambda n=n, o=o: template.render(**b.common, **index.list_context(b.records, b.opts, n,
+                                                                                            o, orders)))
+            for rel, n, o in index.list_pages(b.records, orders)]
 
 
 def _extras(b):
@@ -156,7 +160,7 @@ def _extras(b):
 
 
 def _index(b):
-    ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts + map_extras.SCRIPTS),
+    ctx = {**index.index_context(b.records, b.opts, b.scripts, b.data_scripts + map_extras.SCRIPTS, b.list_orders),
            "groups_url": group_pages.GROUPS_PAGE if group_pages.present(b.groups) else ""}
     ctx["arrangements"] = list(getattr(b, "arrangement_order", None) or [])  # data/arrangements.js's order (#28)
     return [File("index.html", None, lambda: b.env.get_template("index.html").render(**b.common, **ctx))]

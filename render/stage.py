@@ -29,7 +29,7 @@ from core.files import WriteError
 from core.reports import RenderReport
 from core.site_state import SiteState
 from core.workfolder import BuildFolder
-from render import arrangements_data, assets, budget, group_pages, output, pages, photo_query, search
+from render import arrangements_data, assets, budget, group_pages, list_orders, output, pages, photo_query, search
 from render import data as site_data
 from render.memo import code_digest, templates_digest
 from render.outputs import OUTPUTS, write
@@ -70,6 +70,11 @@ class Build:
     def arrangement_order(self) -> list[str]:
         """The arrangements the map page offers ("map" first), [] when layout made none."""
         return arrangements_data.order(self.arrangements)
+
+    @cached_property
+    def list_orders(self) -> list:
+        """The no-JavaScript list's other orders (render/list_orders.py): the default facet's arrangements."""
+        return list_orders.orders(self.arrangements.get(next(iter(self.layouts), ""), []), self.manifest)
 
     @property
     def with_pages(self) -> bool:
@@ -165,7 +170,7 @@ def _estimate(b: Build) -> list[str]:
                              facets=len(b.layouts), k=max((lay.neighbours.shape[1] for lay in b.layouts.values()),
                                                           default=0),
                              map_neighbours=b.map_neighbours, search=b.common["search"],
-                             query=photo_query.estimated_bytes(b.query, b.features))
+                             query=photo_query.estimated_bytes(b.query, b.features), orders=len(b.list_orders))
     guess = budget.estimate(known, planned, previous=output.previous_sizes(b.state))
     return budget.check(guess["bytes"], guess["folders"], guess["files"], guess["big"])
 

@@ -43,6 +43,16 @@ def test_image_page_has_no_accessibility_violations(page, built):
     assert axe(page) == []
 
 
+def test_the_list_in_another_order_has_no_accessibility_violations(page, built):
+    orders = sorted(p.relative_to(built["dir"]).as_posix() for p in built["dir"].glob("list/*/1.html"))
+    if not orders:
+        pytest.skip("the layout made no arrangement, so the list has no other order")
+    page.goto(built["http"].replace("index.html", orders[0]))
+    assert page.locator('.lk-orders [aria-current="true"]').count() == 1
+    shot(page, "audit-list-order")
+    assert axe(page) == []
+
+
 def test_every_page_passes_the_nu_html_checker(built):
     if not VNU.is_file() or not shutil.which("java"):
         pytest.skip("the Nu Html Checker needs npm's vnu-jar and Java (make setup installs both)")
@@ -55,5 +65,9 @@ def test_every_page_passes_the_nu_html_checker(built):
     # a page a group and one for the images in none; every one of them checked
     assert sum(n.startswith("image/") for n in names) == 36 and {"index.html", "selection.html"} <= set(names)
     groups = [n for n in names if n.startswith("group/")]
-    assert len(names) == 38 + (len(groups) + 1 if groups else 0) and ("groups.html" in names) == bool(groups)
+    # and the list in each arrangement's order (render/list_orders.py): one page each of 36 images
+    orders = [n for n in names if n.startswith("list/")]
+    assert set(orders) <= {"list/grid/1.html", "list/date/1.html", "list/group/1.html"}
+    assert len(names) == 38 + len(orders) + (len(groups) + 1 if groups else 0)
+    assert ("groups.html" in names) == bool(groups)
     assert [f"{m['url'].rsplit('/', 1)[-1]}: {m['message']}" for m in messages] == []
