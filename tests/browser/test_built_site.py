@@ -2,6 +2,7 @@
 images (with a hostile metadata sidecar), served under a sub-path like GitHub Pages."""
 from __future__ import annotations
 
+import re
 import sys
 import urllib.request
 from html.parser import HTMLParser
@@ -108,7 +109,11 @@ def test_every_link_resolves_over_http_under_a_subpath(built):
     html = [u.removeprefix(prefix) for u in seen if u.endswith(".html")]
     groups = [u for u in html if u.startswith("group/")]  # the groups the layout found (#27), all linked
     assert sum(u.startswith("image/") for u in html) == 36  # every image page, reached by links
-    assert len(html) == 36 + 2 + (len(groups) + 1 if groups else 0)  # index.html, selection.html (#28), groups.html
+    orders = [u for u in html if re.fullmatch(r"list/[a-z]+/\d+\.html", u)]  # the list in other orders (#28)
+    assert orders, "the Order links of the no-JavaScript list lead nowhere"
+    # index.html, selection.html (#28), groups.html, and each order's pages (36 images: one page each)
+    assert len(html) == 36 + 2 + (len(groups) + 1 if groups else 0) + len(orders)
+    assert len(orders) == len({u.split("/")[1] for u in orders})
 
 
 def test_facet_switch_on_the_real_map_keeps_selection(page, built):
