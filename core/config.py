@@ -9,9 +9,16 @@ keys (core/views.py for_step), and each cache key names the fields its output de
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 
+from core.config_checks import (  # noqa: F401 - FACET_NAMES: other modules import it from here
+    FACET_NAMES,
+    _arrangement_list,
+    _blend_weights,
+    _facet_list,
+    _style_layer_list,
+    _vectors_name,
+)
 from core.errors import LookalikeError
 from core.setting import (
     BRANCH_HINT,
@@ -25,7 +32,6 @@ from core.setting import (
     web_url,
 )
 
-FACET_NAMES = ("content", "style", "colour")
 STAGES = ("embed", "layout", "render", "deploy")
 ENGINES = ("local", "ray")
 DECODE_POOLS = ("auto", "processes", "threads")
@@ -35,33 +41,6 @@ SEED_MAX = 2**31 - 1  # Annoy's set_seed takes a C int; numpy and openTSNE accep
 
 class ConfigError(LookalikeError):
     """A setting is wrong; the message names the key, what was expected and what arrived."""
-
-
-def _facet_list(v):  # may be empty when [facets] vectors brings a facet (check_consistency)
-    return all(x in FACET_NAMES for x in v) and len(set(v)) == len(v)
-
-
-def _vectors_name(v):  # safe in file names, URLs and the map's hash; no built-in facet's (embed/user_vectors.py)
-    return v == "" or (re.fullmatch(r"[A-Za-z0-9_-]{1,40}", v) is not None
-                       and v.lower() not in FACET_NAMES + ("blend", "focused"))
-
-
-def _style_layer_list(v):
-    """Layer names; "moments:<layer>" / "gram:<layer>" say which statistic (embed/style.py)."""
-    def ok(x):
-        kind, sep, name = x.partition(":") if isinstance(x, str) else ("", "", "")
-        return bool(kind) and (not sep or (kind in ("moments", "gram") and bool(name)))
-    return all(ok(x) for x in v)
-
-
-def _arrangement_list(v):
-    return all(x in ("grid", "timeline", "groups") for x in v) and len(set(v)) == len(v)
-
-
-def _blend_weights(v):
-    ok = all(k in FACET_NAMES and isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0
-             for k, w in v.items())
-    return ok and (not v or any(w > 0 for w in v.values()))
 
 
 @dataclass
@@ -198,8 +177,7 @@ class TagsSection:
 class GroupsSection:
     STAGE = "layout"
     enabled: bool = setting(True, help="groups of similar images on the map, named from tags and catalogue")
-    facets: list = setting(["content", "style"], lambda v: all(x in FACET_NAMES for x in v) and len(set(v)) == len(v),
-                           'a list of facet names from "content", "style", "colour"')
+    facets: list = setting(["content", "style"], _facet_list, 'a list of facet names from "content", "style", "colour"')
     min_size: int = setting(0, at_least(0), "an integer >= 0 (0 = from the collection's size)")
 
 
