@@ -283,7 +283,6 @@ def main() -> None:
     ap.add_argument("--runtimes", type=int, default=0, metavar="ROUNDS",
                     help="only the model runtimes against each other, interleaved, ROUNDS each")
     args = ap.parse_args()
-    from PIL import Image
 
     from core.config import Settings
     from core.log import QUIET
@@ -355,13 +354,7 @@ def main() -> None:
         t_pipe3 = time.perf_counter() - t  # includes loading the model with its style layers
     # 4. naive baseline on a sample
     sample = paths[: args.baseline_sample]
-    t = time.perf_counter()
-    for p in sample:
-        im = Image.open(p).convert("RGB")
-        arr = np.asarray(im.resize((224, 224), Image.BICUBIC))[None].astype(np.float32)
-        im.copy().thumbnail((256, 256))
-        bb.model.predict(arr, verbose=0)
-    t_naive = (time.perf_counter() - t) / len(sample) * n
+    t_naive = naive_loop(sample, bb) * n
 
     slower = max(t_decode, t_model)
     cores = os.cpu_count() or 1
